@@ -1,0 +1,1 @@
+"""Plot helpers: each ``draw_*`` takes a matplotlib Axes (or Figure) and a model result, never calls show()."""

@@ -1,0 +1,131 @@
+"""Thin widget builders: controls -> model -> plot, with errors shown to the learner.
+
+Every experiment in the course is an :class:`Experiment`: a dict of ipywidgets controls, a pure
+``compute(**values)`` function (the model call a test can make directly), a ``draw(fig, result)``
+function and a ``summary(result)`` that gives the text readout beside the plot.  The plot is redrawn
+by replacing the Output widget's outputs with one PNG (no ``with out:``), which renders in JupyterLab
+and Voila and keeps nbval strict.  Bad parameters (``ValueError``/``TypeError`` from the model's
+validation) are shown in the output area in plain words; any other exception is shown too and, under
+pytest or with ``strict=True``, re-raised so that tests never miss it.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from collections.abc import Callable, Mapping
+
+import ipywidgets as W
+from matplotlib.figure import Figure
+
+__all__ = ["Experiment", "dropdown", "float_slider", "int_slider", "toggle"]
+
+DPI = 80  # small PNGs keep a redraw inside the 100 ms budget on a 2-core machine
+
+
+def int_slider(description: str, value: int, lo: int, hi: int, step: int = 1, **kw) -> W.IntSlider:
+    """Return an IntSlider that updates on release (models here are not instant)."""
+    return W.IntSlider(value=value, min=lo, max=hi, step=step, description=description,
+                       continuous_update=False, style={"description_width": "initial"}, **kw)
+
+
+def float_slider(description: str, value: float, lo: float, hi: float, step: float, **kw) -> W.FloatSlider:
+    """Return a FloatSlider that updates on release."""
+    return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
+                         continuous_update=False, style={"description_width": "initial"}, **kw)
+
+
+def dropdown(description: str, options, value=None, **kw) -> W.Dropdown:
+    """Return a Dropdown."""
+    return W.Dropdown(options=options, value=value if value is not None else list(options)[0],
+                      description=description, style={"description_width": "initial"}, **kw)
+
+
+def toggle(description: str, value: bool = False, **kw) -> W.Checkbox:
+    """Return a keyboard-operable checkbox."""
+    return W.Checkbox(value=value, description=description, indent=False, **kw)
+
+
+def figure_png(fig: Figure) -> str:
+    """Render *fig* to a base64 PNG string."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+class Experiment:
+    """Controls bound to a pure model and a plot; ``.widget`` is what the notebook displays."""
+
+    def __init__(self, controls: Mapping[str, W.ValueWidget], compute: Callable, draw: Callable,
+                 summary: Callable | None = None, figsize=(8.0, 3.6), height: str = "330px",
+                 run_button: bool = False, strict: bool | None = None):
+        self.controls = dict(controls)
+        self.compute, self.draw, self.summary = compute, draw, summary
+        self.strict = ("PYTEST_CURRENT_TEST" in os.environ) if strict is None else strict
+        self.figure = Figure(figsize=figsize, layout="constrained")
+        self.readout = W.HTML(value="", layout=W.Layout(min_height="1.6em"))
+        self.output = W.Output(layout=W.Layout(height=height, overflow="hidden"))
+        self.result = None
+        self.error: str | None = None
+        self._quiet = False
+        items = list(self.controls.values())
+        if run_button:
+            button = W.Button(description="Run", button_style="primary", icon="play")
+            button.on_click(lambda _: self.update())
+            items.append(button)
+        else:
+            for control in self.controls.values():
+                control.observe(self._on_change, names="value")
+        box = W.HBox(items, layout=W.Layout(flex_flow="row wrap"))
+        self.widget = W.VBox([box, self.readout, self.output])
+        self.update()
+
+    @property
+    def values(self) -> dict:
+        return {name: c.value for name, c in self.controls.items()}
+
+    def set(self, **values) -> None:
+        """Set several controls, then redraw once (for tests and scripted demos)."""
+        self._quiet = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._quiet = False
+        self.update()
+
+    def _on_change(self, _change) -> None:
+        if not self._quiet:
+            self.update()
+
+    def update(self) -> None:
+        """Run the model with the controls' values and replace the plot and readout."""
+        try:
+            self.result = self.compute(**self.values)
+        except (ValueError, TypeError) as exc:
+            self._show_error(f"Check the controls: {exc}")
+            return
+        except Exception as exc:
+            self._show_error(f"The model failed: {type(exc).__name__}: {exc}")
+            if self.strict:
+                raise
+            return
+        self.error = None
+        self.figure.clf()
+        self.draw(self.figure, self.result)
+        text = self.summary(self.result) if self.summary else ""
+        self.readout.value = f"<span class='course-readout'>{html.escape(text)}</span>"
+        self.output.outputs = ({"output_type": "display_data",
+                                "data": {"image/png": figure_png(self.figure), "text/plain": "<Figure>"},
+                                "metadata": {}},)
+
+    def _show_error(self, message: str) -> None:
+        self.error = message
+        self.readout.value = f"<span class='course-error' style='color:#b3261e'>⚠ {html.escape(message)}</span>"
+        self.output.outputs = ({"output_type": "stream", "name": "stdout", "text": message + "\n"},)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
