@@ -1,0 +1,29 @@
+"""Chapter 0: time-slider redraw (model + plot + PNG) measured headlessly."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from common import redraw_line, time_calls  # noqa: E402
+
+from course_lib.timeline_widget import time_slider  # noqa: E402
+
+
+def run() -> list[str]:
+    """Move the Chapter 0 time slider across its range and report redraw median/p95."""
+    exp = time_slider()
+    options = [m for _, m in exp.controls["minutes"].options]
+    moves = options[::2] + options[1::2]
+
+    def move(m):
+        exp.controls["minutes"].value = m
+
+    return [redraw_line("ch00 time slider redraw", time_calls(move, moves))]
+
+
+if __name__ == "__main__":
+    print("\n".join(run()))

@@ -1,0 +1,247 @@
+"""The published timeline of 19–20 October 2025 in us-east-1, as data (Chapter 0).
+
+All times are PDT, as AWS published them; the event began late on Sunday 19 October.  Each entry names
+its source keys in ``../shared/facts/outage-facts.md`` (section 3).  Rows that only one compilation
+carries are left out; the Pragmatic Engineer's incident narrative [S2] is labelled "as reported".
+Durations are computed from these times, never typed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .validate import check_choice, check_int, check_type
+
+__all__ = [
+    "CASCADE",
+    "EVENTS",
+    "EVENT_END",
+    "EVENT_START",
+    "IMPAIRMENTS",
+    "PERIODS",
+    "SERVICES",
+    "Snapshot",
+    "Impairment",
+    "Period",
+    "TimelineEvent",
+    "at",
+    "describe",
+    "duration",
+    "event",
+    "format_duration",
+    "format_time",
+    "slider_options",
+    "snapshot",
+    "status_at",
+]
+
+
+def at(hhmm: str, day: int | None = None) -> datetime:
+    """Return the PDT datetime for "HH:MM"; without *day*, times from 23:00 are 19 Oct and earlier ones 20 Oct."""
+    check_type("hhmm", hhmm, str)
+    try:
+        clock = datetime.strptime(hhmm, "%H:%M")
+    except ValueError:
+        raise ValueError(f"hhmm must be a time like '02:25', got {hhmm!r}") from None
+    if day is None:
+        day = 19 if clock.hour >= 23 else 20
+    check_choice("day", day, (19, 20, 21))
+    return datetime(2025, 10, day, clock.hour, clock.minute)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One published moment: when (PDT), what happened, which service, and the fact sheet's source keys."""
+
+    time: datetime
+    what: str
+    service: str
+    sources: tuple[str, ...]
+    reported: bool = False  # True: from the incident narrative [S2], "as reported"
+
+    @property
+    def clock(self) -> str:
+        return self.time.strftime("%H:%M")
+
+
+def _e(hhmm, what, service, *sources, reported=False) -> TimelineEvent:
+    return TimelineEvent(at(hhmm), what, service, tuple(sources), reported)
+
+
+EVENTS: tuple[TimelineEvent, ...] = (
+    _e("23:48", "Event starts: DynamoDB API errors; the race leaves the regional endpoint's DNS record empty; "
+       "EC2 DWFM state checks start failing", "DynamoDB", "S1b", "S1e", "S1f"),
+    _e("23:48", "A separate packet-loss event begins in the border network of use1-az1", "Network", "S2",
+       reported=True),
+    _e("23:52", "AWS Incident Response detects the impact and pages responders", "Response", "S2", reported=True),
+    _e("23:54", "Automated metric triage points to networking", "Response", "S2", reported=True),
+    _e("00:26", "Someone asks why DynamoDB is not resolving in DNS", "Response", "S2", reported=True),
+    _e("00:27", "The call splits into a DynamoDB call and a networking call", "Response", "S2", reported=True),
+    _e("00:31", "`dig` shows DynamoDB's DNS records are wrong", "Response", "S2", reported=True),
+    _e("00:38", "Engineers identify DynamoDB's DNS state as the source", "DynamoDB", "S1e", "S1f", "S1h"),
+    _e("01:03", "An RPZ override for internal resolvers is prepared", "Response", "S2", reported=True),
+    _e("01:15", "Temporary mitigation: internal services reconnect (RPZ override applied)", "Internal services",
+       "S1e", "S1f", "S2"),
+    _e("02:15", "Public DNS fix: the top-level alias is replaced, pointing at a rollback tree", "DynamoDB", "S2",
+       reported=True),
+    _e("02:25", "All DynamoDB DNS information restored; DWFM starts re-establishing droplet leases",
+       "DynamoDB", "S1e", "S1f", "S2"),
+    _e("02:40", "DynamoDB recovered: cached DNS records expire and connections succeed", "DynamoDB",
+       "S1b", "S1e", "S1f", "S1h"),
+    _e("04:14", "EC2: throttling of incoming work and selective restarts of DWFM hosts", "EC2", "S1e", "S1f"),
+    _e("05:28", "DWFM holds leases with all droplets; launches start to succeed; Network Manager backlog begins",
+       "EC2", "S1e", "S1f"),
+    _e("05:30", "NLB connection errors begin", "NLB", "S1e", "S1f", "S1h"),
+    _e("06:21", "Network Manager propagation slows: new instances launch without network connectivity", "EC2",
+       "S1e", "S1f"),
+    _e("06:52", "Monitoring detects the NLB health-check failures", "NLB", "S1e", "S1f"),
+    _e("09:36", "Automatic health-check failover for NLB disabled; NLB connection errors resolve", "NLB",
+       "S1e", "S1f"),
+    _e("10:36", "Network propagation times back to normal; launches normal", "EC2", "S1e", "S1f"),
+    _e("11:23", "Engineers start relaxing EC2 throttles", "EC2", "S1e", "S1f"),
+    _e("13:50", "All EC2 APIs and launches fully normal", "EC2", "S1e", "S1f", "S1h"),
+    _e("14:09", "NLB automatic health-check failover re-enabled", "NLB", "S1e", "S1f", "S1h"),
+    _e("14:20", "Event ends", "All", "S1b", "S1e", "S1f", "S1h"),
+)
+
+EVENT_START, EVENT_END = EVENTS[0].time, EVENTS[-1].time
+
+
+def event(hhmm: str, service: str | None = None) -> TimelineEvent:
+    """Return the first event at *hhmm* (optionally for *service*)."""
+    for e in EVENTS:
+        if e.clock == hhmm and (service is None or e.service == service):
+            return e
+    raise ValueError(f"no event at {hhmm!r}" + (f" for service {service!r}" if service else ""))
+
+
+@dataclass(frozen=True)
+class Period:
+    """One of the post-event summary's three periods of impact."""
+
+    name: str
+    start: datetime
+    end: datetime
+    sources: tuple[str, ...]
+
+    @property
+    def minutes(self) -> int:
+        return duration(self.start, self.end)
+
+
+PERIODS: tuple[Period, ...] = (
+    Period("DynamoDB API errors", at("23:48"), at("02:40"), ("S1b", "S1h")),
+    Period("EC2 launch and connectivity problems", at("02:25"), at("13:50"), ("S1e",)),
+    Period("NLB connection errors", at("05:30"), at("14:09"), ("S1b", "S1h")),
+)
+
+
+@dataclass(frozen=True)
+class Impairment:
+    """A stretch of time in which a service was impaired (or mitigated), the mechanism, and its chapter."""
+
+    service: str
+    start: datetime
+    end: datetime
+    status: str  # "impaired" or "mitigated"
+    mechanism: str
+    chapter: int
+    sources: tuple[str, ...]
+
+
+SERVICES = ("DynamoDB", "Internal services", "EC2 launches", "NLB")
+
+IMPAIRMENTS: tuple[Impairment, ...] = (
+    Impairment("DynamoDB", at("23:48"), at("02:25"), "impaired",
+               "the regional endpoint's DNS record is empty (Enactor race; clean-up deleted the active plan)",
+               2, ("S1c", "S1d", "S1e")),
+    Impairment("DynamoDB", at("02:25"), at("02:40"), "mitigated",
+               "DNS restored; cached empty answers still expiring", 5, ("S1e", "S1f")),
+    Impairment("Internal services", at("23:48"), at("01:15"), "impaired",
+               "cannot resolve DynamoDB's endpoint", 2, ("S1e",)),
+    Impairment("EC2 launches", at("23:48"), at("02:25"), "impaired",
+               "DWFM state checks need DynamoDB; droplet leases time out, so launches find no capacity",
+               4, ("S1e",)),
+    Impairment("EC2 launches", at("02:25"), at("05:28"), "impaired",
+               "DWFM in congestive collapse re-establishing leases", 4, ("S1e", "S1f")),
+    Impairment("EC2 launches", at("05:28"), at("10:36"), "impaired",
+               "Network Manager backlog: new instances wait for network state", 4, ("S1e", "S1f")),
+    Impairment("EC2 launches", at("10:36"), at("13:50"), "mitigated",
+               "throttles still on, relaxed from 11:23", 4, ("S1e", "S1f")),
+    Impairment("NLB", at("05:30"), at("09:36"), "impaired",
+               "health checks fail on instances without network state; AZ failover removes healthy capacity",
+               4, ("S1e", "S1h")),
+    Impairment("NLB", at("09:36"), at("14:09"), "mitigated",
+               "automatic health-check failover switched off by hand", 5, ("S1e", "S1f")),
+)
+
+# The cascade as the chapters tell it: each link's failure fed the next.
+CASCADE = ("DNS (DynamoDB endpoint)", "DWFM (droplet leases)", "Network Manager (network state)",
+           "NLB (health checks)")
+
+
+def duration(start: datetime, end: datetime) -> int:
+    """Return the whole minutes from *start* to *end* (end must not precede start)."""
+    check_type("start", start, datetime)
+    check_type("end", end, datetime)
+    if end < start:
+        raise ValueError(f"end ({end:%d %b %H:%M}) must not be before start ({start:%d %b %H:%M})")
+    return int((end - start) / timedelta(minutes=1))
+
+
+def format_duration(minutes: int) -> str:
+    """Return minutes as '14 h 32 min'."""
+    hours, rest = divmod(int(minutes), 60)
+    return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+
+
+def format_time(t: datetime) -> str:
+    """Return '20 Oct 02:25'."""
+    return t.strftime("%d %b %H:%M")
+
+
+def status_at(t: datetime) -> dict[str, Impairment | None]:
+    """Return, for every service, the impairment in force at time *t* (None when it was working)."""
+    check_type("t", t, datetime)
+    if not (at("23:00") <= t <= at("15:00")):
+        raise ValueError(f"t must be between 19 Oct 23:00 and 20 Oct 15:00 PDT, got {format_time(t)}")
+    state: dict[str, Impairment | None] = dict.fromkeys(SERVICES)
+    for imp in IMPAIRMENTS:
+        if imp.start <= t < imp.end:
+            state[imp.service] = imp
+    return state
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What was broken at one moment: the time and each service's impairment (or None)."""
+
+    time: datetime
+    status: dict
+
+    @property
+    def impaired(self) -> list[str]:
+        return [s for s, imp in self.status.items() if imp and imp.status == "impaired"]
+
+
+def snapshot(minutes: int) -> Snapshot:
+    """Return the state of every service *minutes* after the event started (23:48 PDT); may be negative."""
+    minutes = check_int("minutes", minutes, lo=-48, hi=duration(EVENT_START, at("15:00")))
+    t = EVENT_START + timedelta(minutes=minutes)
+    return Snapshot(t, status_at(t))
+
+
+def describe(snap: Snapshot) -> str:
+    """Return one line naming, at the snapshot's time, each impaired or mitigated service and why."""
+    parts = [f"{s}: {imp.status}, {imp.mechanism} (Ch. {imp.chapter})"
+             for s, imp in snap.status.items() if imp]
+    return f"{format_time(snap.time)} PDT | " + ("; ".join(parts) if parts else "all services working")
+
+
+def slider_options(step: int = 10) -> list[tuple[str, int]]:
+    """Return (label, minutes-after-start) pairs from 23:40 to 14:30 every *step* minutes, plus key moments."""
+    step = check_int("step", step, lo=1, hi=120)
+    minutes = set(range(-8, duration(EVENT_START, at("14:30")) + 1, step))
+    minutes |= {duration(EVENT_START, e.time) for e in EVENTS}
+    return [(format_time(EVENT_START + timedelta(minutes=m)), m) for m in sorted(minutes)]

@@ -1,0 +1,29 @@
+"""Chapter 0's experiment: scrub a time slider and see what was broken at that moment, and why."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+
+from .plots.timeline import draw_status
+from .timeline import describe, slider_options, snapshot
+from .widgets import Experiment
+
+__all__ = ["START_MINUTES", "time_slider"]
+
+START_MINUTES = 200  # 03:08 PDT: DNS is fixed but EC2 is stuck — a good first surprise
+
+
+def _draw(fig, snap):
+    draw_status(fig.add_subplot(), snap.time)
+
+
+def time_slider(step: int = 10) -> Experiment:
+    """Return the time-slider experiment: minutes after 23:48 -> service status plot and a text readout."""
+    options = slider_options(step)
+    value = min((m for _, m in options), key=lambda m: abs(m - START_MINUTES))
+    control = W.SelectionSlider(options=options, value=value, description="time (PDT)",
+                                continuous_update=False, layout=W.Layout(width="640px"),
+                                style={"description_width": "initial"})
+    return Experiment({"minutes": control}, compute=snapshot, draw=_draw, summary=describe,
+                      figsize=(8.0, 2.6), height="230px",
+                      margins={"left": 0.2, "bottom": 0.12})

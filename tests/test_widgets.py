@@ -1,0 +1,66 @@
+"""The widget layer: controls drive a pure model, errors are shown, the plot is one PNG."""
+
+from __future__ import annotations
+
+import pytest
+
+from course_lib.widgets import Experiment, float_slider, int_slider
+
+
+def _compute(k, scale):
+    if k > 8:
+        raise ValueError(f"k must be <= 8, got {k}")
+    if scale == 3.0:
+        raise RuntimeError("a bug in the model")
+    return [scale * i**k for i in range(5)]
+
+
+def _draw(fig, result):
+    fig.add_subplot().plot(result)
+
+
+def _experiment(strict=True):
+    controls = {"k": int_slider("k", 2, 1, 10), "scale": float_slider("scale", 1.0, 0.5, 4.0, 0.5)}
+    return Experiment(controls, _compute, _draw, summary=lambda r: f"last={r[-1]:g}", strict=strict)
+
+
+def test_moving_a_control_recomputes_and_redraws():
+    """Setting a control runs the model and replaces the output with exactly one PNG."""
+    exp = _experiment()
+    exp.controls["k"].value = 3
+    assert exp.result[-1] == 64
+    assert "last=64" in exp.readout.value
+    assert len(exp.output.outputs) == 1 and "image/png" in exp.output.outputs[0]["data"]
+
+
+def test_set_updates_several_controls_with_one_redraw():
+    """set() changes several controls and redraws once with all of them."""
+    exp = _experiment()
+    exp.set(k=1, scale=2.0)
+    assert exp.result == [0, 2, 4, 6, 8] and exp.values == {"k": 1, "scale": 2.0}
+
+
+def test_bad_parameter_is_shown_not_raised():
+    """A ValueError from the model's validation is shown to the learner in the readout and output."""
+    exp = _experiment()
+    exp.controls["k"].value = 9
+    assert exp.error and "k must be <= 8" in exp.error
+    assert "course-error" in exp.readout.value
+    assert exp.output.outputs[0]["output_type"] == "stream"
+    exp.controls["k"].value = 2
+    assert exp.error is None
+
+
+def test_unexpected_error_is_reraised_under_tests_and_shown_otherwise():
+    """A bug (not a validation error) is re-raised in strict mode and only shown otherwise."""
+    with pytest.raises(RuntimeError):
+        _experiment(strict=True).set(scale=3.0)
+    exp = _experiment(strict=False)
+    exp.set(scale=3.0)
+    assert "RuntimeError" in exp.error
+
+
+def test_controls_update_on_release_only():
+    """Sliders use continuous_update=False so a drag does not queue dozens of redraws."""
+    exp = _experiment()
+    assert all(c.continuous_update is False for c in exp.controls.values())
