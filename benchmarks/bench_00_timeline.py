@@ -8,9 +8,9 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from common import redraw_line, time_calls  # noqa: E402
+from common import redraw_line, time_calls
 
-from course_lib.timeline_widget import time_slider  # noqa: E402
+from course_lib.timeline_widget import time_slider
 
 
 def run() -> list[str]:

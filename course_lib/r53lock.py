@@ -38,7 +38,7 @@ def holder_of(zone: HostedZone, name: str, now: float) -> str | None:
 
 
 def try_acquire(zone: HostedZone, name: str, holder: str, now: float, lease: float,
-                seen: Record | None | bool = False) -> bool:
+                seen: Record | bool | None = False) -> bool:
     """Try to take (or renew) the lock for *lease* seconds with one change batch; return True if it worked.
 
     *seen* is the lock record the caller read earlier (None: "it was absent"); by default the record is read

@@ -42,7 +42,7 @@ def float_slider(description: str, value: float, lo: float, hi: float, step: flo
 
 def dropdown(description: str, options, value=None, **kw) -> W.Dropdown:
     """Return a Dropdown."""
-    return W.Dropdown(options=options, value=value if value is not None else list(options)[0],
+    return W.Dropdown(options=options, value=value if value is not None else next(iter(options)),
                       description=description, style={"description_width": "initial"}, **kw)
 
 

@@ -13,7 +13,7 @@ from conftest import ROOT
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(ROOT / "tools"))
-import make_exercises  # noqa: E402
+import make_exercises
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 

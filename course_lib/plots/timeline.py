@@ -7,7 +7,7 @@ from datetime import datetime
 from matplotlib.dates import DateFormatter, HourLocator, date2num
 from matplotlib.patches import FancyBboxPatch
 
-from ..timeline import CASCADE, EVENT_END, EVENT_START, IMPAIRMENTS, PERIODS, SERVICES, at
+from ..timeline import CASCADE, EVENT_START, IMPAIRMENTS, PERIODS, SERVICES, at
 from .style import PALETTE, SERIES, tidy
 
 __all__ = ["KEY_MOMENTS", "draw_cascade", "draw_periods", "draw_status"]
