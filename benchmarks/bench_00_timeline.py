@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import sys
 
+import matplotlib
+
 sys.path.insert(0, os.path.dirname(__file__))
-os.environ.setdefault("MPLBACKEND", "Agg")
+matplotlib.use("Agg")
 
 from common import redraw_line, time_calls
 

@@ -8,6 +8,7 @@ Ratios (e.g. against SimPy) are measured in the same run, so machine noise cance
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 import time
@@ -28,8 +29,9 @@ def notebook_time() -> str:
     """Time the strict nbval run over notebooks/ and solutions/, as the test command runs it."""
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "notebooks", "solutions", "--nbval",
            "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # kernels must use the inline backend
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     tail = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-200:]
     return f"notebooks (strict nbval, notebooks/ + solutions/): {elapsed:.1f} s wall — {tail}"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import matplotlib
 
+# Agg for this process only: do not set MPLBACKEND in the environment, or the kernels that nbval and the
+# exercise-notebook tests start would inherit it and stop showing inline figures.
 matplotlib.use("Agg")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 ROOT = Path(__file__).resolve().parent.parent
 
