@@ -1,0 +1,309 @@
+"""Chapter 1 exercises: CAS increment, full jitter, the Route 53 lock batch, fencing, and three predictions."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+
+import numpy as np
+
+from ..contention import simulate
+from ..exercises import Exercise, Incorrect, expect_type, learner_call
+from ..lock_contention import LOCK_NAME, PLAN_NAME, wait_after_losses
+from ..occ import Op, all_schedules, run_schedule
+from ..r53lock import holder_of, lock_value
+from ..route53 import Change, ChangeRejected, HostedZone, Record
+from ..trace import Event, format_swimlanes
+
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
+
+
+# --- q1: a CAS increment with retries, checked over every short schedule ------------------------------
+
+def _guarded(make, key):
+    """Wrap the learner's generator so a non-operation or a non-generator becomes a plain-words verdict."""
+    gen = learner_call(make, key)
+    if not inspect.isgenerator(gen):
+        raise Incorrect("`safe_increment(key)` should be a generator function: use `yield read(key)` and "
+                        f"`yield cas(...)`, but calling it returned {type(gen).__name__}.")
+
+    def steps():
+        try:
+            op = gen.send(None)  # learner exceptions keep their frame, so the verdict names the line
+            while True:
+                if not isinstance(op, Op):
+                    raise Incorrect(f"your generator yielded {op!r:.60}; yield only read(key), write(key, value) "
+                                    "or cas(key, version, value).")
+                answer = yield op
+                op = gen.send(answer)
+        except StopIteration:
+            return
+    return steps
+
+
+def _schedules(names, longest):
+    for length in range(longest + 1):
+        yield from all_schedules(names, length)
+
+
+def check_safe_increment(fn) -> None:
+    """Run 2 and 3 clients under every schedule up to 8 / 6 steps; each must add exactly one."""
+    expect_type(fn, type(check_safe_increment), "`safe_increment`")
+    for names, longest in ((("A", "B"), 8), (("A", "B", "C"), 6)):
+        for schedule in _schedules(names, longest):
+            clients = {n: _guarded(fn, "x") for n in names}
+            run = run_schedule(clients, schedule, initial=0, max_steps=60)
+            case = f"{len(names)} clients, schedule {''.join(schedule) or '(round robin)'}, x starts at 0"
+            lost = run.lost_index()
+            timeline = format_swimlanes(run.trace, run.actors, mark=[] if lost is None else [lost])
+            stuck = [n for n, ok in run.finished.items() if not ok]
+            if stuck:
+                raise Incorrect(f"client {stuck[0]} never finished: after {run.steps} steps it was still retrying. "
+                                "After a failed cas, read again to learn the new version before retrying.",
+                                case, timeline)
+            if lost is not None:
+                raise Incorrect(f"lost update: a write based on an old read overwrote another client's increment, "
+                                f"so x ended at {run.final} instead of {len(names)} (the >> row).", case, timeline)
+            if run.final < len(names):
+                raise Incorrect(f"x ended at {run.final}, not {len(names)}: a client whose cas failed gave up "
+                                "without retrying, so its increment is missing.", case, timeline)
+            if run.final > len(names):
+                raise Incorrect(f"x ended at {run.final}, not {len(names)}: some client incremented more than once. "
+                                "Stop after the first successful cas.", case, timeline)
+
+
+q1 = Exercise("q1", "safe_increment", check_safe_increment, [
+    "Loop: read the value and its version, then yield cas(key, version, value + 1).",
+    "The answer to `yield cas(...)` is True or False. On True, return; on False, go round again and read afresh.",
+], chapter="01")
+
+
+# --- q2: full jitter ---------------------------------------------------------------------------------
+
+def check_full_jitter(fn) -> None:
+    """Sample the learner's strategy: bounds, spread, mean, and the calls it saves at 50 clients."""
+    expect_type(fn, type(check_full_jitter), "`my_full_jitter`")
+    base, cap = 5.0, 1000.0
+    rng = np.random.default_rng(2015)
+    for attempt in (0, 1, 3, 6, 8, 12):
+        limit = min(cap, base * 2.0 ** attempt)
+        draws = []
+        for _ in range(400):
+            value = learner_call(fn, attempt, base, base, cap, rng)
+            if not isinstance(value, numbers.Real) or not math.isfinite(value):
+                raise Incorrect(f"for attempt {attempt} your function returned {value!r:.40}; return a number of ms.")
+            draws.append(float(value))
+        draws = np.array(draws)
+        case = f"attempt={attempt}, base={base:g} ms, cap={cap:g} ms, so min(cap, base·2^attempt) = {limit:g} ms"
+        if draws.max() > limit * (1 + 1e-9) or draws.min() < 0:
+            hint = " Did you forget the cap?" if base * 2.0 ** attempt > cap else ""
+            raise Incorrect(f"a sleep of {draws.max():.4g} ms is outside [0, {limit:g}) ms.{hint}", case)
+        if np.ptp(draws) < 1e-9:
+            raise Incorrect(f"every call returned {draws[0]:.4g} ms: that is backoff without jitter, so clients "
+                            "that failed together retry together and collide again.", case)
+        if abs(draws.mean() - limit / 2) > 0.12 * limit:
+            raise Incorrect(f"the sleeps average {draws.mean():.4g} ms but full jitter averages half of "
+                            f"{limit:g} ms; draw uniformly from the whole range [0, min(cap, base·2^attempt)).",
+                            case)
+        if draws.min() > 0.1 * limit:
+            raise Incorrect(f"no sleep was shorter than {draws.min():.4g} ms; full jitter starts at 0.", case)
+    mine = learner_call(simulate, 50, fn, base, cap, 0).calls
+    plain = simulate(50, "exponential", base, cap, 0).calls
+    if mine > 0.7 * plain:
+        raise Incorrect(f"with 50 clients your strategy made {mine} calls against {plain} for exponential backoff "
+                        "without jitter; full jitter should save at least 30%.")
+
+
+q2 = Exercise("q2", "my_full_jitter", check_full_jitter, [
+    "The ceiling grows like base·2^attempt and stops at cap.",
+    "Return rng.uniform(0, min(cap, base * 2 ** attempt)).",
+], chapter="01")
+
+
+# --- q3: take the Route 53 lock with one change batch -----------------------------------------------
+
+def _lock(holder: str, until: float) -> Record:
+    return Record(LOCK_NAME, "TXT", (lock_value(holder, until),))
+
+
+def _batch(fn, seen, holder, now, lease):
+    batch = learner_call(fn, seen, holder, now, lease)
+    if batch is not None and (not isinstance(batch, list) or not all(isinstance(c, Change) for c in batch)):
+        raise Incorrect(f"`lock_batch` should return a list of Change or None, but it returned {batch!r:.80}.")
+    return batch
+
+
+def _submit(zone, batch) -> str:
+    if batch is None:
+        return "backs off"
+    if not batch:
+        raise Incorrect("`lock_batch` returned an empty list; return None to back off.")
+    try:
+        zone.change(batch)
+    except ChangeRejected as why:
+        return f"rejected: {why.reason}"
+    return "ok"
+
+
+def _race(fn, start: Record | None, now: float, order: str) -> tuple[HostedZone, list[Event], dict]:
+    zone = HostedZone([start] if start else [])
+    events, outcome = [], {}
+    seen = {who: zone.get(LOCK_NAME, "TXT") for who in "AB"}
+    for who in "AB":
+        events.append(Event(now, f"Enactor {who}", "read", "absent" if seen[who] is None else seen[who].values[0]))
+    for step, who in enumerate(order):
+        result = _submit(zone, _batch(fn, seen[who], f"Enactor {who}", now + step, 10.0))
+        outcome[who] = result
+        events.append(Event(now + step, f"Enactor {who}", "batch", result[:24]))
+    return zone, events, outcome
+
+
+def check_lock_batch(fn) -> None:
+    """Check taking a free lock, backing off from a held one, taking over an expired one, and races."""
+    expect_type(fn, type(check_lock_batch), "`lock_batch`")
+    zone = HostedZone()
+    result = _submit(zone, _batch(fn, None, "Enactor A", 100.0, 10.0))
+    if result != "ok":
+        raise Incorrect(f"taking a free lock failed ({result}).", "no lock record exists, A asks at t=100")
+    if holder_of(zone, LOCK_NAME, 105.0) != "Enactor A":
+        raise Incorrect("after your batch, the TXT record does not say Enactor A holds the lock until t=110. "
+                        "Use lock_value(holder, now + lease).", "no lock record, A asks at t=100, lease 10")
+    held = _lock("Enactor C", 120.0)
+    zone = HostedZone([held])
+    result = _submit(zone, _batch(fn, held, "Enactor A", 110.0, 10.0))
+    if result == "ok":
+        raise Incorrect("Enactor A took a lock that Enactor C still held until t=120: check the epoch before "
+                        "writing and back off (return None).", "C holds until t=120, A asks at t=110")
+    expired = _lock("Enactor C", 100.0)
+    zone = HostedZone([expired])
+    result = _submit(zone, _batch(fn, expired, "Enactor A", 110.0, 10.0))
+    if result != "ok" or holder_of(zone, LOCK_NAME, 111.0) != "Enactor A":
+        why = "you backed off" if result == "backs off" else f"Route 53 said: {result}"
+        raise Incorrect(f"Enactor A did not take over a lock whose lease ran out ({why}). A crashed holder would "
+                        "block every Enactor for ever.", "C's lease ended at t=100, A asks at t=110")
+    for start in (None, expired):
+        for order in ("AB", "BA"):
+            zone, events, outcome = _race(fn, start, 110.0, order)
+            if list(outcome.values()).count("ok") > 1:
+                raise Incorrect("both Enactors' batches succeeded after reading the same lock record, so both "
+                                "believe they hold the lock. DELETE the exact record you read and CREATE yours "
+                                "in one batch, so the second batch fails.",
+                                f"lock {'absent' if start is None else 'expired'}; both read, then {order[0]} "
+                                f"writes first", format_swimlanes(events, ["Enactor A", "Enactor B"], mark=[3]))
+
+
+q3 = Exercise("q3", "lock_batch", check_lock_batch, [
+    "If `seen` says someone else holds the lock and its epoch is after `now`, return None.",
+    "Otherwise: [Change('DELETE', seen), Change('CREATE', new_record)] — just the CREATE when seen is None.",
+], chapter="01")
+
+
+# --- q4: fence the plan write with the lock --------------------------------------------------------
+
+def _plan(generation: int) -> Record:
+    return Record(PLAN_NAME, "TXT", (f"generation {generation}",))
+
+
+def check_fenced_write(fn) -> None:
+    """Replay a holder that keeps its lock, one paused past expiry, and one whose lock was released."""
+    expect_type(fn, type(check_fenced_write), "`fenced_write`")
+    mine = _lock("Enactor A", 10.0)
+    write = Change("UPSERT", _plan(5))
+
+    def batch_for():
+        batch = learner_call(fn, mine, write)
+        if not isinstance(batch, list) or not all(isinstance(c, Change) for c in batch):
+            raise Incorrect(f"`fenced_write` should return a list of Change, but it returned {batch!r:.80}.")
+        return batch
+
+    zone = HostedZone([mine, _plan(4)])
+    result = _submit(zone, batch_for())
+    case = "A holds the lock until t=10 and writes generation 5 at t=3"
+    if result != "ok":
+        raise Incorrect(f"a holder that still holds the lock could not write ({result}).", case)
+    if zone.get(PLAN_NAME, "TXT") != _plan(5):
+        raise Incorrect("the batch succeeded but the plan record is not generation 5: include the plan change.", case)
+    if zone.get(LOCK_NAME, "TXT") != mine:
+        raise Incorrect("after the write the lock record is gone or changed: the fence must leave the lock as it "
+                        "was (DELETE it and CREATE it again, unchanged).", case)
+    theirs = _lock("Enactor B", 21.0)
+    for state, records in (("B took over after A's lease expired", [theirs, _plan(7)]),
+                           ("the lock record was deleted", [_plan(7)])):
+        zone = HostedZone(records)
+        result = _submit(zone, batch_for())
+        if result == "ok" or zone.get(PLAN_NAME, "TXT") != _plan(7):
+            events = [Event(0, "Enactor A", "lock", "until t=10"), Event(1, "Enactor A", "pause", "15 s"),
+                      Event(11, "Enactor B", "lock", "A expired"), Event(11, "Enactor B", "write", "gen 7"),
+                      Event(16, "Enactor A", "write", "gen 5 (stale)"), Event(16, "Route 53", "active", "gen 5")]
+            raise Incorrect("the paused Enactor's stale write went through and replaced generation 7 with 5. "
+                            "Put the exact lock record you hold into the batch (DELETE + CREATE) so Route 53 "
+                            "rejects it once the lock has changed.", f"{state}; A wakes at t=16 and writes",
+                            format_swimlanes(events, ["Enactor A", "Enactor B", "Route 53"], mark=[4]))
+
+
+q4 = Exercise("q4", "fenced_write", check_fenced_write, [
+    "A DELETE only succeeds if the record still has exactly the values you give.",
+    "Return [Change('DELETE', lock_record), Change('CREATE', lock_record), plan_change].",
+], chapter="01")
+
+
+# --- q5-q7: predict, then run -------------------------------------------------------------------------
+
+def _number(value, what) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise Incorrect(f"{what} should be a number, but it is {type(value).__name__} ({value!r:.40}).")
+    return float(value)
+
+
+def check_work_ratio(value) -> None:
+    """Compare with simulate(100, 'none').calls / simulate(50, 'none').calls."""
+    value = _number(value, "`work_ratio`")
+    ratio = simulate(100, "none", seed=0).calls / simulate(50, "none", seed=0).calls
+    if abs(value - 2) < 0.3:
+        raise Incorrect(f"{value:g} is the ratio for completion time (linear in N); work grows like N², and the "
+                        f"simulator gives {ratio:.2f}.")
+    if not 0.75 * ratio <= value <= 1.25 * ratio:
+        raise Incorrect(f"{value:g} is too far from the simulator's {ratio:.2f}. Doubling N doubles the rounds "
+                        "and the clients in each round.")
+
+
+q5 = Exercise("q5", "work_ratio", check_work_ratio, [
+    "Each round one client wins; every other client makes a call in that round.",
+    "Doubling N doubles both the number of rounds and the calls per round.",
+], chapter="01")
+
+
+def check_five_losses(value) -> None:
+    """Compare with 0.6 ** 5 (independent attempts, each lost with probability 0.6)."""
+    value = _number(value, "`p_five_losses`")
+    if value > 1 or value < 0:
+        raise Incorrect(f"{value:g} is not a probability; multiply the chances of each loss.")
+    if abs(value - 0.4 ** 5) < 1e-3:
+        raise Incorrect(f"{value:g} = 0.4⁵ is the chance of winning five times in a row; each loss has chance 0.6.")
+    if abs(value - 0.6 ** 5) > 2e-3:
+        raise Incorrect(f"{value:g} is not right: five independent losses, each with probability 0.6.")
+
+
+q6 = Exercise("q6", "p_five_losses", check_five_losses, [
+    "Independent events: multiply.",
+    "0.6 × 0.6 × 0.6 × 0.6 × 0.6.",
+], chapter="01")
+
+
+def check_wait_six(value) -> None:
+    """Compare with wait_after_losses(6, 'exponential', 0.5, 60, 0.2)."""
+    value = _number(value, "`wait_six_losses`")
+    right = wait_after_losses(6, "exponential", 0.5, 60.0, 0.2)
+    if abs(value - (right - 7 * 0.2)) < 0.05:
+        raise Incorrect(f"{value:g} s counts the sleeps but not the 7 calls of 0.2 s (6 lost, 1 won).")
+    if abs(value - 0.5 * 2 ** 6) < 0.05:
+        raise Incorrect(f"{value:g} s is only the sleep after the 7th loss; add up the six sleeps 0.5, 1, 2, … s.")
+    if abs(value - right) > 0.05:
+        raise Incorrect(f"{value:g} s is not right: add six sleeps min(60, 0.5·2^j) for j = 0..5 and 7 calls.")
+
+
+q7 = Exercise("q7", "wait_six_losses", check_wait_six, [
+    "The sleeps are 0.5, 1, 2, 4, 8 and 16 s; none reaches the cap.",
+    "Seven calls (six lost, one won) of 0.2 s each, plus the six sleeps.",
+], chapter="01")

@@ -1,0 +1,176 @@
+"""Chapter 1 figures: the lost-update swimlane, OCC contention by backoff strategy, and lock waits."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+
+from ..backoff import STRATEGIES
+from ..contention import ContentionView, contention_view
+from ..lock_contention import POLICIES, LockRun, simulate_lock
+from ..occ import RunResult
+from ..widgets import Experiment, dropdown, float_slider, int_slider
+from .style import PALETTE, SERIES, tidy
+from .trace import draw_swimlanes
+
+__all__ = ["contention_experiment", "contention_summary", "draw_contention", "draw_lock_waits", "draw_loss_tail",
+           "draw_n_squared", "draw_run", "draw_strategy_bars", "lock_experiment", "lock_summary", "lock_view"]
+
+FIGSIZE = (7.0, 2.9)  # small figure, few ticks: keeps a slider redraw near the 60 ms budget
+
+COLOURS = {"none": SERIES[7], "exponential": SERIES[3], "full jitter": SERIES[0], "equal jitter": SERIES[1],
+           "decorrelated jitter": SERIES[2]}
+
+
+def draw_run(ax, run: RunResult, title: str = ""):
+    """Draw a scheduler run as swimlanes, marking the write that lost an update."""
+    lost = run.lost_index()
+    default = f"final x = {run.final} after {sum(run.committed.values())} committed writes"
+    draw_swimlanes(ax, run.trace, run.actors, highlight=[] if lost is None else [lost], title=title or default)
+    ax.set_xticks(range(len(run.trace)))
+    ax.set_xlabel("step")
+    return ax
+
+
+def draw_n_squared(ax, view: ContentionView, legend: bool = True):
+    """Draw calls against clients: the no-backoff curve, an N² fit, and every strategy at the chosen N."""
+    n, calls = view.ref_clients, view.ref_calls
+    k = float(np.sum(calls * n ** 2) / np.sum(n ** 4))  # least-squares fit of calls = k N²
+    grid = np.linspace(0, n.max(), 60)
+    ax.plot(grid, k * grid ** 2, ls="--", color=PALETTE["neutral"], lw=1, label=f"{k:.2f}·N²")
+    ax.plot(n, calls, "o-", color=COLOURS["none"], ms=3, lw=1, label="no backoff (simulated)")
+    for name, run in view.runs.items():
+        big = name == view.selected
+        ax.plot(run.clients, run.calls, marker="D" if big else "o", ms=9 if big else 5, ls="",
+                color=COLOURS.get(name, PALETTE["accent"]), label=name)
+    if legend:
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
+    return tidy(ax, "work: total calls", "clients N", "calls")
+
+
+def draw_strategy_bars(ax, view: ContentionView):
+    """Draw completion time per strategy as horizontal bars, the selected one outlined, calls written on each."""
+    names = list(view.runs)
+    secs = [view.runs[s].completion_ms / 1000 for s in names]
+    bars = ax.barh(names, secs, color=[COLOURS.get(s, PALETTE["accent"]) for s in names])
+    for bar, name in zip(bars, names, strict=True):
+        if name == view.selected:
+            bar.set_edgecolor("black")
+            bar.set_linewidth(2)
+        ax.annotate(f"{view.runs[name].calls} calls", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    ax.invert_yaxis()
+    ax.margins(x=0.3)
+    return tidy(ax, f"time until all {view.clients} clients are done", "seconds (virtual)")
+
+
+def _two_axes(fig, wspace: float = 0.35):
+    """Return two side-by-side axes placed by hand: a layout engine would triple the redraw time."""
+    fig.set_layout_engine(None)  # None, not "none": a placeholder engine still costs an extra draw per PNG
+    return fig.subplots(1, 2, gridspec_kw={"left": 0.08, "right": 0.97, "bottom": 0.15, "top": 0.9,
+                                           "wspace": wspace})
+
+
+def _key(fig, lines: list[tuple[str, str]], top: float = 0.85):
+    """Write a colour key as one short text per line: a legend costs twice as much to render."""
+    for i, (text, colour) in enumerate(lines):
+        fig.text(0.62, top - 0.11 * i, text, color=colour, fontsize=7.5)
+
+
+def draw_contention(fig, view: ContentionView):
+    """Draw widget (a) on one axes: calls vs clients, each strategy at N keyed with its completion time."""
+    fig.set_layout_engine(None)  # placed by hand: a layout engine costs an extra draw per PNG
+    ax = fig.add_axes((0.09, 0.15, 0.48, 0.75))
+    draw_n_squared(ax, view, legend=False)
+    ax.locator_params(nbins=4)  # fewer tick labels: text is most of the redraw time
+    lines = [(f"◆ {name}: {run.calls} calls, {run.completion_ms / 1000:.1f} s" if name == view.selected else
+              f"●  {name}: {run.calls} calls, {run.completion_ms / 1000:.1f} s", COLOURS.get(name, "black"))
+             for name, run in view.runs.items()]
+    _key(fig, [*lines, ("- - fitted k·N², line: no backoff over N", PALETTE["neutral"])])
+    return fig
+
+
+def _plain_log_x(ax):
+    """Use a log x axis with plain-number labels: mathtext labels would double the redraw time."""
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator([0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+
+
+def draw_lock_waits(fig, run: LockRun, factor: float = 10.0):
+    """Draw widget (b): histogram of waits (log scale) with the median and factor x median marked."""
+    fig.set_layout_engine(None)
+    ax = fig.add_axes((0.09, 0.15, 0.5, 0.75))
+    waits = run.waits
+    if len(waits):
+        med = float(np.median(waits))
+        edges = np.geomspace(max(waits.min(), 1e-2), max(waits.max(), 1e-1) * 1.01, 30)
+        counts, _ = np.histogram(waits, edges)
+        ax.stairs(counts, edges, fill=True, color=PALETTE["ok"])  # one artist instead of 30 bars
+        _plain_log_x(ax)
+        ax.locator_params(axis="y", nbins=4)
+        ax.axvline(med, color=PALETTE["neutral"], ls="--", lw=1)
+        ax.axvline(factor * med, color=PALETTE["bad"], lw=1.5)
+        _key(fig, [(f"{len(waits)} acquisitions in {run.enactors} Enactors", PALETTE["ok"]),
+                   (f"- - median wait {med:.2g} s", PALETTE["neutral"]),
+                   (f"—  {factor:g}× median: {run.tail(factor):.1%} wait longer", PALETTE["bad"]),
+                   (f"worst run: {run.losses.max()} losses in a row", "black")])
+    return tidy(ax, f"{run.policy} retry", "wait (s, log scale)", "acquisitions")
+
+
+def draw_loss_tail(ax, run: LockRun):
+    """Draw P(at least n consecutive losses): simulated points against the geometric closed form."""
+    n = np.arange(0, int(run.losses.max(initial=0)) + 2)
+    sim = np.array([np.mean(run.losses >= k) for k in n]) if len(run.losses) else np.zeros(len(n))
+    ax.semilogy(n, np.where(sim > 0, sim, np.nan), "o", ms=4, color=PALETTE["ok"], label="simulated")
+    ax.semilogy(n, min(run.rho, 0.999) ** n, "-", color=PALETTE["warn"], lw=1.5,
+                label=f"geometric ρ^n, ρ={run.rho:.2f}")
+    if len(run.losses):
+        ax.set_ylim(0.5 / len(run.losses), 1.5)  # below one acquisition in the sample there is nothing to see
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=7, frameon=False)
+    return tidy(ax, f"{run.policy}: P(at least n losses in a row)", "n", "probability")
+
+
+def contention_summary(view: ContentionView) -> str:
+    """Return widget (a)'s readout: the selected strategy's work and time against un-jittered backoff."""
+    run, plain = view.runs[view.selected], view.runs["exponential"]
+    change = (run.calls - plain.calls) / plain.calls
+    return (f"{view.selected}, {view.clients} clients: {run.calls} calls ({change:+.0%} vs exponential without "
+            f"jitter: {plain.calls}), all done after {run.completion_ms / 1000:.1f} s of virtual time")
+
+
+def contention_experiment(clients: int = 100, strategy: str = "full jitter") -> Experiment:
+    """Return widget (a): clients x strategy x base/cap -> calls and completion time."""
+    controls = {"clients": int_slider("clients", clients, 1, 200),
+                "strategy": dropdown("strategy", list(STRATEGIES), strategy),
+                "base": float_slider("base (ms)", 5.0, 0.0, 50.0, 1.0),
+                "cap": float_slider("cap (ms)", 1000.0, 0.0, 5000.0, 50.0)}
+    return Experiment(controls, contention_view, draw_contention, contention_summary,
+                      figsize=FIGSIZE, height="250px")
+
+
+def lock_view(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, policy: str = "exponential",
+              seed: int = 0) -> LockRun:
+    """Run the lock model for widget (b) (15 minutes of virtual time)."""
+    return simulate_lock(enactors, hold, lease, policy, horizon=900.0, seed=seed)
+
+
+def lock_summary(run: LockRun) -> str:
+    """Return widget (b)'s readout: median wait, the 10x tail, the worst run of losses, broken exclusion."""
+    if len(run.waits) == 0:
+        return "nobody got the lock"
+    worst = int(np.argmax(run.waits))
+    return (f"median wait {np.median(run.waits):.2g} s; {run.tail():.1%} waited > 10× the median; worst: "
+            f"Enactor {run.winner[worst] + 1} lost {run.losses[worst]} times in a row and waited "
+            f"{run.waits[worst]:.0f} s; two holders at once: {run.overlaps} times")
+
+
+def lock_experiment() -> Experiment:
+    """Return widget (b): contenders, hold time, lease and retry policy -> who waits how long."""
+    controls = {"enactors": int_slider("Enactors", 3, 1, 8),
+                "hold": float_slider("hold (s)", 2.0, 0.5, 20.0, 0.5),
+                "lease": float_slider("lease (s)", 10.0, 1.0, 60.0, 1.0),
+                "policy": dropdown("retry", list(POLICIES), "exponential")}
+    return Experiment(controls, lock_view, draw_lock_waits, lock_summary, figsize=FIGSIZE, height="250px")
