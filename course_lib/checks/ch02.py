@@ -1,0 +1,248 @@
+"""Chapter 2 exercises: find the stale check, write a safe apply and a safe clean-up, scale a per-run
+probability to a year, and match each fix to the properties it guarantees."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from hypothesis import HealthCheck, Verbosity, given, settings
+from hypothesis import strategies as st
+
+from ..dns_race import (
+    ACTORS,
+    FIXES,
+    PROPERTIES,
+    alias_generation,
+    alias_record,
+    pes_steps,
+    run_published,
+    run_random,
+    tree_record,
+)
+from ..dns_race_properties import became_stale_index
+from ..exercises import Exercise, Incorrect, expect_type, learner_call
+from ..route53 import HostedZone
+from ..trace import format_swimlanes
+
+__all__ = ["TRUTH_Q5", "q1", "q2", "q3", "q4", "q5", "timeline_around"]
+
+EP = "dynamodb.us-east-1.amazonaws.com"
+IPS = ("10.0.0.1", "10.0.0.2")
+
+
+def timeline_around(result, index: int, before: int = 9, after: int = 2) -> str:
+    """Return the trace around event *index* as a text timeline, Planner ticks left out, the event marked."""
+    keep = [i for i in range(len(result.trace)) if result.trace[i].actor != "Planner" or i == index]
+    pos = keep.index(index)
+    window = keep[max(0, pos - before): pos + after + 1]
+    events = [result.trace[i] for i in window]
+    return format_swimlanes(events, ACTORS[1:], width=24, mark=[window.index(index)])
+
+
+def _zone(live: int, extra: tuple[int, ...] = ()) -> HostedZone:
+    """Return a one-endpoint zone whose alias points at plan *live*, with rollback trees *extra*."""
+    records = [tree_record(g, EP, IPS) for g in {live, *extra}]
+    return HostedZone([*records, alias_record(EP, live)])
+
+
+# --- q1: where did the check go stale? ----------------------------------------------------------------
+
+def _check_q1(answer) -> None:
+    expect_type(answer, int, "answer_q1 (an index into run_published().trace)")
+    r = run_published()
+    check = pes_steps(r)[1]
+    right = became_stale_index(r, check)
+    if not 0 <= answer < len(r.trace):
+        raise Incorrect(f"the trace has events 0 to {len(r.trace) - 1}; {answer} is not one of them.")
+    e = r.trace[answer]
+    if answer == right:
+        return
+    if answer == check:
+        raise Incorrect("that is the check itself: at that moment plan 2 really was newer than the applied "
+                        "plan 1. Look for the later event after which it no longer was.")
+    if e.actor == "Planner":
+        raise Incorrect("a newer plan existing does not make the check false: the check compares with the "
+                        "plan *applied* to the regional endpoint. Which event changed that?")
+    if answer == pes_steps(r)[5]:
+        raise Incorrect("that is where the stale check was *used* (the overwrite). It had gone stale earlier.")
+    if answer > right:
+        raise Incorrect(f"too late: at event {answer} the check was already stale. Look earlier.",
+                        timeline=timeline_around(r, answer))
+    live = [x.data["aliases"][EP] for x in r.trace[: answer + 1] if "aliases" in x.data] or [1]
+    raise Incorrect(f"after event {answer} the regional alias still pointed at plan {live[-1]}, older than "
+                    "plan 2: the check still held. Look later.")
+
+
+q1 = Exercise("q1", "answer_q1", _check_q1, [
+    "The check said: 'plan 2 is newer than the plan applied to the regional endpoint (plan 1)'.",
+    "Find the first event after the check that changed the regional alias to a plan at least as new as 2.",
+], chapter="02")
+
+
+# --- shared: prove a strategy on the published scenario and on Hypothesis schedules -------------------
+
+def _prove(run: Callable, props: tuple[str, ...], what: str, advice: str = "") -> None:
+    """Raise Incorrect with a timeline if *run* violates any of *props* on the published or random runs."""
+    _verify(run_published(**run()), props, what, "the published scenario", advice)
+    found: dict = {}
+
+    @settings(max_examples=40, deadline=None, database=None, derandomize=True, verbosity=Verbosity.quiet,
+              suppress_health_check=list(HealthCheck))
+    @given(seed=st.integers(0, 100_000), K=st.integers(1, 5), period=st.sampled_from([0.5, 1.0, 2.0]),
+           n_endpoints=st.integers(1, 3))
+    def schedules(seed, K, period, n_endpoints):
+        r = run_random(seed, K=K, period=period, n_endpoints=n_endpoints, horizon=25.0, **run())
+        for name in props:
+            verdict = PROPERTIES[name](r)
+            if not verdict.holds:
+                found.update(result=r, verdict=verdict,
+                             case=f"run_random(seed={seed}, K={K}, period={period}, n_endpoints={n_endpoints})")
+                raise AssertionError(name)
+
+    try:
+        schedules()
+    except AssertionError:
+        _fail(found["result"], found["verdict"], what, found["case"], advice)
+
+
+def _verify(result, props, what: str, case: str, advice: str = "") -> None:
+    for name in props:
+        verdict = PROPERTIES[name](result)
+        if not verdict.holds:
+            _fail(result, verdict, what, case, advice)
+
+
+def _fail(result, verdict, what: str, case: str, advice: str = ""):
+    raise Incorrect(f"with your {what}, the property '{verdict.name}' fails: {verdict.explanation}. {advice}".rstrip(),
+                    case=case, timeline=timeline_around(result, verdict.first_violation_index))
+
+
+# --- q2: a safe apply ---------------------------------------------------------------------------------
+
+def _check_q2(safe_apply) -> None:
+    if not callable(safe_apply):
+        raise Incorrect("safe_apply should be a function safe_apply(zone, endpoint, generation, ips) -> bool.")
+    zone = _zone(3)
+    wrote = learner_call(safe_apply, zone, EP, 5, IPS)
+    expect_type(wrote, bool, "safe_apply's return value")
+    if not wrote or alias_generation(zone, EP) != 5 or zone.resolve(EP) != IPS:
+        raise Incorrect("applying plan 5 over a live plan 3 must point the alias at plan 5's tree (and return "
+                        "True); your function did not.", case="alias at plan 3, apply plan 5")
+    _prove(lambda: {"apply": safe_apply},
+           ("applied generation never decreases", "record never empty", "active plan never deleted"),
+           "safe_apply", "A freshness check made only at the start of the run is stale by the time of the "
+           "write: compare with the alias's generation inside the write itself.")
+    for live, old, words in ((5, 5, "the same plan"), (7, 4, "an older plan")):
+        zone = _zone(live)
+        before = zone.records()
+        wrote = learner_call(safe_apply, zone, EP, old, IPS)
+        if wrote or zone.records() != before:
+            hint = (" Compare generations with >, not >=: the PES check is 'newer than'." if live == old
+                    else " This is the overwrite of the published race.")
+            raise Incorrect(f"applying {words} (plan {old}) over live plan {live} must change nothing and return "
+                            f"False.{hint}", case=f"alias at plan {live}, apply plan {old}")
+
+
+q2 = Exercise("q2", "safe_apply", _check_q2, [
+    "Read the alias now (zone.get(endpoint, 'ALIAS')), not at the start of the run.",
+    "Apply only if generation > alias_generation(zone, endpoint); put Change('DELETE', current_alias) and "
+    "Change('CREATE', alias_record(endpoint, generation)) in ONE batch, so it fails if the alias moved.",
+], chapter="02", time_limit=30.0)
+
+
+# --- q3: a safe clean-up ------------------------------------------------------------------------------
+
+def _check_q3(safe_cleanup) -> None:
+    if not callable(safe_cleanup):
+        raise Incorrect("safe_cleanup should be a function safe_cleanup(zone, endpoint, generation, applied, K) -> bool.")
+    K, applied = 3, 10
+    zone = _zone(10, extra=(7, 8, 4))
+    cases = [(7, True, "plan 7 is exactly K=3 generations older than plan 10 and nothing points at it: delete it"),
+             (8, False, "plan 8 is only 2 generations older than plan 10 (K=3): keep it as a rollback tree")]
+    for gen, want, why in cases:
+        got = learner_call(safe_cleanup, zone, EP, gen, applied, K)
+        expect_type(got, bool, "safe_cleanup's return value")
+        if got != want:
+            raise Incorrect(f"wrong decision: {why}.", case=f"applied plan {applied}, K={K}, tree of plan {gen}")
+    _prove(lambda: {"cleanup": safe_cleanup}, ("active plan never deleted", "record never empty"), "safe_cleanup",
+           "Deleting by age alone removes a tree that an alias points at when an old plan is live.")
+    zone = _zone(4, extra=(10,))
+    if learner_call(safe_cleanup, zone, EP, 4, applied, K):
+        raise Incorrect("you delete plan 4 because it is old, but the alias points at it: it is the ACTIVE plan. "
+                        "Deleting by age alone is exactly the published race.",
+                        case=f"applied plan {applied}, K={K}, alias at plan 4")
+
+
+q3 = Exercise("q3", "safe_cleanup", _check_q3, [
+    "Two conditions: old enough (applied - generation >= K) AND not active.",
+    "Active means some alias points at tree_name(generation, endpoint): look through zone.records() for "
+    "ALIAS records whose values[0] is that name.",
+], chapter="02", time_limit=30.0)
+
+
+# --- q4: from one run to a year -----------------------------------------------------------------------
+
+def _check_q4(yearly_probability) -> None:
+    if not callable(yearly_probability):
+        raise Incorrect("yearly_probability should be a function yearly_probability(p_run, runs) -> float.")
+    for p, n in ((0.0, 1e6), (1.0, 10), (0.5, 0), (1e-6, 1e6), (1e-3, 1e5), (1e-6, 1e7), (1e-12, 1e6)):
+        got = learner_call(yearly_probability, p, n)
+        expect_type(got, (float, int), "yearly_probability's return value")
+        want = -math.expm1(n * math.log1p(-p)) if p < 1 else 1.0
+        if not 0 <= got <= 1:
+            raise Incorrect(f"{got:g} is not a probability: adding per-run probabilities (p × runs) only works "
+                            "while the total is tiny; use the complement, 1 − (1 − p)^runs.",
+                            case=f"p_run={p:g}, runs={n:g}")
+        if not math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-300):
+            extra = (" The formula is right but 1 − (1 − p)^n loses precision for tiny p: use "
+                     "-math.expm1(runs * math.log1p(-p_run))." if p < 1e-9 else "")
+            raise Incorrect(f"expected {want:.6g}, got {got:.6g}.{extra}", case=f"p_run={p:g}, runs={n:g}")
+
+
+q4 = Exercise("q4", "yearly_probability", _check_q4, [
+    "P(at least one race) = 1 − P(no race in any run) = 1 − (1 − p)^runs.",
+    "For tiny p, compute (1 − p)^runs as exp(runs · log1p(−p)) and 1 − exp(x) as −expm1(x).",
+], chapter="02")
+
+
+# --- q5: which single fix guarantees which property ----------------------------------------------------
+
+TRUTH_Q5 = {
+    "record never empty": {"recheck_at_write", "protect_active", "freeze_on_inconsistency"},
+    "applied generation never decreases": {"recheck_at_write"},
+    "active plan never deleted": {"recheck_at_write", "protect_active", "freeze_on_inconsistency"},
+}
+WHY = {
+    "recheck_at_write": "with the write-time fence no alias ever moves back, so when a clean-up runs every alias "
+                        "is at least as new as the plan it applied and nothing it deletes is live",
+    "protect_active": "clean-up skips any tree an alias points at, so the live tree is never deleted",
+    "freeze_on_inconsistency": "clean-up freezes the automation instead of deleting a live tree",
+}
+
+
+def _check_q5(answer) -> None:
+    expect_type(answer, dict, "answer_q5")
+    missing = set(TRUTH_Q5) - set(answer)
+    if missing:
+        raise Incorrect(f"answer_q5 needs an entry for each property; missing: {sorted(missing)}.")
+    for prop, truth in TRUTH_Q5.items():
+        given_ = answer[prop]
+        expect_type(given_, (set, frozenset, list, tuple), f"answer_q5[{prop!r}]")
+        unknown = set(given_) - set(FIXES)
+        if unknown:
+            raise Incorrect(f"{sorted(unknown)} are not fix names; use names from FIXES: {FIXES}.")
+        for fix in sorted(set(given_) - truth):
+            r = run_published(fixes=(fix,))
+            verdict = PROPERTIES[prop](r)
+            raise Incorrect(f"{fix} alone does not guarantee '{prop}': {verdict.explanation}.",
+                            case=f"run_published(fixes=({fix!r},))",
+                            timeline=timeline_around(r, verdict.first_violation_index))
+        for fix in sorted(truth - set(given_)):
+            raise Incorrect(f"{fix} alone does guarantee '{prop}': {WHY[fix]}.")
+
+
+q5 = Exercise("q5", "answer_q5", _check_q5, [
+    "Run run_published(fixes=(name,)) for each fix and read the three verdicts.",
+    "Only one fix stops an old plan from overwriting a newer one; all three keep the live tree alive.",
+], chapter="02")

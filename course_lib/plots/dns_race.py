@@ -1,0 +1,166 @@
+"""Draw the Enactor race: swimlanes, the regional DNS answer strip, the active generation; the architecture."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from ..dns_race import ACTORS
+from .style import PALETTE, tidy
+
+__all__ = ["RACE_GRID", "STEP_LABELS", "draw_architecture", "draw_race", "draw_race_curve", "draw_swimlanes_fast",
+           "race_axes", "step_labels"]
+
+STEP_LABELS = {1: "1 one-time check", 3: "3 fast apply", 4: "4 clean-up", 5: "5 old plan overwrites",
+               6: "6 active plan deleted", 7: "7 blocked"}
+# kind -> (marker, colour, size): one scatter call per kind keeps a redraw cheap.
+MARKS = {
+    "plan": ("|", PALETTE["neutral"], 40), "check": ("D", PALETTE["ok"], 28),
+    "lock lost": ("x", PALETTE["warn"], 30), "apply": ("o", PALETTE["ok"], 30),
+    "skip": ("o", PALETTE["good"], 30), "done": ("^", PALETTE["ok"], 30),
+    "clean-up start": ("s", PALETTE["neutral"], 26), "delete": ("v", PALETTE["neutral"], 36),
+    "keep": ("P", PALETTE["good"], 36), "blocked": ("s", PALETTE["bad"], 30),
+    "freeze": ("*", PALETTE["accent"], 90), "frozen": ("*", PALETTE["accent"], 40),
+}
+
+
+def draw_swimlanes_fast(ax, events, actors=ACTORS, highlight: Mapping[int, str] | Iterable[int] = ()):
+    """Draw *events* as lanes (first actor on top); events in *highlight* get a red ring and their label."""
+    lane = {a: len(actors) - 1 - i for i, a in enumerate(actors)}
+    groups: dict[str, tuple[list, list]] = {}
+    for e in events:
+        if e.actor in lane:
+            kind = "bad delete" if e.kind == "delete" and e.data.get("deleted_active") else e.kind
+            xs, ys = groups.setdefault(kind, ([], []))
+            xs.append(e.time)
+            ys.append(lane[e.actor])
+    for kind, (xs, ys) in groups.items():
+        marker, colour, size = MARKS.get(kind, ("v", PALETTE["bad"], 60))
+        # One Line2D per kind: far cheaper to draw than a scatter collection.
+        ax.plot(xs, ys, ls="none", marker=marker, color=colour, ms=size ** 0.5, mew=1.5, zorder=3)
+    labels = highlight if isinstance(highlight, Mapping) else {i: events[i].kind for i in highlight}
+    marked = sorted(labels.items())
+    if marked:
+        ax.plot([events[i].time for i, _ in marked], [lane[events[i].actor] for i, _ in marked], ls="none",
+                marker="o", ms=13, mfc="none", mec=PALETTE["bad"], mew=1.6, zorder=4)
+    seen: dict[str, int] = {}
+    for i, text in marked:
+        e = events[i]
+        n = seen[e.actor] = seen.get(e.actor, -1) + 1
+        # Alternate above/below within a lane so labels of near-simultaneous steps do not overlap.
+        ax.annotate(text, (e.time, lane[e.actor]), xytext=(5, 7 if n % 2 == 0 else -13),
+                    textcoords="offset points", fontsize=7, color=PALETTE["bad"], zorder=5)
+    ax.set_yticks([lane[a] for a in actors], list(actors), fontsize=8)
+    ax.set_ylim(-0.6, len(actors) - 0.3)
+    return ax
+
+
+RACE_GRID = {"height_ratios": [4, 1.3]}  # pass as gridspec_kw to plt.subplots(2, 1, sharex=True, ...)
+
+
+def race_axes(fig):
+    """Return the two stacked axes draw_race expects, at fixed positions on *fig* (for the widget)."""
+    # Fixed rectangles instead of a layout engine: the layout pass was a third of every redraw.
+    fig.set_layout_engine("none")
+    lanes = fig.add_axes((0.14, 0.34, 0.84, 0.6))
+    gen = fig.add_axes((0.14, 0.1, 0.84, 0.2))
+    lanes.set_xticks([])  # not shared: the lanes need no x ticks of their own, and ticks cost text
+    return lanes, gen
+
+
+def draw_race(axes, result, highlight: Mapping[int, str] | Iterable[int] = (), title: str = ""):
+    """Draw swimlanes with the regional answer strip as the bottom lane, and the active generation below."""
+    lanes, gen = axes
+    horizon = result.params["horizon"]
+    draw_swimlanes_fast(lanes, result.trace, ACTORS, highlight)
+    draw_answer_strip(lanes, result.answers, horizon, y=-1.0)
+    lanes.set_ylim(-1.5, len(ACTORS) - 0.3)
+    lanes.set_yticks(list(range(len(ACTORS) - 1, -2, -1)), [*ACTORS, "DNS answer\n(regional)"], fontsize=8)
+    lanes.tick_params(axis="x", length=0)
+    tidy(lanes, title=title)
+    draw_generations(gen, result, horizon)
+    lanes.set_xlim(0, horizon)
+    gen.set_xlim(0, horizon)
+    return axes
+
+
+def step_labels(steps: Mapping[int, int | None]) -> dict[int, str]:
+    """Return {trace index: label} for the PES steps that happened (for *highlight*)."""
+    return {i: STEP_LABELS[k] for k, i in steps.items() if k in STEP_LABELS and i is not None}
+
+
+def draw_answer_strip(ax, answers, horizon: float, y: float = 0.0):
+    """Draw the regional endpoint's DNS answer over time as a band at *y*: blue with IPs, red when empty."""
+    ends = [t for t, _ in answers[1:]] + [horizon]
+    spans = [(start, end - start) for (start, _), end in zip(answers, ends, strict=True)]
+    colours = [PALETTE["ok"] if answer else PALETTE["bad"] for _, answer in answers]
+    ax.broken_barh(spans, (y - 0.35, 0.7), facecolors=colours)
+    for (start, width), (_, answer) in zip(spans, answers, strict=True):
+        if width > 0.08 * horizon:
+            text = f"{len(answer)} IPs" if answer else "EMPTY"
+            ax.text(start + width / 2, y, text, ha="center", va="center", color="white", fontsize=7)
+    return ax
+
+
+def draw_generations(ax, result, horizon: float):
+    """Draw the newest plan generation and the generation the regional alias points at."""
+    plans = result.plans
+    ax.step([p.created_at for p in plans] + [horizon], [p.generation for p in plans] + [plans[-1].generation],
+            where="post", color=PALETTE["neutral"], lw=1, label="newest plan")
+    times = [t for t, _ in result.active] + [horizon]
+    gens = [g for _, g in result.active]
+    ax.step(times, [*gens, gens[-1]], where="post", color=PALETTE["ok"], lw=1.8, label="regional alias")
+    for (t, answer), end in zip(result.answers, [t for t, _ in result.answers[1:]] + [horizon], strict=True):
+        if not answer:
+            ax.axvspan(t, end, color=PALETTE["bad"], alpha=0.15, lw=0)
+    # Direct labels instead of a legend (cheaper to draw, easier to read).
+    ax.text(horizon, plans[-1].generation, " newest plan", fontsize=7, va="bottom", ha="right",
+            color=PALETTE["neutral"])
+    ax.text(times[-2], gens[-1], " regional alias", fontsize=7, va="bottom", color=PALETTE["ok"])
+    ax.locator_params(axis="y", nbins=3)
+    ax.locator_params(axis="x", nbins=5)
+    return tidy(ax, xlabel="time (s, model)", ylabel="generation")
+
+
+def draw_race_curve(ax_run, ax_year, estimates, runs: float, p_year):
+    """Draw P(race) per run and P(at least one race in a year) against the delay tail sigma."""
+    sig = [e.sigma for e in estimates]
+    ax_run.semilogy(sig, [max(e.p_run, 1e-300) for e in estimates], "o-", color=PALETTE["ok"])
+    ax_run.set_ylim(1e-14, 1)
+    tidy(ax_run, title="per Enactor run", xlabel="delay tail σ (lognormal)", ylabel="P(race)")
+    ax_year.plot(sig, p_year, "o-", color=PALETTE["bad"])
+    ax_year.set_ylim(-0.02, 1.02)
+    tidy(ax_year, title=f"over a year ({runs:,.0f} runs)", xlabel="delay tail σ (lognormal)",
+         ylabel="P(at least one race)")
+    return ax_run, ax_year
+
+
+def _box(ax, xy, text, colour, w=0.2, h=0.13):
+    x, y = xy
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.01", fc="white",
+                                ec=colour, lw=1.5))
+    ax.text(x, y, text, ha="center", va="center", fontsize=8)
+
+
+def _arrow(ax, a, b, colour=PALETTE["neutral"]):
+    ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=10, color=colour, lw=1))
+
+
+def draw_architecture(ax):
+    """Draw Planner -> plans -> three Enactors -> Route 53 zone (aliases, trees, locks) and clean-up."""
+    _box(ax, (0.12, 0.8), "DNS Planner\n(health, capacity)", PALETTE["ok"], w=0.22)
+    _box(ax, (0.12, 0.45), "plans\ngenerations 1 … N", PALETTE["neutral"], w=0.22)
+    _arrow(ax, (0.12, 0.73), (0.12, 0.52))
+    for i, y in enumerate((0.8, 0.5, 0.2)):
+        _box(ax, (0.42, y), f"Enactor {i + 1}\n(own AZ)", PALETTE["warn"], w=0.17)
+        _arrow(ax, (0.23, 0.45), (0.33, y))
+        _arrow(ax, (0.51, y), (0.64, 0.5))
+    _box(ax, (0.82, 0.5), "Route 53 zone\nalias → tree of plan N\nrollback trees N−1, …\nlock TXT records",
+         PALETTE["good"], w=0.32, h=0.3)
+    ax.text(0.82, 0.12, "clean-up: delete trees\n≥ K generations older", ha="center", fontsize=7,
+            color=PALETTE["bad"])
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    return ax

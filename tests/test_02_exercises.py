@@ -1,0 +1,130 @@
+"""Chapter 2 exercises: each check fails on the stub, passes on the solution, and names typical faults."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+import nbformat
+from conftest import ROOT, exercise_namespace
+from nbclient import NotebookClient
+
+from course_lib.checks.ch02 import q1, q2, q3, q4, q5
+from course_lib.dns_race import (
+    alias_generation,
+    alias_record,
+    apply_as_published,
+    delete_if_old,
+    tree_name,
+    tree_record,
+)
+from course_lib.exercises import assert_check_failed, assert_check_passed, assert_check_unattempted
+from course_lib.route53 import Change
+
+EXERCISES = {"q1": (q1, "answer_q1"), "q2": (q2, "safe_apply"), "q3": (q3, "safe_cleanup"),
+             "q4": (q4, "yearly_probability"), "q5": (q5, "answer_q5")}
+
+
+def test_every_check_is_unattempted_on_the_stub():
+    """The starter stubs give 'not attempted' for every exercise."""
+    ns = exercise_namespace("02", "stub")
+    for ex, var in EXERCISES.values():
+        assert_check_unattempted(ex, ns[var])
+
+
+def test_every_check_passes_on_the_solution():
+    """The solutions notebook's answers pass every check."""
+    ns = exercise_namespace("02", "solution")
+    for ex, var in EXERCISES.values():
+        assert_check_passed(ex, ns[var])
+
+
+def test_q1_names_the_check_and_the_overwrite():
+    """Pointing at the check itself, a Planner tick or the overwrite gets a specific explanation."""
+    assert_check_failed(q1, 1, "the check itself")
+    assert_check_failed(q1, 2, "compares with the plan *applied*")
+    assert_check_failed(q1, 24, "used")
+    assert_check_failed(q1, 18, "still pointed at plan 1")
+    assert_check_failed(q1, "20", "should be int")
+
+
+def apply_checks_only_at_start(zone, endpoint, generation, ips):
+    """Mutant: trust the run's one-time check and write unconditionally."""
+    return apply_as_published(zone, endpoint, generation, ips)
+
+
+def apply_with_ge(zone, endpoint, generation, ips):
+    """Mutant: >= instead of > (re-applies the live plan)."""
+    current = zone.get(endpoint, "ALIAS")
+    if current is not None and generation < alias_generation(zone, endpoint):
+        return False
+    batch = [] if zone.get(tree_name(generation, endpoint)) else [Change("CREATE", tree_record(generation, endpoint, ips))]
+    return zone.try_change([*batch, Change("UPSERT", alias_record(endpoint, generation))])
+
+
+def test_q2_names_typical_faults():
+    """A start-only check gets the published counterexample timeline; >= and no-ops are named."""
+    v = assert_check_failed(q2, apply_checks_only_at_start, "only at the start", "published scenario",
+                            "applied generation never decreases")
+    assert ">>" in v.timeline and "apply plan 2 -> regional" in v.timeline
+    assert_check_failed(q2, apply_with_ge, "not >=")
+    assert_check_failed(q2, lambda zone, endpoint, generation, ips: False, "must point the alias")
+    assert_check_failed(q2, lambda zone, endpoint, generation, ips: 1 / 0, "ZeroDivisionError")
+    assert_check_failed(q2, 42, "should be a function")
+
+
+def test_q3_names_typical_faults():
+    """Deleting by age alone, an off-by-one threshold and never deleting are each named."""
+    v = assert_check_failed(q3, delete_if_old, "deleting by age alone", "active plan never deleted")
+    assert ">>" in v.timeline
+    assert_check_failed(q3, lambda z, e, g, applied, K: applied - g > K, "exactly K=3")
+    assert_check_failed(q3, lambda z, e, g, applied, K: False, "delete it")
+    assert_check_failed(q3, lambda z, e, g, applied, K: applied - g >= K - 1, "only 2 generations older")
+
+
+def test_q4_names_typical_faults():
+    """The linear sum and the imprecise complement are named."""
+    assert_check_failed(q4, lambda p, n: p * n, "not a probability")
+    assert_check_failed(q4, lambda p, n: 1 - (1 - p) ** n, "loses precision")
+    assert_check_failed(q4, lambda p, n: p, "expected")
+    assert_check_passed(q4, lambda p, n: 1.0 if p >= 1 else -math.expm1(n * math.log1p(-p)))
+
+
+def test_q5_names_typical_faults():
+    """Claiming too much gets a counterexample timeline; claiming too little gets the reason."""
+    ns = exercise_namespace("02", "solution")
+    right = ns["answer_q5"]
+    wrong = {**right, "applied generation never decreases": {"recheck_at_write", "protect_active"}}
+    v = assert_check_failed(q5, wrong, "protect_active alone does not guarantee")
+    assert ">>" in v.timeline
+    assert_check_failed(q5, {**right, "record never empty": {"recheck_at_write"}}, "does guarantee")
+    assert_check_failed(q5, {"record never empty": set()}, "missing")
+    assert_check_failed(q5, {**right, "active plan never deleted": {"magic"}}, "not fix names")
+
+
+def test_exercise_notebook_matches_solutions():
+    """exercises/02 is exactly what the solutions notebook generates."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from make_exercises import dumps, exercise_notebook
+
+    src = ROOT / "solutions" / "02_enactor_race.ipynb"
+    want = dumps(exercise_notebook(json.loads(src.read_text(encoding="utf-8")), src.name))
+    assert (ROOT / "exercises" / "02_enactor_race.ipynb").read_text(encoding="utf-8") == want
+
+
+def test_exercise_notebook_runs_on_stubs():
+    """The exercise notebook runs top to bottom on the stubs; every check says 'not attempted'."""
+    nb = nbformat.read(ROOT / "exercises" / "02_enactor_race.ipynb", as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "exercises")}}).execute()
+    checks = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+        if ".check()" in cell.source:
+            checks += 1
+            text = "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in cell.outputs)
+            assert "not attempted" in text, text
+    assert checks == 5
