@@ -1,0 +1,354 @@
+"""A small explicit-state model checker: breadth-first search over every interleaving.
+
+A :class:`Model` is an initial state, a function ``successors(state)`` that returns the enabled
+``(action, next_state)`` pairs, named safety **invariants** (functions ``state -> bool`` that must hold
+in every reachable state) and, optionally, a **goal** for recoverability: from every reachable state a
+goal state must remain reachable (``AG EF goal`` in temporal-logic notation).
+
+:func:`check` visits states in breadth-first order, so the first violation it meets is one of the
+nearest to the initial state: the trace it returns is a **shortest** counterexample.  States must be
+hashable values (tuples, frozensets, frozen dataclasses); the checker never changes them, and it
+refuses a model whose successor function mutates or raises, with a message that says so.  A state
+budget turns a search that would run too long into the verdict "bounded", never a hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .validate import check_int, check_number, check_type
+
+__all__ = ["BOUNDED", "OK", "VIOLATION", "Model", "ModelError", "Result", "Search", "can_reach", "check", "check_each", "explore",
+           "hypothesis_search", "random_walks", "trace_events"]
+
+OK, VIOLATION, BOUNDED = "ok", "violation", "bounded"
+RECOVERABILITY = "recoverability"
+_REPR_CHECKS = 200  # how many expansions also compare repr(state) before/after, to catch hidden mutation
+
+
+class ModelError(Exception):
+    """The model itself is broken: unhashable or mutated states, or a successor function that raised."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """What to explore: the initial state, the successor function, and the properties to check."""
+
+    name: str
+    initial: Hashable
+    successors: Callable[[Hashable], Iterable[tuple[Hashable, Hashable]]]
+    invariants: Mapping[str, Callable[[Hashable], bool]] = field(default_factory=dict)
+    goal: Callable[[Hashable], bool] | None = None
+    canonical: Callable[[Hashable], Hashable] | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict of one search, its size and, for a violation, the shortest trace that shows it."""
+
+    model: str
+    verdict: str
+    prop: str | None
+    states: int
+    transitions: int
+    depth: int
+    seconds: float
+    actions: tuple = ()
+    trace: tuple = ()
+    checked: tuple[str, ...] = ()
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict == OK
+
+    def __str__(self) -> str:
+        # no timings here: printed verdicts must be the same on every run (times are in .seconds)
+        size = f"{self.states:,} states, {self.transitions:,} transitions, depth {self.depth}"
+        if self.verdict == OK:
+            return f"{self.model}: all {len(self.checked)} properties hold ({size})"
+        if self.verdict == BOUNDED:
+            return (f"{self.model}: bounded: {self.states:,} states explored, no violation found "
+                    "(the budget ran out before the search finished)")
+        return f"{self.model}: VIOLATION of '{self.prop}' after {len(self.actions)} steps ({size})"
+
+
+def _key(model: Model, state) -> Hashable:
+    """Return the dictionary key for *state*: its canonical form under symmetry, and check it hashes."""
+    key = model.canonical(state) if model.canonical else state
+    try:
+        hash(key)
+    except TypeError as exc:
+        raise ModelError(f"states must be hashable values (tuples, frozensets, frozen dataclasses); "
+                         f"got {type(key).__name__}: {key!r:.120} ({exc})") from None
+    return key
+
+
+def _expand(model: Model, state, paranoid: bool) -> list:
+    """Return the (action, next state) pairs of *state*, refusing a successor function that misbehaves."""
+    before = (hash(state), repr(state) if paranoid else None)
+    try:
+        pairs = list(model.successors(state))
+    except Exception as exc:
+        raise ModelError(f"the successor function raised {type(exc).__name__}: {exc} "
+                         f"in state {state!r:.160}") from exc
+    if (hash(state), repr(state) if paranoid else None) != before:
+        raise ModelError(f"the successor function changed the state it was given ({state!r:.120}); "
+                         "build and return a new state instead of modifying the old one")
+    for pair in pairs:
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise ModelError(f"successors must return (action, next_state) pairs, got {pair!r:.120}")
+    return pairs
+
+
+def _path(parent: dict, key) -> tuple[tuple, tuple]:
+    """Walk parent links back from *key*; return (actions, states) from the initial state."""
+    actions, states = [], []
+    while key is not None:
+        prev, action, state = parent[key]
+        actions.append(action)
+        states.append(state)
+        key = prev
+    actions.reverse()
+    states.reverse()
+    return tuple(actions[1:]), tuple(states)
+
+
+def _broken(model: Model, state) -> str | None:
+    """Return the name of the first invariant *state* violates, or None."""
+    for name, holds in model.invariants.items():
+        try:
+            ok = holds(state)
+        except Exception as exc:
+            raise ModelError(f"invariant '{name}' raised {type(exc).__name__}: {exc} "
+                             f"in state {state!r:.160}") from exc
+        if not ok:
+            return name
+    return None
+
+
+def explore(model: Model, max_states: int = 200_000, max_seconds: float = 30.0):
+    """Search breadth-first; return (verdict, property, bad state's key, parent links, edges, stats).
+
+    This is the core loop: a queue of states to expand, a dictionary of states already seen (each with
+    the state and action it was first reached from), and a check of every invariant on every new state.
+    stats = (states, transitions, depth, seconds).
+    """
+    check_type("model", model, Model)
+    max_states = check_int("max_states", max_states, lo=1)
+    max_seconds = check_number("max_seconds", max_seconds, lo=0, lo_open=True)
+    start = time.perf_counter()
+    first = _key(model, model.initial)
+    parent = {first: (None, None, model.initial)}  # key -> (parent key, action, representative state)
+    depth = {first: 0}
+    edges: dict = {}
+    queue, transitions = deque([first]), 0
+    broken = _broken(model, model.initial)
+    if broken:
+        return VIOLATION, broken, first, parent, edges, (1, 0, 0, time.perf_counter() - start)
+    while queue:
+        key = queue.popleft()  # oldest first: states come out in order of distance from the start
+        state = parent[key][2]
+        pairs = _expand(model, state, paranoid=len(edges) < _REPR_CHECKS)
+        edges[key] = targets = []
+        for action, nxt in pairs:
+            transitions += 1
+            nkey = _key(model, nxt)
+            targets.append(nkey)
+            if nkey in parent:  # seen before, by a path at least as short: nothing new here
+                continue
+            parent[nkey] = (key, action, nxt)
+            depth[nkey] = depth[key] + 1
+            broken = _broken(model, nxt)
+            if broken:
+                return VIOLATION, broken, nkey, parent, edges, (len(parent), transitions, depth[nkey],
+                                                                 time.perf_counter() - start)
+            queue.append(nkey)
+        if len(parent) >= max_states or time.perf_counter() - start > max_seconds:
+            return BOUNDED, None, None, parent, edges, (len(parent), transitions, depth[key],
+                                                         time.perf_counter() - start)
+    return OK, None, None, parent, edges, (len(parent), transitions, max(depth.values()),
+                                           time.perf_counter() - start)
+
+
+def can_reach(edges: Mapping, goals: Iterable) -> set:
+    """Return every state from which some state in *goals* is reachable (backward search from the goals)."""
+    back: dict = {}
+    for src, targets in edges.items():
+        for dst in targets:
+            back.setdefault(dst, []).append(src)
+    seen, todo = set(goals), list(goals)
+    while todo:
+        for src in back.get(todo.pop(), ()):
+            if src not in seen:
+                seen.add(src)
+                todo.append(src)
+    return seen
+
+
+def check(model: Model, max_states: int = 200_000, max_seconds: float = 30.0,
+          recoverability: bool = True) -> Result:
+    """Explore *model* exhaustively and return the verdict with the shortest counterexample, if any."""
+    verdict, prop, bad, parent, edges, (n, m, d, secs) = explore(model, max_states, max_seconds)
+    names = tuple(model.invariants) + ((RECOVERABILITY,) if model.goal and recoverability else ())
+    if verdict == OK and model.goal is not None and recoverability:
+        t0 = time.perf_counter()
+        goals = [k for k, (_, _, s) in parent.items() if model.goal(s)]
+        good = can_reach(edges, goals)
+        # parent preserves discovery order, which is breadth-first: the first stuck state is a nearest one
+        bad = next((k for k in parent if k not in good), None)
+        secs += time.perf_counter() - t0
+        if bad is not None:
+            verdict, prop = VIOLATION, RECOVERABILITY
+    if verdict != VIOLATION:
+        return Result(model.name, verdict, None, n, m, d, secs, checked=names)
+    actions, states = _path(parent, bad)
+    return Result(model.name, verdict, prop, n, m, d, secs, actions, states, names)
+
+
+def check_each(model: Model, max_states: int = 200_000, max_seconds: float = 30.0) -> dict[str, Result]:
+    """Check every property separately in one full search; return name -> Result with its shortest trace.
+
+    The whole reachable graph is explored once; for each property, the first violating state in
+    breadth-first discovery order is a nearest one, so each trace is still a shortest counterexample.
+    """
+    bare = Model(model.name, model.initial, model.successors, {}, None, model.canonical)
+    verdict, _, _, parent, edges, (n, m, d, secs) = explore(bare, max_states, max_seconds)
+    if verdict == BOUNDED:
+        names = (*model.invariants, *((RECOVERABILITY,) if model.goal else ()))
+        return {name: Result(model.name, BOUNDED, None, n, m, d, secs, checked=(name,)) for name in names}
+    out = {}
+    for name, holds in model.invariants.items():
+        t0 = time.perf_counter()
+        bad = next((k for k, (_, _, s) in parent.items() if not holds(s)), None)
+        out[name] = _verdict(model.name, name, bad, parent, (n, m, d, secs + time.perf_counter() - t0))
+    if model.goal is not None:
+        t0 = time.perf_counter()
+        good = can_reach(edges, [k for k, (_, _, s) in parent.items() if model.goal(s)])
+        bad = next((k for k in parent if k not in good), None)
+        out[RECOVERABILITY] = _verdict(model.name, RECOVERABILITY, bad, parent,
+                                       (n, m, d, secs + time.perf_counter() - t0))
+    return out
+
+
+def _verdict(name: str, prop: str, bad, parent: dict, stats: tuple) -> Result:
+    """Return the Result for one property: OK if *bad* is None, else the trace to state *bad*."""
+    if bad is None:
+        return Result(name, OK, None, *stats, checked=(prop,))
+    actions, states = _path(parent, bad)
+    return Result(name, VIOLATION, prop, *stats, actions, states, (prop,))
+
+
+@dataclass(frozen=True)
+class Search:
+    """How a randomised search fared: runs until the first violation (None if none), steps, property."""
+
+    method: str
+    runs: int | None
+    budget: int
+    steps: int
+    prop: str | None
+    actions: tuple = ()
+
+    def __str__(self) -> str:
+        if self.runs is None:
+            return f"{self.method}: no violation in {self.budget:,} runs ({self.steps:,} steps)"
+        return (f"{self.method}: hit '{self.prop}' on run {self.runs:,} of at most {self.budget:,} "
+                f"({self.steps:,} steps in total)")
+
+
+def _actor(action):
+    """Return who performs *action*: its ``actor`` attribute, or the first item of a tuple."""
+    return getattr(action, "actor", action[0] if isinstance(action, tuple) and action else action)
+
+
+def random_walks(model: Model, seed: int = 0, runs: int = 1000, max_steps: int = 60,
+                 switch: float = 1.0) -> Search:
+    """Walk at random from the initial state until an invariant breaks; return how many runs it took.
+
+    With ``switch=1`` every enabled step is equally likely.  With a smaller *switch* the actor that moved
+    last keeps going with probability ``1 - switch``: a scheduler on which a delay in the middle of a job
+    is rare, as on a healthy production system.
+    """
+    import numpy as np
+
+    check_type("model", model, Model)
+    runs = check_int("runs", runs, lo=1)
+    max_steps = check_int("max_steps", max_steps, lo=1)
+    switch = check_number("switch", switch, lo=0, hi=1)
+    rng, total = np.random.default_rng(seed), 0
+    for run in range(1, runs + 1):
+        state, actions, last = model.initial, [], None
+        for _ in range(max_steps):
+            pairs = _expand(model, state, paranoid=False)
+            if not pairs:
+                break
+            mine = [p for p in pairs if _actor(p[0]) == last]
+            pool = mine if mine and rng.random() >= switch else pairs
+            action, state = pool[int(rng.integers(len(pool)))]
+            last = _actor(action)
+            actions.append(action)
+            total += 1
+            broken = _broken(model, state)
+            if broken:
+                return Search("random walks", run, runs, total, broken, tuple(actions))
+    return Search("random walks", None, runs, total, None)
+
+
+def hypothesis_search(model: Model, max_examples: int = 1000, max_steps: int = 60) -> Search:
+    """Let Hypothesis drive the model as a RuleBasedStateMachine; count test cases until the first failure."""
+    from hypothesis import HealthCheck, Phase, settings
+    from hypothesis import strategies as st
+    from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+    check_type("model", model, Model)
+    max_examples = check_int("max_examples", max_examples, lo=1)
+    seen = {"runs": 0, "steps": 0, "first": None}
+
+    class Machine(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            self.state, self.actions = model.initial, []
+            seen["runs"] += 1
+
+        @rule(pick=st.integers(min_value=0, max_value=63))
+        def step(self, pick):
+            pairs = _expand(model, self.state, paranoid=False)
+            if pairs:
+                action, self.state = pairs[pick % len(pairs)]
+                self.actions.append(action)
+                seen["steps"] += 1
+
+        @invariant()
+        def properties_hold(self):
+            broken = _broken(model, self.state)
+            if broken and seen["first"] is None:
+                seen["first"] = (seen["runs"], broken)
+            assert broken is None, broken
+
+    config = settings(max_examples=max_examples, stateful_step_count=max_steps, derandomize=True,
+                      database=None, deadline=None, suppress_health_check=list(HealthCheck),
+                      report_multiple_bugs=False, print_blob=False,
+                      phases=(Phase.explicit, Phase.generate))  # count runs to the first failure; no shrinking
+    with contextlib.suppress(AssertionError):
+        run_state_machine_as_test(Machine, settings=config)
+    if seen["first"] is None:
+        return Search("Hypothesis stateful", None, max_examples, seen["steps"], None)
+    return Search("Hypothesis stateful", seen["first"][0], max_examples, seen["steps"], seen["first"][1])
+
+
+def trace_events(result: Result) -> list:
+    """Return the counterexample's actions as course_lib.trace.Event rows (time = step number)."""
+    from .trace import Event
+
+    events = []
+    for i, action in enumerate(result.actions, start=1):
+        actor = str(_actor(action))
+        kind = getattr(action, "kind", None)
+        if kind is None:
+            kind = str(action[1]) if isinstance(action, tuple) and len(action) > 1 else str(action)
+        events.append(Event(float(i), actor, kind, getattr(action, "detail", ""), {"step": i}))
+    return events

@@ -1,0 +1,158 @@
+"""Chapter 3: the Enactor model finds the race, each fix holds exactly what Chapter 2 claims, symmetry is sound."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from course_lib.enactor_model import (
+    FIXES,
+    PROPERTIES,
+    canonical,
+    chapter2_hypothesis_search,
+    chapter2_random_search,
+    describe,
+    enactor_model,
+    state_explosion,
+)
+from course_lib.modelcheck import OK, RECOVERABILITY, VIOLATION, check, check_each, hypothesis_search
+
+SUBSETS = [fx for r in range(4) for fx in itertools.combinations(FIXES, r)]
+SAFETY = tuple(PROPERTIES)
+
+# What each fix guarantees (Chapter 2's claims, plus recoverability, which Chapter 3 adds).
+HOLDS = {
+    (): set(),
+    ("recheck_at_write",): {*SAFETY, RECOVERABILITY},
+    ("protect_active",): {"record never empty", "active plan never deleted", RECOVERABILITY},
+    ("freeze_on_inconsistency",): {"record never empty", "active plan never deleted", RECOVERABILITY},
+}
+
+
+def expected(fixes) -> set:
+    """Properties that hold with a combination of fixes: the union of what each fix gives."""
+    return set().union(*(HOLDS[(f,)] for f in fixes)) if fixes else set()
+
+
+@pytest.mark.parametrize("fixes", SUBSETS, ids=lambda f: "+".join(f) or "none")
+def test_each_fix_holds_exactly_the_claimed_properties(fixes):
+    """Exhaustively, a combination of fixes satisfies exactly the properties its fixes claim."""
+    results = check_each(enactor_model(fixes=fixes))
+    assert {name for name, r in results.items() if r.verdict == OK} == expected(fixes)
+    assert all(r.verdict in (OK, VIOLATION) for r in results.values())
+
+
+def test_buggy_model_replays_the_published_race():
+    """The shortest empty-record trace is the PES sequence: stale take, newer plan, overwrite, clean-up deletes."""
+    result = check_each(enactor_model())["record never empty"]
+    steps = [str(a) for a in result.actions]
+    assert steps[-1].endswith("delete plan 2")
+    take = next(i for i, s in enumerate(steps) if s.startswith("Enactor 1: take plan 2"))
+    overwrite = steps.index("Enactor 1: apply plan 2 to regional")
+    newer = steps.index("Enactor 2: apply plan 4 to regional")
+    assert take < newer < overwrite < len(steps) - 1
+    assert "regional -> plan 2 (DELETED)" in describe(result.trace[-1])
+
+
+def test_recoverability_is_the_stuck_state():
+    """Without fixes the stuck state breaks recoverability; freezing without an operator is stuck too."""
+    assert check_each(enactor_model())[RECOVERABILITY].verdict == VIOLATION
+    frozen = check_each(enactor_model(fixes=("freeze_on_inconsistency",), operator=False))
+    assert frozen[RECOVERABILITY].verdict == VIOLATION
+    assert frozen[RECOVERABILITY].trace[-1].frozen
+
+
+@pytest.mark.parametrize("size", [(2, 3, 2, 1), (3, 4, 2, 2), (3, 3, 1, 1), (2, 4, 3, 2)])
+@pytest.mark.parametrize("fixes", [(), ("protect_active",), FIXES], ids=["none", "protect", "all"])
+def test_symmetry_reduction_preserves_verdicts(size, fixes):
+    """Checking with Enactors treated as interchangeable gives the same verdicts and trace lengths, on fewer states."""
+    full = check_each(enactor_model(*size, fixes=fixes))
+    reduced = check_each(enactor_model(*size, fixes=fixes, symmetry=True))
+    for name in full:
+        assert full[name].verdict == reduced[name].verdict, name
+        assert len(full[name].actions) == len(reduced[name].actions), name
+    assert reduced[SAFETY[0]].states <= full[SAFETY[0]].states
+
+
+def test_symmetric_trace_is_a_real_execution():
+    """Under symmetry the trace's states are real states linked by real steps, not canonical forms."""
+    model = enactor_model(symmetry=True)
+    result = check(model)
+    for action, before, after in zip(result.actions, result.trace, result.trace[1:], strict=False):
+        assert (action, after) in list(model.successors(before))
+    assert canonical(canonical(result.trace[-1])) == canonical(result.trace[-1])
+
+
+def test_default_model_is_exhaustively_checked():
+    """The default fixed model is explored completely and every property holds."""
+    result = check(enactor_model(fixes=FIXES))
+    assert result.holds and result.states == 2512
+
+
+def test_states_are_immutable_tuples():
+    """Zones are named tuples of tuples and frozensets: hashable, never mutated."""
+    z = enactor_model().initial
+    hash(z)
+    assert isinstance(z, tuple) and isinstance(z.stored, frozenset) and isinstance(z.enactors, tuple)
+
+
+def test_model_validates_parameters():
+    """Out-of-range sizes and unknown fixes are rejected with the parameter's name."""
+    with pytest.raises(ValueError, match="enactors"):
+        enactor_model(enactors=9)
+    with pytest.raises(ValueError, match="fix"):
+        enactor_model(fixes=("retry_harder",))
+    with pytest.raises(TypeError, match="generations"):
+        enactor_model(generations=2.5)
+    with pytest.raises(ValueError, match="K"):
+        state_explosion(2, 3, 1, K=3)
+
+
+def test_state_explosion_grows_and_symmetry_helps():
+    """States grow with the number of Enactors, and symmetry reduction never adds states."""
+    rows = state_explosion(3, 3, 2, 1)
+    assert [r["enactors"] for r in rows] == [1, 2, 3]
+    assert rows[0]["states"] < rows[1]["states"] < rows[2]["states"]
+    assert all(r["states_sym"] <= r["states"] for r in rows) and rows[2]["states_sym"] < rows[2]["states"]
+
+
+def test_hypothesis_state_machine_finds_the_race():
+    """Hypothesis driving the model as a RuleBasedStateMachine eventually empties the record."""
+    model = enactor_model(properties={"record never empty": PROPERTIES["record never empty"]})
+    found = hypothesis_search(model, max_examples=500, max_steps=20)
+    assert found.runs is not None and found.prop == "record never empty"
+    fixed = enactor_model(fixes=FIXES)
+    assert hypothesis_search(fixed, max_examples=30, max_steps=20).runs is None
+
+
+def test_chapter2_random_and_hypothesis_agree_with_the_checker():
+    """Random and Hypothesis runs of Chapter 2's simulation find the race unfixed and never with recheck."""
+    assert chapter2_random_search(runs=50).runs is not None
+    assert chapter2_random_search(fixes=("recheck_at_write",), runs=20).runs is None
+    assert chapter2_hypothesis_search(max_examples=60).runs is not None
+
+
+@pytest.mark.parametrize("fixes", SUBSETS, ids=lambda f: "+".join(f) or "none")
+def test_chapter2_published_run_agrees_with_the_checker(fixes):
+    """Where the checker proves a property, Chapter 2's published replay satisfies it too."""
+    from course_lib.dns_race import PROPERTIES as CH2
+    from course_lib.dns_race import run_published
+
+    replay = run_published(fixes=fixes)
+    for name in expected(fixes) - {RECOVERABILITY}:
+        assert CH2[name](replay).holds, name
+    if not fixes:
+        assert not any(CH2[name](replay).holds for name in SAFETY)
+
+
+def test_widget_runs_and_shows_bad_input():
+    """The explosion widget computes on Run and shows a validation message for a bad K."""
+    from course_lib.plots.modelcheck import explosion_experiment
+
+    exp = explosion_experiment()
+    assert exp.error is None and exp.result[-1]["states"] == 2512
+    exp.set(enactors=2, generations=2, K=3)
+    assert exp.error is not None and "K" in exp.error
+    exp.set(enactors=2, generations=3, K=1)
+    assert exp.error is None and "2 Enactors" in exp.readout.value
