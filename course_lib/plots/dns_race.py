@@ -62,7 +62,6 @@ RACE_GRID = {"height_ratios": [4, 1.3]}  # pass as gridspec_kw to plt.subplots(2
 def race_axes(fig):
     """Return the two stacked axes draw_race expects, at fixed positions on *fig* (for the widget)."""
     # Fixed rectangles instead of a layout engine: the layout pass was a third of every redraw.
-    fig.set_layout_engine("none")
     lanes = fig.add_axes((0.14, 0.34, 0.84, 0.6))
     gen = fig.add_axes((0.14, 0.1, 0.84, 0.2))
     lanes.set_xticks([])  # not shared: the lanes need no x ticks of their own, and ticks cost text

@@ -66,7 +66,6 @@ def draw_strategy_bars(ax, view: ContentionView):
 
 def _two_axes(fig, wspace: float = 0.35):
     """Return two side-by-side axes placed by hand: a layout engine would triple the redraw time."""
-    fig.set_layout_engine(None)  # None, not "none": a placeholder engine still costs an extra draw per PNG
     return fig.subplots(1, 2, gridspec_kw={"left": 0.08, "right": 0.97, "bottom": 0.15, "top": 0.9,
                                            "wspace": wspace})
 
@@ -79,7 +78,6 @@ def _key(fig, lines: list[tuple[str, str]], top: float = 0.85):
 
 def draw_contention(fig, view: ContentionView):
     """Draw widget (a) on one axes: calls vs clients, each strategy at N keyed with its completion time."""
-    fig.set_layout_engine(None)  # placed by hand: a layout engine costs an extra draw per PNG
     ax = fig.add_axes((0.09, 0.15, 0.48, 0.75))
     draw_n_squared(ax, view, legend=False)
     ax.locator_params(nbins=4)  # fewer tick labels: text is most of the redraw time
@@ -100,7 +98,6 @@ def _plain_log_x(ax):
 
 def draw_lock_waits(fig, run: LockRun, factor: float = 10.0):
     """Draw widget (b): histogram of waits (log scale) with the median and factor x median marked."""
-    fig.set_layout_engine(None)
     ax = fig.add_axes((0.09, 0.15, 0.5, 0.75))
     waits = run.waits
     if len(waits):
