@@ -1,0 +1,74 @@
+"""Chapter 5 speed: the repair-time widget's redraw (model + plot + PNG) and Monte Carlo years per second.
+
+    python benchmarks/bench_05_automation.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from common import png_baseline, redraw_line, time_calls
+
+from course_lib import skills
+from course_lib.console import Console, alias_change
+from course_lib.plots.automation import draw_explorer
+from course_lib.widgets import Experiment, float_slider, int_slider
+
+
+def make_experiment() -> Experiment:
+    """Build the notebook's widget: coverage x drills x half-life -> repair-time distribution."""
+    return Experiment({"coverage": float_slider("automation coverage", 0.9, 0.0, 1.0, 0.05),
+                       "drills_per_year": int_slider("drills per year", 2, 0, 24),
+                       "half_life_days": int_slider("skill half-life (days)", 60, 5, 365, 5)},
+                      compute=skills.explore_repairs, draw=draw_explorer, summary=skills.describe_repairs,
+                      figsize=(7.5, 2.8))
+
+
+def years_per_second(years: int = 1_000_000, reps: int = 5) -> float:
+    """Return the best simulated-years-per-second rate of simulate_repairs over *reps* runs."""
+    best = float("inf")
+    for seed in range(reps):
+        t = time.perf_counter()
+        skills.simulate_repairs(0.9, 4, 60, years=years, seed=seed)
+        best = min(best, time.perf_counter() - t)
+    return years / best
+
+
+def run() -> list[str]:
+    """Move each slider of the widget 36 times; time the Monte Carlo and a console repair."""
+    exp = make_experiment()
+    moves = [("coverage", c / 20) for c in range(0, 21, 2)] + [("drills_per_year", d) for d in range(0, 24, 2)]
+    moves += [("half_life_days", h) for h in range(20, 365, 28)]
+
+    def move(m):
+        exp.controls[m[0]].value = m[1]
+
+    lines = [redraw_line("ch05 repair-time widget redraw", time_calls(move, moves)), png_baseline()]
+    lines.append(f"ch05 skill-decay Monte Carlo: {years_per_second() / 1e6:.1f} million simulated years/s "
+                 "(1e6 years per run, best of 5)")
+
+    def repair(_):
+        console = Console()
+        console.stop_automation()
+        alias = console.describe_alias()
+        tree = next(t for t in console.trees() if t.name != alias.target)
+        batch = [alias_change("DELETE", console.endpoint, alias.target),
+                 alias_change("CREATE", console.endpoint, tree.name)]
+        console.preview(batch)
+        console.apply(batch)
+
+    samples = sorted(time_calls(repair, range(30)))
+    lines.append(f"ch05 console: full reference repair (incl. Chapter 2 published run) median "
+                 f"{samples[len(samples) // 2]:.1f} ms")
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(run()))

@@ -1,0 +1,257 @@
+"""Chapter 5 exercises: the red herring, a canary alarm, drill frequency, a rollback tree, and the drill."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..console import Console, broken_zone, published_broken_zone, zone_trees
+from ..exercises import Exercise, Incorrect, LearnerError, expect_type, learner_call
+from ..route53 import ChangeRejected, HostedZone
+from ..signals import SIGNAL_NAMES, canary_probes, clock, first_hour
+from ..skills import p95_for_drills
+
+__all__ = ["DRILL_TARGET_MIN", "STEP_BUDGET", "drill_scenarios", "q1", "q2", "q3", "q4", "q5"]
+
+DRILL_TARGET_MIN = 120.0  # q3: the p95 repair time to stay under (coverage 98%, half-life 60 days)
+CANARY_RUN = 3  # q2: consecutive empty answers before the canary alarm fires
+STEP_BUDGET = 25  # q5: operator actions allowed in the drill (a model choice: each costs time on a call)
+
+
+# ---- q1: the red herring ---------------------------------------------------------------------------
+def _check_red_herring(answer) -> None:
+    expect_type(answer, dict, "`answer_q1`")
+    for key in ("red_herring", "points_at_cause"):
+        if key not in answer:
+            raise Incorrect(f"`answer_q1` needs the key {key!r}.")
+        if answer[key] not in SIGNAL_NAMES:
+            raise Incorrect(f"{answer[key]!r} is not a signal; choose from {', '.join(SIGNAL_NAMES)}.")
+    if answer["red_herring"] == "dynamodb_errors":
+        raise Incorrect("dynamodb_errors is the symptom everyone was looking at, not a separate problem. "
+                        "Which other series started at 23:48 but cannot explain an empty DNS answer?")
+    if answer["red_herring"] != "border_packet_loss":
+        raise Incorrect(f"{answer['red_herring']} is not the red herring: it moved *because* of the real "
+                        "cause. The red herring is the real problem that happened to start at the same time.")
+    if answer["points_at_cause"] not in ("dns_answer_size", "canary_success"):
+        raise Incorrect(f"{answer['points_at_cause']} does not point at the cause: packet loss makes some "
+                        "probes time out, but it cannot make a DNS server answer with zero addresses.")
+
+
+# ---- q2: the canary alarm --------------------------------------------------------------------------
+_H = tuple(f"10.0.0.{i}" for i in range(1, 9))
+_CANARY_CASES = [
+    ("a healthy endpoint", [_H] * 8, False),
+    ("a sustained empty answer", [_H] * 5 + [()] * 4, True),
+    ("exactly three empty answers in a row", [_H] * 3 + [()] * 3, True),
+    ("one empty answer (a blip), then healthy again", [_H] * 4 + [()] + [_H] * 3, False),
+    ("the latest probe empty after a healthy run", [_H] * 6 + [()], False),
+    ("probes timing out from packet loss", [_H, None, _H, None, None, None], False),
+    ("fewer than three probes so far, all empty", [(), ()], False),
+]
+
+
+def _describe(probes) -> str:
+    def word(p) -> str:
+        return "timeout" if p is None else ("EMPTY" if p == () else f"{len(p)} addr")
+
+    return "[" + ", ".join(word(p) for p in probes) + "]"
+
+
+def _check_canary(fn) -> None:
+    if not callable(fn):
+        raise Incorrect(f"`canary_alarm` should be a function, but it is {type(fn).__name__}.")
+    for what, probes, expected in _CANARY_CASES:
+        got = learner_call(fn, list(probes))
+        expect_type(got, (bool, np.bool_), f"canary_alarm(...) for {what}")
+        if got != expected:
+            why = {True: "it should fire: the resolver answers, but with no addresses",
+                   False: "it should stay quiet"}[expected]
+            if not expected and None in probes:
+                why += " (timeouts are the packet-loss story; an alarm that fires on them points at the network)"
+            raise Incorrect(f"for {what} your alarm returned {got}; {why}.", case=_describe(probes))
+    signals = first_hour()
+    probes = canary_probes(signals)
+    for i in range(1, len(probes) + 1):
+        if learner_call(fn, probes[max(0, i - 8):i]):
+            t = signals.t[i - 1]
+            if t < signals.onsets["dns_answer_size"]:
+                raise Incorrect(f"on the synthetic first hour your alarm fired at {clock(t)}, before the "
+                                "record went empty.")
+            if t > signals.onsets["dns_answer_size"] + 120:
+                raise Incorrect(f"on the synthetic first hour your alarm fired only at {clock(t)}; "
+                                "it should fire within two minutes of 23:48.")
+            return
+    raise Incorrect("on the synthetic first hour your alarm never fired.")
+
+
+# ---- q3: drill frequency ---------------------------------------------------------------------------
+def _needed_drills() -> int:
+    return next(d for d in range(0, 366) if p95_for_drills(d) <= DRILL_TARGET_MIN)
+
+
+def _check_drills(answer) -> None:
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Integral):
+        raise Incorrect(f"`answer_q3` should be a whole number of drills per year, got {answer!r}.")
+    if answer < 0:
+        raise Incorrect(f"{answer} drills per year is negative; a frequency must be >= 0.")
+    if answer > 365:
+        raise Incorrect(f"{answer} drills per year is more than one a day.")
+    p95 = p95_for_drills(int(answer))
+    need = _needed_drills()
+    if p95 > DRILL_TARGET_MIN:
+        raise Incorrect(f"with {answer} drills per year the p95 repair time is {p95:.0f} min, over the "
+                        f"{DRILL_TARGET_MIN:.0f}-minute target: drill more often.",
+                        case="coverage 98%, skill half-life 60 days")
+    if answer > need:
+        raise Incorrect(f"{answer} drills per year meets the target (p95 {p95:.0f} min), but fewer would "
+                        "too, and every drill costs a team a day: find the smallest number that works.")
+
+
+# ---- q4 and q5: scenarios over the console ----------------------------------------------------------
+def drill_scenarios() -> list[tuple[str, HostedZone]]:
+    """Return (name, broken zone): Chapter 2's published end state and a variant with other generations."""
+    return [("Chapter 2's published end state", published_broken_zone()),
+            ("a variant with other generations", broken_zone())]
+
+
+def _check_pick_tree(fn) -> None:
+    if not callable(fn):
+        raise Incorrect(f"`pick_rollback_tree` should be a function, but it is {type(fn).__name__}.")
+    for scenario, zone in drill_scenarios():
+        console = Console(zone)
+        name = learner_call(fn, console)
+        expect_type(name, str, "the tree name you return")
+        trees = {t.name: t for t in zone_trees(zone, console.endpoint)}
+        if name == zone.get(console.endpoint, "ALIAS").values[0]:
+            raise Incorrect(f"{name} is the tree the broken alias points at: it was deleted, which is why "
+                            "the answer is empty.", case=scenario)
+        if name not in trees:
+            other = next((e for e in _endpoints(zone) if name in {t.name for t in zone_trees(zone, e)}), None)
+            where = f"it is a tree of {other}, another endpoint" if other else "no such tree exists"
+            raise Incorrect(f"{name!r} is not a tree of {console.endpoint}: {where}.", case=scenario)
+        if console.audit:
+            raise Incorrect("pick_rollback_tree should only look, but it changed the zone.", case=scenario)
+
+
+def _endpoints(zone: HostedZone) -> list[str]:
+    return sorted({r.name for r in zone.records() if r.type == "ALIAS"})
+
+
+def _check_drill(fn) -> None:
+    if not callable(fn):
+        raise Incorrect(f"`repair` should be a function of the console, but it is {type(fn).__name__}.")
+    for scenario, zone in drill_scenarios():
+        _grade_one(fn, scenario, Console(zone))
+
+
+def _grade_one(fn, scenario: str, console: Console) -> None:
+    """Run the learner's repair on one broken zone and grade the final zone and the process."""
+    try:
+        learner_call(fn, console)
+    except LearnerError as err:
+        if not isinstance(err.exc, ChangeRejected):
+            raise
+        raise Incorrect(f"the console refused a change, so your repair stopped there: {err.exc.reason}",
+                        case=scenario, timeline=console.timeline(mark=[len(console.steps) - 1])) from None
+    start, final = console.start_zone(), console.snapshot()
+    _grade_integrity(console, start, final, scenario)
+    _grade_answer(console, final, scenario)
+    _grade_untouched(console, start, final, scenario)
+    _grade_process(console, scenario)
+
+
+def _grade_integrity(console, start, final, scenario) -> None:
+    replay = start.copy()
+    try:
+        for entry in console.audit:
+            replay.change(list(entry.batch))
+    except ChangeRejected:
+        replay = None  # the log cannot even be replayed: the zone was changed behind the console's back
+    if replay is None or replay.records() != final.records():
+        raise Incorrect("the zone changed without a trace in the audit log: use only console.apply(...), "
+                        "never the zone underneath.", case=scenario)
+
+
+def _grade_answer(console, final, scenario) -> None:
+    endpoint = console.endpoint
+    answer = final.resolve(endpoint)
+    if not answer:
+        rebroke = [i for i, e in enumerate(console.steps) if e.kind == "re-applied stale plan"]
+        if rebroke:
+            raise Incorrect("the automation re-broke it: it was still running, and as soon as your fix made "
+                            "the zone consistent it re-applied the stale plan it held, pointing the alias at "
+                            "the deleted tree again. Stop the automation before you change the zone.",
+                            case=scenario, timeline=console.timeline(mark=rebroke))
+        raise Incorrect(f"{endpoint} still gives an empty answer. {console.describe_alias(log=False)}",
+                        case=scenario, timeline=console.timeline())
+    alias = final.get(endpoint, "ALIAS")
+    trees = {t.name: t for t in zone_trees(final, endpoint)}
+    other = next((e for e in _endpoints(final) if e != endpoint and alias is not None
+                  and alias.values[0] in {t.name for t in zone_trees(final, e)}), None)
+    if other:
+        raise Incorrect(f"{endpoint} now answers with the addresses of a tree of {other}, another endpoint: "
+                        "the right kind of fix, the wrong tree. Use a tree from console.trees().",
+                        case=scenario)
+    if alias is None or alias.values[0] not in trees:
+        raise Incorrect(f"{endpoint} answers, but not through its top-level alias to one of its plan trees; "
+                        "hand-written records are invisible to the automation. Point the alias at a tree.",
+                        case=scenario)
+
+
+def _grade_untouched(console, start, final, scenario) -> None:
+    key = (console.endpoint, "ALIAS")
+    before = {r.key: r for r in start.records() if r.key != key}
+    after = {r.key: r for r in final.records() if r.key != key}
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if changed:
+        listed = ", ".join(f"{n} {t}" for n, t in changed[:4]) + (" …" if len(changed) > 4 else "")
+        raise Incorrect(f"the endpoint answers again, but other records were touched too: {listed}. "
+                        "The blast radius of a repair should be the one alias record.", case=scenario,
+                        timeline=console.timeline())
+
+
+def _grade_process(console, scenario) -> None:
+    actions = sum(e.actor == "operator" for e in console.steps)
+    if actions > STEP_BUDGET:
+        raise Incorrect(f"the endpoint answers, but it took {actions} console actions (budget {STEP_BUDGET}): "
+                        "on a real call every command costs time. Look once, then act.", case=scenario)
+    if console.automation_running and console.automation_holds_stale_plan:
+        raise Incorrect("the automation is still running with its stale plan.", case=scenario)
+    if console.refusals:
+        marks = [i for i, e in enumerate(console.steps) if e.kind == "REFUSED"]
+        raise Incorrect(f"the repair works, but it tripped a guardrail on the way ({console.refusals[0]}). "
+                        "A clean drill previews first and never leans on the console to catch a mistake.",
+                        case=scenario, timeline=console.timeline(mark=marks))
+    for entry in console.audit:
+        if entry.actor == "operator" and entry.automation_running:
+            raise Incorrect("the endpoint answers, but you changed the zone while the automation was running "
+                            "(restarted too early?). Keep it stopped until the endpoint answers again.",
+                            case=scenario, timeline=console.timeline(mark=[entry.step]))
+        if entry.actor == "operator" and not console.was_previewed(entry):
+            raise Incorrect("a change batch was applied without a dry run: call console.preview(batch) and "
+                            "read the diff and blast radius before console.apply(batch).", case=scenario,
+                            timeline=console.timeline(mark=[entry.step]))
+
+
+q1 = Exercise("q1", "answer_q1", _check_red_herring, [
+    "Which series started at 23:48 for a reason of its own, and which moved only because DynamoDB broke?",
+    "Packet loss makes some requests time out; it does not make a name server answer with zero addresses.",
+], chapter="05")
+q2 = Exercise("q2", "canary_alarm", _check_canary, [
+    "An empty answer is `()`; a timed-out probe is `None`. They are different failures.",
+    f"Look only at the last {CANARY_RUN} probes, and only if there are at least {CANARY_RUN}.",
+], chapter="05")
+q3 = Exercise("q3", "answer_q3", _check_drills, [
+    "Call `skills.p95_for_drills(d)` for d = 0, 1, 2, … and watch the p95 fall.",
+    f"The answer is the first d whose p95 is <= {DRILL_TARGET_MIN:.0f} minutes.",
+], chapter="05")
+q4 = Exercise("q4", "pick_rollback_tree", _check_pick_tree, [
+    "`console.trees()` lists the endpoint's trees; the alias target is in `console.describe_alias()`.",
+    "Pick a tree of this endpoint that exists and is not the (deleted) alias target, e.g. the newest.",
+], chapter="05")
+q5 = Exercise("q5", "repair", _check_drill, [
+    "AWS's order was: stop the automation, delete the broken alias, create an alias to a rollback tree [S2].",
+    "A DELETE must match the record exactly: read it with describe_alias() first. Preview, then apply, "
+    "in one batch.",
+], chapter="05")

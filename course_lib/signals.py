@@ -1,0 +1,156 @@
+"""Two signals at once: SYNTHETIC metric series for the first hour of the outage.
+
+What is sourced ([S2], fact sheet §3 and §6): at 23:48 PDT two problems began together, a packet-loss
+event in the border network of use1-az1 and DynamoDB degrading; the packet loss started a few seconds
+earlier and is lower in the stack, so automated metric triage (23:54) pointed at networking; at 00:26
+someone asked why DynamoDB was not resolving in DNS, since packet loss would not explain that.  The
+regional endpoint's DNS record was empty [S1c][S1d].
+
+What is **synthetic** (every level, noise and delay below is a model choice; no metric data was
+published): the series themselves.  They have the right shape, not real values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .validate import check_choice, check_int, check_number
+
+__all__ = [
+    "LAYERS",
+    "MILESTONES",
+    "SIGNAL_NAMES",
+    "Signals",
+    "TriageResult",
+    "canary_probes",
+    "clock",
+    "first_hour",
+    "onset",
+    "triage",
+]
+
+STEP_S = 10  # model choice: one sample every 10 s
+START_S, END_S = -8 * 60, 60 * 60  # 23:40 to 00:48, seconds relative to 23:48:00 PDT
+PACKET_LOSS_LEAD_S = 5  # model choice for "a few seconds earlier" [S2]
+LOSS_LEVEL_PCT = 3.0  # model choice: border packet loss during the event, percent
+ERROR_LEVEL_PCT = 97.0  # model choice: DynamoDB API error rate once cached answers expire
+CACHE_TTL_S = 60  # model choice: clients' cached DNS answers expire within a minute
+ANSWER_SIZE = 8  # model choice: addresses in a healthy answer for the regional endpoint
+CORRELATION_THRESHOLD = 0.8  # model choice: triage blames a layer whose metric correlates this well
+
+# The signals, their stack layer for bottom-up triage ([S2]: network, then SDN/load balancing, then DNS
+# and auth, then core services), and units.
+SIGNAL_NAMES = ("border_packet_loss", "dynamodb_errors", "dns_answer_size", "canary_success")
+LAYERS = {"border_packet_loss": 1, "dns_answer_size": 3, "canary_success": 3, "dynamodb_errors": 4}
+UNITS = {"border_packet_loss": "% packets lost (use1-az1 border)", "dynamodb_errors": "% API calls failing",
+         "dns_answer_size": "addresses in answer", "canary_success": "% canary probes with an answer"}
+
+# The first hour, minutes after 23:48 PDT, and what happened ([S2]; 00:38 also [S1e][S1f]).
+MILESTONES = (
+    (0, "23:48 both problems start", "[S1b][S2]"),
+    (4, "23:52 impact detected, responders paged", "[S2]"),
+    (6, "23:54 metric triage points to networking", "[S2]"),
+    (38, "00:26 'why is DynamoDB not resolving?'", "[S2]"),
+    (39, "00:27 call split: DynamoDB / networking", "[S2]"),
+    (43, "00:31 dig shows wrong DNS records", "[S2]"),
+    (50, "00:38 DNS state identified as the cause", "[S1e][S1f]"),
+)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Synthetic series on a common clock (seconds after 23:48:00 PDT); ``onsets`` are the true starts."""
+
+    t: np.ndarray
+    series: dict
+    onsets: dict
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.series[check_choice("signal", name, SIGNAL_NAMES)]
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    """Bottom-up metric triage: the suspect, and per candidate its layer, onset and correlation."""
+
+    suspect: str
+    rows: tuple[tuple[str, int, float, float], ...]
+
+    def __str__(self) -> str:
+        lines = [f"{'candidate':20s} layer  onset      r with errors"]
+        lines += [f"{n:20s} {layer:5d}  {clock(o):9s}  {r:+.2f}" for n, layer, o, r in self.rows]
+        lines.append(f"suspect: {self.suspect}")
+        return "\n".join(lines)
+
+
+def clock(seconds: float) -> str:
+    """Return seconds after 23:48:00 PDT as a wall-clock 'HH:MM:SS' string."""
+    total = round((23 * 3600 + 48 * 60 + float(seconds)) % 86400)
+    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+def first_hour(seed: int = 0) -> Signals:
+    """Return the synthetic first hour: packet loss and DynamoDB errors start together at 23:48."""
+    rng = np.random.default_rng(check_int("seed", seed, lo=0))
+    t = np.arange(START_S, END_S + 1, STEP_S, dtype=float)
+    dns_onset = float(PACKET_LOSS_LEAD_S)  # the race empties the record a few seconds after the loss starts
+    after_loss, after_dns = t >= 0, t >= dns_onset
+    # Clients keep cached answers for up to a TTL, so errors ramp up instead of jumping.
+    expired = np.clip((t - dns_onset) / CACHE_TTL_S, 0.0, 1.0)
+    loss = np.where(after_loss, LOSS_LEVEL_PCT, 0.02) * rng.lognormal(0.0, 0.15, t.size)
+    errors = np.clip(0.05 + ERROR_LEVEL_PCT * expired + rng.normal(0.0, 0.6, t.size), 0.0, 100.0)
+    size = np.where(after_dns, 0, ANSWER_SIZE).astype(float)
+    canary = np.where(after_dns, 0.0, 100.0)
+    series = {"border_packet_loss": loss, "dynamodb_errors": errors, "dns_answer_size": size,
+              "canary_success": canary}
+    return Signals(t, series, {"border_packet_loss": 0.0, "dynamodb_errors": dns_onset,
+                               "dns_answer_size": dns_onset, "canary_success": dns_onset})
+
+
+def onset(t: np.ndarray, values: np.ndarray, *, baseline_until: float = 0.0, sigmas: float = 6.0) -> float:
+    """Return the first time *values* leave their baseline band (mean +- sigmas*sd before baseline_until)."""
+    t, values = np.asarray(t, dtype=float), np.asarray(values, dtype=float)
+    if t.shape != values.shape or t.ndim != 1:
+        raise ValueError("t and values must be 1-D arrays of the same length")
+    sigmas = check_number("sigmas", sigmas, lo=0, lo_open=True)
+    base = values[t < baseline_until]
+    if base.size < 2:
+        raise ValueError("need at least two samples before baseline_until to set a baseline")
+    band = sigmas * max(float(base.std()), 1e-3 * max(abs(float(base.mean())), 1.0))
+    moved = np.flatnonzero((np.abs(values - base.mean()) > band) & (t >= baseline_until - STEP_S))
+    return float(t[moved[0]]) if moved.size else float("nan")
+
+
+def triage(signals: Signals, candidates=("border_packet_loss", "dns_answer_size"),
+           symptom: str = "dynamodb_errors") -> TriageResult:
+    """Blame the lowest layer whose metric moved with the symptom (bottom-up metric triage, model)."""
+    for name in (*candidates, symptom):
+        check_choice("signal", name, SIGNAL_NAMES)
+    y = signals[symptom]
+    rows = []
+    for name in candidates:
+        x = signals[name]
+        r = float(np.corrcoef(x, y)[0, 1]) if x.std() > 0 and y.std() > 0 else 0.0
+        rows.append((name, LAYERS[name], _onset_true(signals, name), r))
+    # Bottom-up: the lowest layer first, earlier onset breaks ties; blame the first that correlates.
+    rows.sort(key=lambda row: (row[1], row[2]))
+    suspect = next((row[0] for row in rows if abs(row[3]) >= CORRELATION_THRESHOLD), "none")
+    return TriageResult(suspect, tuple(rows))
+
+
+def _onset_true(signals: Signals, name: str) -> float:
+    """Return the onset the sub-sample clock knows (the 10 s samples cannot separate 0 s from 5 s)."""
+    return float(signals.onsets[name])
+
+
+def canary_probes(signals: Signals, seed: int = 0) -> list:
+    """Return one synthetic canary probe per sample: addresses, () for an empty answer, None if timed out."""
+    rng = np.random.default_rng(check_int("seed", seed, lo=0))
+    loss = signals["border_packet_loss"] / 100.0
+    probes = []
+    for lost, size in zip(rng.random(loss.size) < loss * 4, signals["dns_answer_size"], strict=True):
+        # Model choice: a probe crosses the lossy border a few times, so it times out ~4x the loss rate.
+        probes.append(None if lost else tuple(f"10.0.0.{i}" for i in range(1, int(size) + 1)))
+    return probes
