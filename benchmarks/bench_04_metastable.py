@@ -1,0 +1,154 @@
+"""Chapter 4 speed: simulated requests per second of each model, the SimPy equivalent, and widget redraws.
+
+    python benchmarks/bench_04_metastable.py
+
+The SimPy model below is the event-per-request version of ``course_lib.metastable`` (same HotOS '21 set-up:
+300 QPS FIFO server, 1 s client timeout, one retry, 10 s outage, queue limit 3,000): it is here only to
+measure the speed ratio and to show that both give the same stuck state.  SimPy is a benchmark-only dependency.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from course_lib import dwfm, nlb
+from course_lib.metastable import simulate, simulate_batch
+from course_lib.plots import metastable as plots
+
+LOAD, CAPACITY, TIMEOUT, HORIZON, OUTAGE = 280.0, 300.0, 1.0, 300.0, (10.0, 20.0)
+
+
+def simpy_storm(load: float = LOAD, horizon: float = HORIZON, seed: int = 0) -> dict:
+    """Run the retry storm with one SimPy process per request; return counts."""
+    import simpy
+
+    env = simpy.Environment()
+    rng = np.random.default_rng(seed)
+    queue: list = []
+    counts = {"attempts": 0, "ok": 0, "timed_out": 0, "dropped": 0, "wasted": 0, "late_offered": 0}
+    wake = [env.event()]
+
+    def server():
+        while True:
+            while not queue:
+                yield wake[0]
+            if OUTAGE[0] <= env.now < OUTAGE[1]:
+                yield env.timeout(OUTAGE[1] - env.now)
+                continue
+            reply = queue.pop(0)[0]
+            yield env.timeout(1.0 / CAPACITY)
+            if reply.triggered:  # the client already gave up: wasted work
+                counts["wasted"] += 1
+            else:
+                reply.succeed()
+
+    def attempt(tries_left: int):
+        counts["attempts"] += 1
+        if env.now >= horizon - 20:
+            counts["late_offered"] += 1
+        reply = env.event()
+        if len(queue) >= CAPACITY * 10:
+            counts["dropped"] += 1
+            reply.succeed("dropped")
+        else:
+            queue.append((reply, env.now))
+            if not wake[0].triggered:
+                wake[0].succeed()
+                wake[0] = env.event()
+        result = yield reply | env.timeout(TIMEOUT)
+        if reply in result and result[reply] != "dropped":
+            counts["ok"] += 1
+            return
+        if reply not in result:
+            counts["timed_out"] += 1
+            reply.succeed("late")  # mark it so the server knows the client left
+        if tries_left > 0:
+            env.process(attempt(tries_left - 1))
+
+    def clients():
+        while True:
+            yield env.timeout(rng.exponential(1.0 / load))
+            env.process(attempt(1))
+
+    env.process(server())
+    env.process(clients())
+    env.run(until=horizon)
+    return counts
+
+
+def _rate(fn, repeat: int = 3, warm: bool = True) -> tuple[float, int, float]:
+    """Return (requests per second, requests, seconds) for the fastest of *repeat* runs after a warm-up."""
+    if warm:
+        fn()
+    best, requests = float("inf"), 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        requests = fn()
+        best = min(best, time.perf_counter() - start)
+    return requests / best, requests, best
+
+
+def _redraw(exp, moves: list[dict]) -> tuple[float, float]:
+    times = []
+    for values in moves:
+        start = time.perf_counter()
+        exp.set(**values)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
+def run() -> list[str]:
+    """Measure and return the result lines."""
+    lines = [f"ch04 machine load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+             "(timings scale with it)"]
+    single = _rate(lambda: int(simulate(LOAD).attempts.sum()))
+    lines.append(f"ch04 retry storm, one run (280 QPS, 300 s): {single[0]:,.0f} simulated requests/s "
+                 f"({single[1]:,} requests in {single[2]:.2f} s)")
+    loads = np.linspace(40, 290, 400)
+    batch = _rate(lambda: int(simulate_batch(loads).attempts.sum()))
+    lines.append(f"ch04 retry storm, 400 scenarios vectorised: {batch[0]:,.0f} simulated requests/s "
+                 f"({batch[1]:,} requests in {batch[2]:.2f} s)")
+    counts = {}
+
+    def simpy_run():
+        counts.update(simpy_storm())
+        return counts["attempts"]
+
+    sp = _rate(simpy_run, repeat=1, warm=False)
+    lines.append(f"ch04 SimPy equivalent (one process per request): {sp[0]:,.0f} requests/s "
+                 f"({sp[1]:,} in {sp[2]:.2f} s); last 20 s offered {counts['late_offered'] / 20:.0f} QPS; "
+                 f"speed ratio tick model / SimPy: {single[0] / sp[0]:.0f}x one run, {batch[0] / sp[0]:.0f}x batched")
+    d = _rate(lambda: int(dwfm.simulate(mitigation="none").attempts.sum()))
+    lines.append(f"ch04 DWFM, default night (no mitigation): {d[0]:,.0f} lease attempts/s ({d[2] * 1000:.0f} ms)")
+    n = _rate(lambda: int(nlb.simulate().connections.sum()))
+    lines.append(f"ch04 NLB, default morning: {n[0]:,.0f} connection attempts/s ({n[2] * 1000:.0f} ms)")
+    rng = np.random.default_rng(1)
+    storm = plots.storm_experiment()
+    moves = [{"load": float(rng.choice([120, 200, 280])), "policy": str(rng.choice(["none", "LIFO", "retry budget"]))}
+             for _ in range(30)]
+    med, p95 = _redraw(storm, moves)
+    lines.append(f"ch04 widget (retry storm, Run button) run + redraw: median {med:.1f} ms, p95 {p95:.1f} ms "
+                 "(budget 60/100 applies to sliders; this one has a Run button)")
+    leases = plots.leases_experiment()
+    moves = [{"throttle": int(rng.integers(10, 90)) * 200} for _ in range(30)]
+    med, p95 = _redraw(leases, moves)
+    lines.append(f"ch04 widget (DWFM leases) redraw: median {med:.1f} ms, p95 {p95:.1f} ms (budget 60/100)")
+    cap = plots.capacity_experiment()
+    moves = [{"velocity_cap": round(float(rng.uniform(0, 1)), 2)} for _ in range(30)]
+    med, p95 = _redraw(cap, moves)
+    lines.append(f"ch04 widget (NLB capacity) redraw: median {med:.1f} ms, p95 {p95:.1f} ms (budget 60/100)")
+    return lines
+
+
+if __name__ == "__main__":
+    for line in run():
+        print(line)

@@ -1,0 +1,177 @@
+"""Chapter 4 exercises: metastable failure in the retry storm, the DWFM lease manager and the NLB."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import dwfm, nlb
+from ..exercises import Exercise, Incorrect, expect_type, learner_call
+from ..metastable import Trigger, hidden_capacity, outcome, simulate
+from ..mitigations import BudgetPolicy
+from ..phase import classify, largest_surviving_load
+
+__all__ = ["SCENARIOS", "q1", "q2", "q3", "q4", "q5"]
+
+Q1_TOLERANCE = 8.0  # QPS either side of the model's answer (the load grid is 2 QPS; Poisson noise moves it)
+Q3_BOUND = "05:45"  # all leases must be held by then: the published 05:28 plus a margin (model choice)
+Q4_SEEDS = (0, 1, 2)
+
+# q5: (load QPS, outage seconds, when we look) -> the learner names the state.
+SCENARIOS = {
+    "A": (100.0, 0.0, "healthy, no trigger yet"),
+    "B": (220.0, 0.0, "healthy, no trigger yet"),
+    "C": (220.0, 10.0, "60 s after a 10 s outage ended"),
+    "D": (120.0, 10.0, "60 s after a 10 s outage ended"),
+    "E": (260.0, 0.5, "60 s after a 0.5 s outage ended"),
+}
+STATES = ("stable", "vulnerable", "metastable")
+
+
+def _run(load: float, seconds: float = 10.0, horizon: float = 300.0, **kw):
+    return simulate(load, trigger=Trigger("outage", 1.0, 10.0, seconds), horizon=horizon, **kw)
+
+
+def _tail(result, name: str, seconds: float = 30.0) -> float:
+    k = round(seconds / result.dt)
+    return float(result.rate(name)[0, -k:].mean())
+
+
+def _check_q1(answer) -> None:
+    expect_type(answer, numbers.Real, "`answer_q1`")
+    if not np.isfinite(answer) or answer <= 0:
+        raise Incorrect(f"`answer_q1` should be a positive load in queries per second, got {answer!r}.")
+    best = largest_surviving_load()
+    if abs(answer - best) <= Q1_TOLERANCE:
+        return
+    if answer > best:
+        res = _run(float(answer))
+        extra = (" That is the advertised capacity: the load the system serves when nothing goes wrong, "
+                 "not the load at which it heals itself." if abs(answer - 300) < 1 else "")
+        raise Incorrect(f"too high: at {answer:g} QPS the 10 s outage leaves the system stuck.{extra}",
+                        case=f"{answer:g} QPS, 30 s before the end: offered {_tail(res, 'offered'):.0f} QPS, "
+                             f"goodput {_tail(res, 'goodput'):.0f} QPS")
+    res = _run(float(answer) + 2 * Q1_TOLERANCE)
+    state = "recovers" if outcome(res)[0] else "stays stuck"
+    raise Incorrect(f"too low: {answer:g} QPS survives, but so do somewhat higher loads "
+                    f"(at {answer + 2 * Q1_TOLERANCE:g} QPS it {state} too). Search upwards.")
+
+
+def _check_q2(fn) -> None:
+    if not callable(fn):
+        raise Incorrect(f"`retry_budget` should be a function, but it is {type(fn).__name__}.")
+    allowed, tokens = learner_call(fn, np.array([5]), np.array([100]), np.array([50.0]))
+    allowed = np.asarray(allowed)
+    if allowed.shape != (1,) or np.any(allowed < 0) or np.any(allowed > 5):
+        raise Incorrect("`retry_budget` must return (allowed, tokens) with 0 <= allowed <= wanted, "
+                        f"got allowed={allowed!r}.")
+    if int(allowed[0]) != 5:
+        raise Incorrect("with a full bucket and plenty of successes, the budget should let all 5 wanted "
+                        f"retries through, but it allowed {int(allowed[0])}: a budget that never retries "
+                        "gives up on every transient error.", case="wanted=5, successes=100, tokens=50")
+    tokens, spent = np.array([10.0]), 0
+    for _ in range(100):
+        allowed, tokens = learner_call(fn, np.array([30]), np.array([0]), np.asarray(tokens, dtype=float))
+        spent += int(np.asarray(allowed)[0])
+    if spent > 12:
+        raise Incorrect(f"with no successes at all, the budget still let {spent} retries through in 100 ticks. "
+                        "Retries must be paid for by successes, so they stop when nothing succeeds.",
+                        case="start with 10 tokens; wanted=30 and successes=0 every tick")
+    res = _run(280.0, policy=BudgetPolicy(fn))
+    if not outcome(res)[0] or _tail(res, "offered") > 1.15 * 280:
+        raise Incorrect("the loop is not broken: at 280 QPS after a 10 s outage, clients still send "
+                        f"{_tail(res, 'offered'):.0f} QPS with goodput {_tail(res, 'goodput'):.0f} QPS "
+                        "in the last 30 s.")
+
+
+def _check_q3(fn) -> None:
+    if not callable(fn):
+        raise Incorrect(f"`throttle` should be a function, but it is {type(fn).__name__}.")
+    got = learner_call(fn, 0, 500)
+    expect_type(got, (numbers.Integral, np.integer), "throttle(0, 500)")
+    if not 0 <= got <= 500:
+        raise Incorrect(f"throttle(queue=0, backlog=500) returned {got}; it must admit between 0 and the backlog.")
+    run = dwfm.simulate(mitigation="throttle+restart", throttle_fn=fn)
+    done, bound = run.all_held_at(), dwfm.minutes(Q3_BOUND)
+    if done <= bound:
+        return
+    at = int(bound)
+    queue = int(run.queue[at])
+    within = int(dwfm.DEFAULT_RATE * dwfm.DEFAULT_TIMEOUT)  # what the manager finishes in one lease timeout
+    why = (f"the queue held {queue:,} attempts at {Q3_BOUND}, more than the {within:,} the manager finishes "
+           "within the lease timeout, so attempts expire and are re-queued" if queue > within else
+           "the throttle admits too little, so re-establishment crawls")
+    raise Incorrect(f"by {Q3_BOUND} only {run.held[at] / run.fleet:.0%} of leases were held ({why}).",
+                    case=f"restart at 04:14, your throttle from then on; all leases "
+                         f"{'never held' if not np.isfinite(done) else 'held at ' + dwfm.clock(done)}")
+
+
+def _check_q4(cap) -> None:
+    expect_type(cap, numbers.Real, "`velocity_cap`")
+    if not 0 <= cap <= 1:
+        raise Incorrect(f"`velocity_cap` is a share of the NLB's capacity, between 0 and 1; got {cap!r}.")
+    if cap == 0:
+        raise Incorrect("a cap of 0 means failover can remove nothing: that is switching it off (what engineers "
+                        "did at 09:36), not a velocity control. Pick a cap above 0.")
+    for seed in Q4_SEEDS:
+        run = nlb.simulate(velocity_cap=float(cap), switch_off=None, seed=seed)
+        low = int(np.argmin(run.in_service))
+        if run.in_service[low] < run.demand:
+            raise Incorrect(f"with a cap of {cap:g}, capacity fell to {run.in_service[low] / run.total:.0%} "
+                            f"at {nlb.clock(run.t[low])}, below the demand of {run.demand / run.total:.0%}.",
+                            case=f"failover left on all morning (no 09:36 switch-off), seed {seed}")
+
+
+def expected_states() -> dict:
+    """Return the state of each q5 scenario, as the model classifies it."""
+    out = {}
+    for name, (load, seconds, _) in SCENARIOS.items():
+        stuck = seconds > 0 and not outcome(_run(load, seconds, horizon=20.0 + seconds + 60.0))[0]
+        out[name] = classify(load, stuck)
+    return out
+
+
+def _check_q5(answer) -> None:
+    expect_type(answer, dict, "`answer_q5`")
+    if set(answer) != set(SCENARIOS):
+        raise Incorrect(f"`answer_q5` should have one entry per scenario: {', '.join(SCENARIOS)}.")
+    for name, state in answer.items():
+        if state not in STATES:
+            raise Incorrect(f"scenario {name}: {state!r} is not one of {', '.join(map(repr, STATES))}.")
+    hidden = hidden_capacity()
+    for name, want in expected_states().items():
+        got = answer[name]
+        if got == want:
+            continue
+        load, _seconds, when = SCENARIOS[name]
+        reason = {"stable": f"{load:g} QPS is below the hidden capacity ({hidden:g} QPS), so it heals itself",
+                  "vulnerable": f"{load:g} QPS is healthy now but above the hidden capacity ({hidden:g} QPS): "
+                                "a big enough trigger would tip it over",
+                  "metastable": "the trigger is over, yet goodput is near zero and retries keep the load doubled"}
+        raise Incorrect(f"scenario {name} ({load:g} QPS, {when}) is {want!r}, not {got!r}: {reason[want]}.")
+
+
+q1 = Exercise("q1", "answer_q1", _check_q1, [
+    "Sweep the load with `simulate(load, trigger=Trigger('outage', 1.0, 10.0, 10.0))` and `outcome(...)`.",
+    "The answer sits a little below capacity / (1 + retries): the backlog must drain before the horizon.",
+], chapter="04")
+q2 = Exercise("q2", "retry_budget", _check_q2, [
+    "Keep a bucket of tokens: add a fraction (say 0.1) of a token per success, cap the bucket, spend one per retry.",
+    "allowed = np.minimum(wanted, np.floor(tokens)); return allowed and tokens - allowed.",
+], chapter="04")
+q3 = Exercise("q3", "throttle", _check_q3, [
+    "Admit only enough work to keep the queue short enough to finish within the lease timeout.",
+    "The manager finishes about 1,440 attempts a minute and the lease timeout is 10 minutes: "
+    "keep the queue well under 14,400, e.g. admit max(0, min(backlog, 7_000 - queue)).",
+], chapter="04")
+q4 = Exercise("q4", "velocity_cap", _check_q4, [
+    "Run `nlb.simulate(velocity_cap=c, switch_off=None)` for a few caps and compare `in_service.min()` "
+    "with `demand`.",
+    "Node-level removals already take some capacity; the cap must leave room above demand for them.",
+], chapter="04")
+q5 = Exercise("q5", "answer_q5", _check_q5, [
+    "Stable / vulnerable is about the load compared with the hidden capacity; metastable is about what happens "
+    "after the trigger is gone.",
+    "Run each scenario with `simulate(...)` and look at goodput once the trigger has ended.",
+], chapter="04")

@@ -1,0 +1,335 @@
+"""Retry storm: an open system whose retries keep it overloaded after the trigger is gone.
+
+The set-up is HotOS '21 §2.1 (fact sheet §7, [S8]): a database that serves 300 queries per second, clients
+that send one query per request and retry once if no reply comes within 1 s.  A **trigger** (a network outage
+or a load spike) fills the queue; every queued query then waits past its client's timeout, the client retries,
+and the offered load doubles.  That is the **sustaining effect** (work amplification): the server spends its
+whole capacity on queries whose clients have already given up, so goodput stays near zero after the trigger
+ends.  The **characteristic metric** is queueing delay: the trigger pushes it up, and it only comes back down
+when the system recovers.  Below the *hidden capacity* (capacity / (1 + retries), 150 QPS here) the system is
+**stable**: it heals itself.  Between hidden and advertised capacity it is **vulnerable**: healthy, but a trigger
+can tip it into the **metastable failure state**.
+
+Why a tick model with integer counts, not one event per request: the paper's numbers are rates and timeouts,
+so what matters is how many queries of each age sit in the queue.  Time advances in ticks of ``dt`` seconds
+(0.1 s by default, a tenth of the timeout); each tick holds integer counts of queries by arrival tick and
+attempt number (``DeadlineQueue``).  Arrivals are Poisson counts from a seeded generator.  Everything is a
+numpy array over *scenarios*, so one loop over time runs a whole phase diagram at once and counts stay exact
+(conservation is an integer identity, not a float tolerance).  The cost is per tick, not per request, so a
+stuck run (560 attempts a second) costs the same as a healthy one.  The event-per-request SimPy version in
+benchmarks/bench_04_metastable.py gives the same stuck state (~560 QPS offered) several times slower for one
+run and about two orders of magnitude slower per request when scenarios are batched.  Model choices (no published
+number): ``dt``, Poisson arrivals, the queue limit, FIFO service, and a dropped query being retried at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .validate import check_choice, check_int, check_number, check_type
+
+__all__ = ["DEFINITIONS", "HOTOS_TRIGGER", "TRIGGER_KINDS", "DeadlineQueue", "Policy", "StormResult", "Trigger",
+           "hidden_capacity", "outcome", "simulate", "simulate_batch", "state_of"]
+
+TRIGGER_KINDS = ("outage", "spike")
+RECORDS = ("attempts", "offered", "goodput", "wasted", "dropped", "timed_out", "retried", "queue")
+DEFINITIONS = {
+    "trigger": "the event that pushes the system into the bad state (here: a network outage or a load spike)",
+    "sustaining effect": "the feedback loop that keeps it there after the trigger is gone (here: retries "
+                         "double the offered load, work amplification)",
+    "characteristic metric": "a metric the trigger pushes up that only returns to normal on recovery "
+                             "(here: queueing delay)",
+    "stable": "load below the hidden capacity: any trigger's damage clears when the trigger ends",
+    "vulnerable": "load between hidden and advertised capacity: healthy, but a large enough trigger tips it over",
+    "metastable": "the failure state: goodput near zero, sustained by the loop after the trigger has ended",
+}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A trigger: an outage removes *magnitude* of the capacity, a spike adds *magnitude* x load."""
+
+    kind: str = "outage"
+    magnitude: float = 1.0
+    start: float = 10.0
+    duration: float = 10.0
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+
+HOTOS_TRIGGER = Trigger()  # HotOS '21 §2.1: a 10 s network outage (here starting at t = 10 s)
+
+
+class Policy:
+    """The do-nothing policy: retry every failure at once, admit everything, serve oldest first."""
+
+    name = "none"
+    delays = (1.0,)  # probability of a retry waiting 1, 2, ... ticks (backoff policies spread it)
+
+    def start(self, n: int, dt: float, capacity: np.ndarray, timeout: float) -> None:
+        """Reset per-run state for *n* scenarios."""
+
+    def send(self, first: np.ndarray, retries: np.ndarray, obs: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Return how many first attempts and retries (per attempt number) the clients send now."""
+        return first, retries
+
+    def retries(self, wanted: np.ndarray, obs: dict) -> np.ndarray:
+        """Return how many failed attempts (per attempt number) the clients retry."""
+        return wanted
+
+    def admit(self, arriving: np.ndarray, obs: dict) -> np.ndarray:
+        """Return how many of the arriving queries the server lets into its queue."""
+        return arriving
+
+    def lifo(self, obs: dict) -> np.ndarray | bool:
+        """Return True where the server should serve the newest query first."""
+        return False
+
+    def observe(self, ok: np.ndarray, failed: np.ndarray, obs: dict) -> None:
+        """Learn from this tick's successes and failures."""
+
+
+class DeadlineQueue:
+    """Integer counts of queued work by enqueue tick and class; work older than *window* ticks is stale."""
+
+    def __init__(self, n: int, window: int, classes: int):
+        self.fresh = np.zeros((n, window, classes), dtype=np.int64)  # column 0 is the oldest tick
+        self.stale = np.zeros(n, dtype=np.int64)  # its client gave up; serving it is wasted work
+
+    def size(self) -> np.ndarray:
+        """Return queued work per scenario, fresh and stale."""
+        return self.stale + self.fresh.sum(axis=(1, 2))
+
+    def push(self, counts: np.ndarray) -> None:
+        """Enqueue *counts* (scenario x class) in the newest column."""
+        self.fresh[:, -1] += counts
+
+    def serve(self, capacity: np.ndarray, lifo=False) -> tuple[np.ndarray, np.ndarray]:
+        """Serve up to *capacity* items; return fresh served per class and stale served."""
+        n, w, c = self.fresh.shape
+        flat = self.fresh.reshape(n, w * c)
+        if isinstance(lifo, (bool, np.bool_)):
+            take, stale_served = _take(flat, self.stale, capacity, bool(lifo))
+        else:  # scenarios differ (an overload detector switched some of them to LIFO)
+            lifo = np.asarray(lifo, dtype=bool)
+            take, stale_served = np.zeros_like(flat), np.zeros_like(self.stale)
+            for way, rows in ((False, ~lifo), (True, lifo)):
+                if rows.any():
+                    take[rows], stale_served[rows] = _take(flat[rows], self.stale[rows], capacity[rows], way)
+        flat -= take
+        self.stale -= stale_served
+        return take.reshape(n, w, c).sum(axis=1), stale_served
+
+    def expire(self) -> np.ndarray:
+        """Move the oldest column to the stale pool and return its counts (the timeouts)."""
+        out = self.fresh[:, 0].copy()
+        self.stale += out.sum(axis=1)
+        self.fresh[:, :-1] = self.fresh[:, 1:]
+        self.fresh[:, -1] = 0
+        return out
+
+    def clear(self) -> tuple[np.ndarray, np.ndarray]:
+        """Drop everything (a restart); return the fresh counts per class and the stale count dropped."""
+        fresh, stale = self.fresh.sum(axis=1), self.stale.copy()
+        self.fresh[:] = 0
+        self.stale[:] = 0
+        return fresh, stale
+
+
+def _take(flat, stale, capacity, lifo: bool):
+    """Return what one tick serves: FIFO takes stale work first, LIFO the newest fresh work first."""
+    first = np.zeros_like(stale) if lifo else np.minimum(stale, capacity)
+    order = flat[:, ::-1] if lifo else flat
+    before = np.cumsum(order, axis=1)
+    before -= order
+    take = np.minimum(order, np.maximum(0, (capacity - first)[:, None] - before))
+    if not lifo:
+        return take, first
+    left = capacity - take.sum(axis=1)
+    return take[:, ::-1], np.minimum(stale, left)
+
+
+@dataclass
+class StormResult:
+    """Per-tick counts (scenario x tick) of one or many runs, and the totals that must balance."""
+
+    t: np.ndarray
+    dt: float
+    load: np.ndarray
+    capacity: np.ndarray
+    trigger: tuple
+    policy: str
+    offered: np.ndarray
+    goodput: np.ndarray
+    wasted: np.ndarray
+    dropped: np.ndarray
+    timed_out: np.ndarray
+    queue: np.ndarray
+    capacity_now: np.ndarray
+    attempts: np.ndarray
+    retried: np.ndarray
+    first: np.ndarray
+    totals: dict = field(default_factory=dict)
+
+    def rate(self, name: str) -> np.ndarray:
+        """Return a per-tick count as a rate per second."""
+        return getattr(self, name) / self.dt
+
+    @property
+    def queue_delay(self) -> np.ndarray:
+        """Return the characteristic metric: seconds of work queued ahead of a new query."""
+        return self.queue / self.capacity[:, None]
+
+
+def _validate(load, capacity, timeout, retries, trigger: Trigger, dt, horizon, queue_limit):
+    load = np.atleast_1d(np.asarray(load, dtype=float))
+    for name, arr in (("load", load), ("trigger magnitude", np.atleast_1d(trigger.magnitude)),
+                      ("trigger duration", np.atleast_1d(trigger.duration))):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be a finite number, got {arr}")
+    if np.any(load <= 0):
+        raise ValueError(f"load must be > 0 queries per second, got {load.min():g}")
+    capacity = check_number("capacity", capacity, lo=0, lo_open=True)
+    dt = check_number("dt", dt, lo=0.001, hi=1.0)
+    timeout = check_number("timeout", timeout, lo=dt, hi=60.0)
+    retries = check_int("retries", retries, lo=0, hi=10)
+    horizon = check_number("horizon", horizon, lo=10 * dt, hi=3600.0)
+    check_choice("trigger kind", trigger.kind, TRIGGER_KINDS)
+    magnitude = np.atleast_1d(np.asarray(trigger.magnitude, dtype=float))
+    hi = 1.0 if trigger.kind == "outage" else 100.0
+    if np.any(magnitude < 0) or np.any(magnitude > hi):
+        raise ValueError(f"trigger magnitude must be in [0, {hi:g}] for a {trigger.kind}, got {magnitude}")
+    duration = np.atleast_1d(np.asarray(trigger.duration, dtype=float))
+    start = check_number("trigger start", trigger.start, lo=0)
+    if np.any(duration < 0) or np.any(start + duration > horizon):
+        raise ValueError(f"trigger duration must be >= 0 and end by the horizon ({horizon:g} s), "
+                         f"got start {start:g} + duration {duration.max():g}")
+    queue_limit = check_number("queue_limit", queue_limit, lo=1) if queue_limit is not None else None
+    return load, capacity, timeout, retries, dt, horizon, queue_limit, magnitude, duration, start
+
+
+def simulate_batch(load, capacity: float = 300.0, timeout: float = 1.0, retries: int = 1,
+                   trigger: Trigger = HOTOS_TRIGGER, policy="none", dt: float = 0.1, horizon: float = 300.0,
+                   queue_limit: float | None = None, seed: int = 0) -> StormResult:
+    """Run many scenarios at once: *load*, trigger magnitude and duration may be arrays of one shape."""
+    load, capacity, timeout, retries, dt, horizon, queue_limit, magnitude, duration, start = _validate(
+        load, capacity, timeout, retries, trigger, dt, horizon, queue_limit)
+    load, magnitude, duration = (a.ravel() for a in np.broadcast_arrays(load, magnitude, duration))
+    from .mitigations import policy_named  # late import: mitigations builds on this module
+    policy = policy_named(policy) if isinstance(policy, str) else policy
+    check_type("policy", policy, Policy, "a policy name or a Policy object")
+    n, ticks, window, classes = load.size, round(horizon / dt), max(1, round(timeout / dt)), retries + 1
+    limit = queue_limit if queue_limit is not None else capacity * 10.0  # model choice: 10 s of work
+    t = np.arange(ticks) * dt
+    during = (t[None, :] >= start) & (t[None, :] < start + duration[:, None])
+    cap_rate = np.full((n, ticks), capacity)
+    load_rate = np.repeat(load[:, None], ticks, axis=1)
+    if trigger.kind == "outage":
+        cap_rate = np.where(during, capacity * (1 - magnitude[:, None]), cap_rate)
+    else:
+        load_rate = np.where(during, load_rate * (1 + magnitude[:, None]), load_rate)
+    # Whole items per tick whose running sum tracks the exact rate (300 QPS at dt=0.1 is 30 a tick).
+    cum = np.floor(np.cumsum(cap_rate * dt, axis=1) + 1e-9).astype(np.int64)
+    cap_ticks = np.diff(cum, axis=1, prepend=0)
+    rng = np.random.default_rng(seed)
+    arrivals = rng.poisson(load_rate * dt)
+    policy.start(n, dt, np.full(n, capacity), timeout)
+    delays = np.asarray(policy.delays, dtype=float)
+    ring = np.zeros((n, delays.size + 1, classes), dtype=np.int64)  # retries waiting, by attempt number
+    queue = DeadlineQueue(n, window, classes)
+    rec = {k: np.zeros((ticks, n), dtype=np.int64) for k in RECORDS}  # tick-major: one row per tick
+    arriving = np.zeros((n, classes), dtype=np.int64)
+    limit = np.int64(np.floor(limit))
+    obs = {"dt": dt}
+    size = np.zeros(n, dtype=np.int64)
+    arrivals_t, cap_t = np.ascontiguousarray(arrivals.T), np.ascontiguousarray(cap_ticks.T)
+    custom_send = type(policy).send is not Policy.send  # skip the no-op hooks of the plain policy
+    for i in range(ticks):
+        obs["tick"], obs["capacity"], obs["queue"] = i, cap_t[i], size
+        due = ring[:, 0].copy()
+        ring[:, :-1] = ring[:, 1:]
+        ring[:, -1] = 0
+        new, retry = arrivals_t[i], due[:, 1:]
+        if custom_send:
+            new, retry = policy.send(new, retry, obs)
+        arriving[:, 0], arriving[:, 1:] = new, retry
+        offered = arriving.sum(axis=1)
+        admit = np.minimum(np.minimum(policy.admit(offered, obs), offered), np.maximum(0, limit - size))
+        admitted = np.minimum(arriving, np.maximum(0, admit[:, None] - (np.cumsum(arriving, 1) - arriving)))
+        queue.push(admitted)
+        ok, stale = queue.serve(cap_t[i], policy.lifo(obs))
+        expired = queue.expire()
+        failed = expired + arriving - admitted
+        if custom_send:
+            failed[:, 0] += arrivals_t[i] - new
+            failed[:, 1:] += due[:, 1:] - retry
+        rec["retried"][i] = _schedule_retries(ring, failed, delays, policy, obs, rng)
+        ok_total = ok.sum(axis=1)
+        policy.observe(ok_total, failed.sum(axis=1), obs)
+        size = size + admit - ok_total - stale
+        rec["attempts"][i] = arrivals_t[i] + due.sum(axis=1)
+        rec["offered"][i] = offered
+        rec["goodput"][i] = ok_total
+        rec["wasted"][i] = stale
+        rec["timed_out"][i] = expired.sum(axis=1)
+        rec["queue"][i] = size
+        rec["dropped"][i] = admit  # turned into "dropped" below, once the loop is done
+    rec = {k: np.ascontiguousarray(v.T) for k, v in rec.items()}
+    rec["dropped"] = rec["attempts"] - rec["dropped"]  # blocked by the client or rejected by the server
+    tot = {k: rec[k].sum(axis=1) for k in ("attempts", "timed_out", "dropped", "retried", "wasted")}
+    tot["ok"] = rec["goodput"].sum(axis=1)
+    tot["given_up"] = tot["timed_out"] + tot["dropped"] - tot["retried"]
+    tot["pending"] = queue.fresh.sum(axis=(1, 2))
+    tot["stale_pending"] = queue.stale.copy()
+    tot["retry_waiting"] = ring.sum(axis=(1, 2))
+    return StormResult(t=t, dt=dt, load=load, capacity=np.full(n, capacity),
+                       trigger=(trigger.kind, magnitude, start, duration), policy=policy.name,
+                       capacity_now=cap_ticks, totals=tot, first=arrivals, **rec)
+
+
+def _schedule_retries(ring, failed, delays, policy, obs, rng) -> np.ndarray:
+    """Turn failed attempts into retries (one attempt number up), spread over the backoff delays."""
+    n, classes = failed.shape
+    if classes == 1:
+        return np.zeros(n, dtype=np.int64)
+    wanted = failed[:, :-1]
+    allowed = np.minimum(np.maximum(np.asarray(policy.retries(wanted, obs), dtype=np.int64), 0), wanted)
+    if delays.size == 1:
+        ring[:, 0, 1:] += allowed
+    else:
+        for k in range(allowed.shape[1]):
+            ring[:, : delays.size, k + 1] += rng.multinomial(allowed[:, k], delays)
+    return allowed.sum(axis=1)
+
+
+def simulate(load: float = 280.0, capacity: float = 300.0, timeout: float = 1.0, retries: int = 1,
+             trigger: Trigger = HOTOS_TRIGGER, policy="none", dt: float = 0.1, horizon: float = 300.0,
+             queue_limit: float | None = None, seed: int = 0) -> StormResult:
+    """Run one scenario of the retry storm and return its per-tick counts."""
+    load = check_number("load", load, lo=0, lo_open=True)
+    return simulate_batch(load, capacity, timeout, retries, trigger, policy, dt, horizon, queue_limit, seed)
+
+
+def hidden_capacity(capacity: float = 300.0, retries: int = 1) -> float:
+    """Return the load below which the storm cannot sustain itself: capacity / (1 + retries)."""
+    capacity = check_number("capacity", capacity, lo=0, lo_open=True)
+    return capacity / (1 + check_int("retries", retries, lo=0))
+
+
+def outcome(result: StormResult, window: float = 10.0, threshold: float = 0.9) -> np.ndarray:
+    """Return True where goodput over the last *window* s is at least *threshold* x new requests (recovered)."""
+    k = max(1, round(window / result.dt))
+    # Compare with the requests that actually arrived, so Poisson noise at tiny loads is not "stuck".
+    return result.goodput[:, -k:].sum(axis=1) >= threshold * result.first[:, -k:].sum(axis=1)
+
+
+def state_of(load: float, capacity: float = 300.0, retries: int = 1) -> str:
+    """Classify a healthy system by its load: 'stable', 'vulnerable' or 'overloaded'."""
+    load = check_number("load", load, lo=0, lo_open=True)
+    if load < hidden_capacity(capacity, retries):
+        return "stable"
+    return "vulnerable" if load < capacity else "overloaded"

@@ -1,0 +1,212 @@
+"""Plots for Chapter 4: the retry storm over time, the phase diagram, DWFM leases and NLB capacity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..dwfm import TIMES as DWFM_TIMES
+from ..dwfm import clock, minutes
+from ..nlb import TIMES as NLB_TIMES
+from .style import PALETTE, tidy
+
+__all__ = ["capacity_experiment", "draw_capacity", "draw_definitions", "draw_leases", "draw_phase", "draw_storm",
+           "leases_experiment", "storm_experiment"]
+
+
+def draw_definitions(ax, capacity: float = 300.0, retries: int = 1):
+    """Draw the load axis split into stable, vulnerable and overloaded, with hidden and advertised capacity."""
+    hidden = capacity / (1 + retries)
+    top = capacity * 1.25
+    bands = ((0, hidden, PALETTE["ok"], "stable:\ntriggers heal"),
+             (hidden, capacity, PALETTE["warn"], "vulnerable:\nhealthy, but a trigger\ncan tip it over"),
+             (capacity, top, PALETTE["bad"], "overloaded"))
+    for lo, hi, colour, text in bands:
+        ax.axvspan(lo, hi, color=colour, alpha=0.25, lw=0)
+        ax.text((lo + hi) / 2, 0.55, text, ha="center", va="center", fontsize=8)
+    for x, text in ((hidden, f"hidden capacity\n{hidden:g} QPS"), (capacity, f"advertised capacity\n{capacity:g} QPS")):
+        ax.axvline(x, color="black", lw=1)
+        ax.text(x, 1.02, text, ha="center", va="bottom", fontsize=8, transform=ax.get_xaxis_transform())
+    example = (hidden + capacity) / 2
+    ax.annotate("", xy=(top, 0.15), xytext=(example, 0.15), arrowprops={"arrowstyle": "->", "color": "black"})
+    ax.plot([example], [0.15], "o", color="black", ms=4)
+    ax.text((example + top) / 2, 0.2, f"after a trigger, one retry each: {example:g} QPS offered as "
+            f"{example * (1 + retries):g}", ha="center", fontsize=7)
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+    return tidy(ax, xlabel="load (queries per second)")
+
+
+def draw_storm(fig, result, index: int = 0):
+    """Draw offered load, goodput and wasted work (top) and queueing delay (bottom), trigger shaded."""
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+    t = result.t
+    kind, _magnitude, start, duration = result.trigger
+    end = start + float(np.broadcast_to(duration, result.load.shape)[index])
+    for ax in (top, bottom):
+        if end > start:
+            ax.axvspan(start, end, color=PALETTE["warn"], alpha=0.25, lw=0)
+    k = max(1, round(1.0 / result.dt))  # one-second averages keep the curves readable
+    smooth = np.ones(k) / k
+    for name, colour, label in (("offered", PALETTE["bad"], "offered (incl. retries)"),
+                                ("goodput", PALETTE["ok"], "goodput"),
+                                ("wasted", PALETTE["neutral"], "work for clients who gave up")):
+        top.plot(t, np.convolve(result.rate(name)[index], smooth, mode="same"), color=colour, lw=1.4, label=label)
+    top.axhline(result.capacity[index], color="black", lw=0.8, ls="--", label="capacity")
+    top.axhline(result.load[index], color=PALETTE["good"], lw=0.8, ls=":", label="load")
+    top.legend(fontsize=7, loc="upper right", ncol=2, frameon=False)
+    tidy(top, title=f"{kind} trigger (shaded), policy: {result.policy}", ylabel="queries / s")
+    bottom.plot(t, result.queue_delay[index], color=PALETTE["accent"], lw=1.2)
+    return tidy(bottom, xlabel="time (s)", ylabel="queue delay (s)")
+
+
+def draw_phase(ax, phase):
+    """Draw recovered (blue) and stuck (vermillion) cells of a phase diagram, with both capacities marked."""
+    from matplotlib.colors import ListedColormap
+
+    cmap = ListedColormap([PALETTE["bad"], PALETTE["ok"]])
+    dv = (phase.values[1] - phase.values[0]) / 2 if phase.values.size > 1 else 0.5
+    dl = (phase.loads[1] - phase.loads[0]) / 2 if phase.loads.size > 1 else 0.5
+    extent = (phase.values[0] - dv, phase.values[-1] + dv, phase.loads[0] - dl, phase.loads[-1] + dl)
+    ax.imshow(phase.recovered.astype(int), origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=1,
+              extent=extent, interpolation="nearest")
+    ax.axhline(phase.hidden, color="white", lw=1.2, ls="--")
+    ax.text(extent[1], phase.hidden, " hidden capacity", va="center", fontsize=7)
+    unit = "s" if phase.axis == "duration" else "share of capacity lost"
+    return tidy(ax, title="blue: recovers   vermillion: stays stuck", xlabel=f"trigger {phase.axis} ({unit})",
+                ylabel="load (QPS)")
+
+
+def _clock_axis(ax, start: float, stop: float, step: int = 60) -> None:
+    """Label the x axis with PDT clock times every *step* minutes."""
+    offset = minutes("00:00")  # align ticks to whole clock hours, not to the 23:48 start
+    ticks = np.arange(np.ceil((start - offset) / step) * step + offset, stop + 1, step)
+    ax.set_xticks(ticks, [clock(x) for x in ticks], fontsize=7)
+    ax.set_xlim(start, stop)
+
+
+def _mark(ax, times: dict, keys) -> None:
+    for key in keys:
+        x = minutes(times[key])
+        ax.axvline(x, color="black", lw=0.7, ls=":")
+        ax.text(x, 1.0, f"{times[key]}\n{key}", transform=ax.get_xaxis_transform(), fontsize=6.5,
+                ha="center", va="bottom")
+
+
+def draw_leases(ax, run):
+    """Draw leases held (and the work queue) against the published DWFM timestamps."""
+    ax.plot(run.t, run.held / run.fleet * 100, color=PALETTE["ok"], lw=1.6, label="leases held")
+    ax.plot(run.t, np.minimum(run.queue / run.fleet, 1) * 100, color=PALETTE["bad"], lw=1.0,
+            label="work queue (% of fleet, capped at 100)")
+    ax.axvline(run.mitigation_at, color=PALETTE["mitigated"], lw=6, alpha=0.3)
+    _mark(ax, DWFM_TIMES, ("DNS restored", "throttling and restarts", "all leases held"))
+    _clock_axis(ax, minutes("01:30"), run.t[-1])
+    ax.set_ylim(0, 105)
+    ax.legend(fontsize=7, loc="center right", frameon=False)
+    return tidy(ax, ylabel="% of droplets")
+
+
+def draw_capacity(ax, run):
+    """Draw NLB capacity in service against demand, connection errors shaded, with the published times."""
+    ax.plot(run.t, run.in_service / run.total * 100, color=PALETTE["ok"], lw=1.4, label="capacity in service")
+    ax.axhline(run.demand / run.total * 100, color="black", lw=0.8, ls="--", label="demand")
+    ax.fill_between(run.t, 0, run.error_rate * 100, color=PALETTE["bad"], alpha=0.4, lw=0,
+                    label="connection errors (% of attempts)")
+    _mark(ax, NLB_TIMES, ("errors begin", "detected", "failover disabled", "failover re-enabled"))
+    _clock_axis(ax, run.t[0], run.t[-1], step=120)
+    ax.set_ylim(0, 105)
+    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    return tidy(ax, ylabel="% of NLB capacity")
+
+
+# Widget experiments: each compute is the plain model call a test can make; each draw takes a cleared Figure.
+
+def storm_compute(load=280.0, trigger="outage", size=1.0, duration=10.0, timeout=1.0, retries=1, policy="none"):
+    """Run the retry storm for the widget (180 s, trigger from t = 10 s)."""
+    from ..metastable import Trigger, simulate
+
+    return simulate(load, timeout=timeout, retries=retries, trigger=Trigger(trigger, size, 10.0, duration),
+                    policy=policy, horizon=180.0)
+
+
+def storm_summary(result) -> str:
+    """Say whether the run recovered and quote the last 20 s."""
+    from ..metastable import outcome
+
+    k = round(20 / result.dt)
+    offered, good = (float(result.rate(n)[0, -k:].mean()) for n in ("offered", "goodput"))
+    verdict = "recovered" if outcome(result)[0] else "STUCK (metastable)"
+    return f"last 20 s: offered {offered:.0f} QPS, goodput {good:.0f} QPS -> {verdict}"
+
+
+def storm_experiment():
+    """Build the HotOS '21 retry-storm widget (Run button: one run is ~0.1-0.2 s)."""
+    from ..mitigations import POLICIES
+    from ..widgets import Experiment, dropdown, float_slider, int_slider
+
+    controls = {"load": float_slider("load (QPS)", 280, 20, 400, 10),
+                "trigger": dropdown("trigger", ["outage", "spike"]),
+                "size": float_slider("size", 1.0, 0, 3, 0.1),
+                "duration": float_slider("duration (s)", 10, 0, 200, 1),
+                "timeout": float_slider("timeout (s)", 1.0, 0, 5, 0.1),
+                "retries": int_slider("retries", 1, 0, 4),
+                "policy": dropdown("policy", list(POLICIES))}
+    return Experiment(controls, storm_compute, draw_storm, storm_summary, figsize=(8.0, 4.2), height="360px",
+                      run_button=True)
+
+
+def leases_compute(fleet=100_000, lease_timeout=10.0, throttle=7_200, restart_at="04:14",
+                   mitigation="throttle+restart"):
+    """Run DWFM for the widget."""
+    from ..dwfm import simulate
+
+    return simulate(fleet=fleet, lease_timeout=lease_timeout, throttle=throttle, mitigation_at=restart_at,
+                    mitigation=mitigation)
+
+
+def leases_summary(run) -> str:
+    """Say when all leases were held, next to the published 05:28."""
+    done = run.all_held_at()
+    when = clock(done) if np.isfinite(done) else "never (by 06:30)"
+    return f"all leases held: {when}   (published: 05:28) - fleet, timeout and rate are model choices"
+
+
+def leases_experiment():
+    """Build the DWFM widget: fleet size, lease timeout, throttle, restart time, mitigation."""
+    from ..dwfm import MITIGATIONS
+    from ..widgets import Experiment, dropdown, float_slider, int_slider
+
+    controls = {"fleet": int_slider("fleet (droplets)", 100_000, 0, 200_000, 10_000),
+                "lease_timeout": float_slider("lease timeout (min)", 10, 0, 30, 1),
+                "throttle": int_slider("throttle (queue target)", 7_200, 0, 40_000, 400),
+                "restart_at": dropdown("act at", ["03:00", "03:30", "04:14", "04:45"], "04:14"),
+                "mitigation": dropdown("mitigation", list(MITIGATIONS), "throttle+restart")}
+    draw = lambda fig, run: draw_leases(fig.subplots(), run)  # noqa: E731
+    return Experiment(controls, leases_compute, draw, leases_summary, figsize=(7.5, 2.6), height="230px")
+
+
+def capacity_compute(propagation_delay=45.0, failover=True, velocity_cap=1.0, switch_off=True):
+    """Run the NLB model for the widget."""
+    from ..nlb import simulate
+
+    return simulate(propagation_delay=propagation_delay, failover=failover, velocity_cap=velocity_cap,
+                    switch_off="09:36" if switch_off else None)
+
+
+def capacity_summary(run) -> str:
+    """Quote the lowest capacity and the minutes with connection errors."""
+    bad = int((run.error_rate > 0.01).sum())
+    return (f"lowest capacity {run.in_service.min() / run.total:.0%} (demand {run.demand / run.total:.0%}); "
+            f"{bad} minutes with connection errors")
+
+
+def capacity_experiment():
+    """Build the NLB widget: propagation delay, failover on/off, velocity cap, manual switch-off at 09:36."""
+    from ..widgets import Experiment, float_slider, toggle
+
+    controls = {"propagation_delay": float_slider("propagation delay (min)", 45, 0, 120, 5),
+                "failover": toggle("automatic AZ failover", True),
+                "velocity_cap": float_slider("velocity cap", 1.0, 0, 1, 0.05),
+                "switch_off": toggle("switch failover off at 09:36", True)}
+    draw = lambda fig, run: draw_capacity(fig.subplots(), run)  # noqa: E731
+    return Experiment(controls, capacity_compute, draw, capacity_summary, figsize=(7.5, 2.6), height="230px")

@@ -1,0 +1,164 @@
+"""Chapter 4 exercises: stub -> not attempted, solution -> correct, typical mistakes -> named; widgets."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import numpy as np
+import pytest
+from conftest import ROOT, exercise_namespace
+from nbclient import NotebookClient
+
+from course_lib.checks.ch04 import q1, q2, q3, q4, q5
+from course_lib.exercises import assert_check_failed, assert_check_passed, assert_check_unattempted
+from course_lib.plots.metastable import (
+    capacity_compute,
+    capacity_experiment,
+    leases_compute,
+    leases_experiment,
+    storm_compute,
+    storm_experiment,
+)
+
+EXERCISES = {"q1": (q1, "answer_q1"), "q2": (q2, "retry_budget"), "q3": (q3, "throttle"),
+             "q4": (q4, "velocity_cap"), "q5": (q5, "answer_q5")}
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return exercise_namespace("04", "solution")
+
+
+@pytest.fixture(scope="module")
+def stub():
+    return exercise_namespace("04", "stub")
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_stub_is_not_attempted(name, stub):
+    """The generated stub is judged 'not attempted'."""
+    ex, var = EXERCISES[name]
+    assert_check_unattempted(ex, stub[var])
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_solution_passes(name, solution):
+    """The reference solution is judged correct."""
+    ex, var = EXERCISES[name]
+    assert_check_passed(ex, solution[var])
+
+
+def test_q1_advertised_capacity_is_named():
+    """Answering 300 QPS confuses advertised with hidden capacity, and the verdict says so."""
+    assert_check_failed(q1, 300, "advertised capacity", "stuck")
+
+
+def test_q1_the_papers_stuck_load_is_too_high():
+    """Answering 280 QPS (the paper's stuck example) is too high, with the stuck numbers quoted."""
+    assert_check_failed(q1, 280, "too high", "goodput 0 QPS")
+
+
+def test_q1_too_cautious_is_named():
+    """A far too low answer is told to search upwards."""
+    assert_check_failed(q1, 60, "too low")
+
+
+def _no_budget(wanted, successes, tokens):
+    return wanted, tokens
+
+
+def _earn_per_attempt(wanted, successes, tokens):
+    tokens = np.minimum(100.0, tokens + 0.1 * wanted)  # pays for retries with retries: never runs dry
+    allowed = np.minimum(wanted, np.floor(tokens)).astype(np.int64)
+    return allowed, tokens - allowed
+
+
+def _never_retry(wanted, successes, tokens):
+    return np.zeros_like(wanted), tokens
+
+
+@pytest.mark.parametrize(("mutant", "fragment"), [(_no_budget, "no successes"),
+                                                  (_earn_per_attempt, "paid for by successes"),
+                                                  (_never_retry, "never retries")])
+def test_q2_mutants_are_named(mutant, fragment):
+    """No budget, a budget earned per attempt, and a budget that never retries each get a named verdict."""
+    assert_check_failed(q2, mutant, fragment)
+
+
+@pytest.mark.parametrize(("mutant", "fragment"), [
+    (lambda queue, backlog: backlog, "expire and are re-queued"),
+    (lambda queue, backlog: min(backlog, 5_000), "expire and are re-queued"),
+    (lambda queue, backlog: min(backlog, 100), "admits too little")])
+def test_q3_mutants_are_named(mutant, fragment):
+    """Admit-everything and a fixed rate above capacity collapse; a tiny throttle crawls; each is named."""
+    assert_check_failed(q3, mutant, fragment, "05:45")
+
+
+def test_q3_crashing_throttle_gets_a_friendly_verdict():
+    """A throttle that raises is reported with the exception, not a traceback wall."""
+    assert_check_failed(q3, lambda queue, backlog: backlog / 0, "ZeroDivisionError")
+
+
+@pytest.mark.parametrize(("cap", "fragment"), [(1.0, "below the demand"), (0.3, "below the demand"),
+                                               (0, "switching it off"), (1.5, "between 0 and 1")])
+def test_q4_mutants_are_named(cap, fragment):
+    """No cap or a loose cap lets capacity fall below demand; 0 is switching off; out of range is named."""
+    assert_check_failed(q4, cap, fragment)
+
+
+@pytest.mark.parametrize(("answer", "fragment"), [
+    ({k: "stable" for k in "ABCDE"}, "scenario B"),
+    ({"A": "stable", "B": "metastable", "C": "metastable", "D": "stable", "E": "vulnerable"}, "hidden capacity"),
+    ({"A": "stable", "B": "vulnerable", "C": "vulnerable", "D": "stable", "E": "vulnerable"}, "retries keep"),
+    ({"A": "stable"}, "one entry per scenario")])
+def test_q5_mutants_are_named(answer, fragment):
+    """Everything-stable, confusing vulnerable with metastable (both ways) and missing entries are named."""
+    assert_check_failed(q5, answer, fragment)
+
+
+def test_exercise_notebook_runs_on_stubs_with_every_check_not_attempted():
+    """exercises/04 runs top to bottom on the stubs; each check cell says 'not attempted'."""
+    path = ROOT / "exercises" / "04_metastable_failure.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    checks = [c for c in nb.cells if c.cell_type == "code" and ".check()" in c.source]
+    assert len(checks) == 5
+    for cell in checks:
+        assert "not attempted" in json.dumps(cell.outputs), cell.source
+
+
+def test_storm_widget_compute_is_the_model_and_bad_input_is_shown():
+    """The retry-storm widget runs the model; a trigger longer than the run shows a message, not a crash."""
+    res = storm_compute(load=280.0)
+    assert res.load[0] == 280.0
+    exp = storm_experiment()
+    assert exp.error is None and "STUCK" in exp.readout.value
+    exp.set(duration=200.0)
+    assert exp.error is not None and "trigger duration" in exp.error
+    exp.set(duration=10.0, timeout=0.0)
+    assert "timeout" in exp.error
+    exp.set(timeout=1.0, load=120.0)
+    assert exp.error is None and "recovered" in exp.readout.value
+
+
+def test_leases_widget_shows_the_published_time_and_bad_input():
+    """The DWFM widget quotes 05:28 at the defaults and names a bad fleet size."""
+    assert np.isfinite(leases_compute().all_held_at())
+    exp = leases_experiment()
+    assert "05:28" in exp.readout.value
+    exp.set(fleet=0)
+    assert "fleet" in exp.error
+
+
+def test_capacity_widget_switches_failover_and_names_bad_input():
+    """The NLB widget: failover off keeps full capacity; a zero propagation delay is named."""
+    assert capacity_compute(failover=False).in_service.min() == capacity_compute(failover=False).total
+    exp = capacity_experiment()
+    exp.set(failover=False)
+    assert "lowest capacity 100%" in exp.readout.value
+    exp.set(propagation_delay=0.0)
+    assert "propagation_delay" in exp.error

@@ -1,0 +1,205 @@
+"""Chapter 4 retry storm: the HotOS '21 §2.1 numbers, conservation, determinism, mitigations, phase diagram."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_lib.metastable import (
+    DEFINITIONS,
+    DeadlineQueue,
+    Trigger,
+    hidden_capacity,
+    outcome,
+    simulate,
+    simulate_batch,
+    state_of,
+)
+from course_lib.mitigations import POLICIES, BudgetPolicy, compare, recovery_time
+from course_lib.phase import classify, largest_surviving_load, phase_diagram
+
+LAST_30S = slice(-300, None)
+PAPER_STUCK_OFFERED = 560.0  # HotOS '21 §2.1 [S8]
+OFFERED_TOLERANCE = 0.05  # the stuck offered load must be within 5 % of 560 QPS
+HIDDEN_TOLERANCE = 0.10  # the largest surviving load must be within 10 % of the paper's 150 QPS
+
+
+@pytest.fixture(scope="module")
+def stuck():
+    return simulate(280.0)
+
+
+def _mean(result, name, window=LAST_30S):
+    return float(result.rate(name)[0, window].mean())
+
+
+def test_hotos_280_qps_stays_stuck_at_560_offered_with_zero_goodput(stuck):
+    """At 280 QPS a 10 s outage leaves ~560 QPS offered and ~zero goodput long after the trigger ends."""
+    assert abs(_mean(stuck, "offered") - PAPER_STUCK_OFFERED) <= OFFERED_TOLERANCE * PAPER_STUCK_OFFERED
+    assert _mean(stuck, "goodput") <= 0.01 * 280
+    assert not outcome(stuck)[0]
+    assert _mean(stuck, "wasted") == pytest.approx(300, rel=0.01)  # all capacity spent on abandoned queries
+
+
+def test_hotos_280_qps_is_healthy_without_a_trigger():
+    """The same load with no trigger is served in full: the system is vulnerable, not overloaded."""
+    res = simulate(280.0, trigger=Trigger("outage", 0.0, 10.0, 0.0))
+    assert _mean(res, "goodput") == pytest.approx(280, rel=0.05)
+    assert state_of(280.0) == "vulnerable"
+
+
+@pytest.mark.parametrize("load", [60.0, 100.0, 140.0])
+def test_below_150_qps_it_recovers(load):
+    """Below the hidden capacity the same 10 s outage heals by itself."""
+    assert outcome(simulate(load))[0]
+
+
+def test_hidden_capacity_matches_the_paper_within_tolerance():
+    """The largest load surviving the 10 s outage is within 10 % of 150 QPS."""
+    assert hidden_capacity() == 150.0
+    assert abs(largest_surviving_load() - 150.0) <= HIDDEN_TOLERANCE * 150.0
+
+
+@pytest.mark.parametrize("kw", [{"retries": 0}, {"policy": "retry budget"}])
+def test_recovery_needs_retries_reduced(kw):
+    """At 280 QPS the stuck state ends only if retries go (the budget keeps them under 20 QPS)."""
+    res = simulate(280.0, **kw)
+    assert outcome(res)[0]
+    assert res.retried[0, LAST_30S].sum() / 30.0 < 20.0
+
+
+def test_removing_the_trigger_alone_does_not_recover(stuck):
+    """Goodput is still ~zero 250 s after the outage ended: the loop, not the trigger, holds the system."""
+    after = stuck.t >= 40.0
+    assert stuck.goodput[0, after].sum() / after.sum() / stuck.dt < 0.05 * 280
+
+
+def test_a_load_spike_is_a_trigger_too():
+    """A 10 s doubling of load at 200 QPS tips the system over just like an outage."""
+    res = simulate(200.0, trigger=Trigger("spike", 1.0, 10.0, 10.0))
+    assert not outcome(res)[0]
+
+
+def _balanced(res):
+    tot = res.totals
+    assert np.array_equal(tot["attempts"], tot["ok"] + tot["timed_out"] + tot["dropped"] + tot["pending"])
+    assert np.array_equal(tot["timed_out"], tot["wasted"] + tot["stale_pending"])
+    assert np.array_equal(tot["timed_out"] + tot["dropped"], tot["retried"] + tot["given_up"])
+    assert np.array_equal(tot["attempts"], res.first.sum(axis=1) + tot["retried"] - tot["retry_waiting"])
+    assert np.all(tot["given_up"] >= 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(load=st.floats(10, 500), capacity=st.floats(50, 600), timeout=st.sampled_from([0.3, 1.0, 2.0]),
+       retries=st.integers(0, 3), magnitude=st.floats(0, 1), duration=st.floats(0, 20),
+       policy=st.sampled_from(list(POLICIES)), seed=st.integers(0, 10))
+def test_every_attempt_is_served_timed_out_dropped_or_pending(load, capacity, timeout, retries, magnitude,
+                                                                duration, policy, seed):
+    """Conservation: each attempt is counted exactly once, for any parameters and any policy."""
+    res = simulate(load, capacity, timeout, retries, Trigger("outage", magnitude, 5.0, duration), policy,
+                   horizon=40.0, seed=seed)
+    _balanced(res)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 1000), policy=st.sampled_from(list(POLICIES)))
+def test_same_seed_same_run(seed, policy):
+    """Determinism: one seed gives identical per-tick counts, for every policy."""
+    a = simulate(250.0, policy=policy, horizon=30.0, seed=seed)
+    b = simulate(250.0, policy=policy, horizon=30.0, seed=seed)
+    for name in ("offered", "goodput", "wasted", "dropped", "queue"):
+        assert np.array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_different_seeds_differ():
+    """Arrivals are random: two seeds give different traffic."""
+    assert not np.array_equal(simulate(250.0, horizon=30.0, seed=1).offered,
+                              simulate(250.0, horizon=30.0, seed=2).offered)
+
+
+def test_batch_equals_single_runs_for_the_first_scenario():
+    """A vectorised batch with one scenario gives exactly the single run."""
+    a = simulate(200.0, horizon=30.0, seed=3)
+    b = simulate_batch([200.0], horizon=30.0, seed=3)
+    assert np.array_equal(a.goodput, b.goodput)
+
+
+@pytest.mark.parametrize(("kw", "name"), [
+    ({"capacity": 0.0}, "capacity"), ({"capacity": -5.0}, "capacity"), ({"load": 0.0}, "load"),
+    ({"load": -1.0}, "load"), ({"load": math.nan}, "load"), ({"timeout": 0.0}, "timeout"),
+    ({"timeout": -1.0}, "timeout"), ({"retries": -1}, "retries"), ({"policy": "pray"}, "policy"),
+    ({"trigger": Trigger("outage", 1.0, 10.0, 500.0)}, "trigger duration"),
+    ({"trigger": Trigger("flood", 1.0, 10.0, 5.0)}, "trigger kind"),
+    ({"trigger": Trigger("outage", math.nan, 10.0, 5.0)}, "trigger magnitude"),
+    ({"trigger": Trigger("outage", 1.5, 10.0, 5.0)}, "trigger magnitude"),
+])
+def test_bad_input_raises_value_error_naming_the_parameter(kw, name):
+    """Bad parameters raise ValueError and name the parameter."""
+    args = {"load": 280.0, **kw}
+    with pytest.raises(ValueError, match=name):
+        simulate(**args)
+
+
+def test_fifo_serves_stale_work_first_and_lifo_the_newest():
+    """The queue kernel: FIFO reaches abandoned work first, LIFO serves the newest fresh work first."""
+    for lifo, expected_fresh in ((False, 0), (True, 5)):
+        q = DeadlineQueue(1, 2, 1)
+        q.push(np.array([[5]]))
+        q.expire()  # nothing expires yet: the window is 2 ticks
+        q.push(np.array([[5]]))
+        q.expire()  # the first 5 are now stale
+        q.push(np.array([[5]]))
+        fresh, stale = q.serve(np.array([5]), lifo)
+        assert int(fresh.sum()) == expected_fresh and int(stale[0]) == 5 - expected_fresh
+
+
+@pytest.mark.parametrize(("policy", "breaks"), [
+    ("none", False), ("backoff", False), ("retry budget", True), ("circuit breaker", True), ("LIFO", True),
+    ("load shedding", True), ("queue-delay detection", True)])
+def test_which_mitigations_break_the_loop_and_which_only_delay_it(policy, breaks):
+    """Budget, breaker, LIFO, shedding and overload detection recover; backoff with one retry does not."""
+    assert outcome(simulate(280.0, policy=policy))[0] == breaks
+
+
+def test_compare_lists_every_policy_with_a_recovery_time():
+    """compare() reports each policy once; recovered ones have a finite recovery time."""
+    rows = compare(horizon=60.0)
+    assert [r[0] for r in rows] == list(POLICIES)
+    assert all(math.isfinite(secs) == ok or not ok for _, ok, secs in rows)
+    assert recovery_time(simulate(100.0)) < 60.0
+
+
+def test_a_learner_budget_function_plugs_into_the_model():
+    """BudgetPolicy wraps a plain function; a budget that never retries still conserves work."""
+    res = simulate(280.0, policy=BudgetPolicy(lambda w, s, t: (np.zeros_like(w), t)), horizon=60.0)
+    _balanced(res)
+    assert res.totals["retried"][0] == 0
+
+
+def test_phase_diagram_shows_the_vulnerable_band():
+    """Everything below hidden capacity recovers; near 300 QPS a smaller trigger suffices to tip it."""
+    ph = phase_diagram([100.0, 200.0, 280.0], [0.0, 0.3, 1.0], axis="magnitude", dt=0.2)
+    assert ph.recovered[0].all()
+    assert ph.recovered[:, 0].all()  # no trigger, no failure
+    assert not ph.recovered[2, 2] and not ph.recovered[1, 2]
+    assert ph.recovered[1, 1] and not ph.recovered[2, 1]  # 30 % for 10 s tips 280 but not 200
+
+
+def test_longer_triggers_tip_lower_loads():
+    """Duration matters (OSDI '22): a short full outage spares 165 QPS, a long one does not."""
+    ph = phase_diagram([165.0], [1.0, 20.0], axis="duration", magnitude=0.5)
+    assert ph.recovered[0, 0] and not ph.recovered[0, 1]
+
+
+def test_classify_names_the_three_states():
+    """classify: stuck after the trigger is metastable; otherwise stable or vulnerable by load."""
+    assert classify(100.0, False) == "stable"
+    assert classify(220.0, False) == "vulnerable"
+    assert classify(220.0, True) == "metastable"
+    assert state_of(320.0) == "overloaded"
+    assert {"trigger", "sustaining effect", "characteristic metric", "stable", "vulnerable",
+            "metastable"} <= set(DEFINITIONS)
