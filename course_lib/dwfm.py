@@ -22,15 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 
+from . import timeline
 from .metastable import DeadlineQueue
 from .validate import check_choice, check_int, check_number
 
 __all__ = ["DEFAULT_RATE", "DEFAULT_TIMEOUT", "MITIGATIONS", "TIMES", "LeaseRun", "clock", "minutes", "simulate", "throttle_by_queue"]
 
-EVENT_START = 23 * 60 + 48  # 23:48 PDT, minute 0 of the model
 TIMES = {"event start": "23:48", "leases stop timing out": "02:24", "DNS restored": "02:25",
          "throttling and restarts": "04:14", "all leases held": "05:28"}  # [S1e][S1f]
 DEFAULT_RATE = 1440.0  # attempts a minute: calibrated so throttling + restarts at 04:14 give all leases at 05:28
@@ -39,15 +40,13 @@ MITIGATIONS = ("none", "throttle", "restart", "throttle+restart", "LIFO", "admis
 
 
 def minutes(hhmm: str) -> int:
-    """Return minutes after 23:48 PDT on 19 October for a clock time 'HH:MM' (the night wraps at 24:00)."""
-    h, m = (int(x) for x in hhmm.split(":"))
-    return (h * 60 + m - EVENT_START) % (24 * 60)
+    """Return the model minute (minutes after the 23:48 PDT start) of a clock time 'HH:MM' that night."""
+    return timeline.duration(timeline.EVENT_START, timeline.at(hhmm))
 
 
 def clock(minute: float) -> str:
     """Return the PDT clock time 'HH:MM' of a model minute."""
-    total = round(EVENT_START + minute) % (24 * 60)
-    return f"{total // 60:02d}:{total % 60:02d}"
+    return (timeline.EVENT_START + timedelta(minutes=round(minute))).strftime("%H:%M")
 
 
 def throttle_by_queue(queue: int, backlog: int, target: int) -> int:
