@@ -13,9 +13,11 @@ published): the series themselves.  They have the right shape, not real values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 
+from .timeline import EVENT_START
 from .validate import check_choice, check_int, check_number
 
 __all__ = [
@@ -87,8 +89,7 @@ class TriageResult:
 
 def clock(seconds: float) -> str:
     """Return seconds after 23:48:00 PDT as a wall-clock 'HH:MM:SS' string."""
-    total = round((23 * 3600 + 48 * 60 + float(seconds)) % 86400)
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    return (EVENT_START + timedelta(seconds=round(float(seconds)))).strftime("%H:%M:%S")
 
 
 def first_hour(seed: int = 0) -> Signals:
