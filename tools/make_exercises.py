@@ -6,6 +6,7 @@ questions) must hold only assignments, and each becomes ``name = ...``.  Outputs
 
     python tools/make_exercises.py          # write exercises/
     python tools/make_exercises.py --check  # exit 1 if exercises/ differs from what would be written
+    python tools/make_exercises.py --only 03  # one chapter
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def exercise_notebook(solution: dict, name: str) -> dict:
             cell["outputs"], cell["execution_count"] = [], None
             cell["metadata"].pop("execution", None)
         elif i == 0:
-            src = src.replace("(solutions)", "(exercises)")
+            src = src.replace(" (solutions)", "")
             src = src.rstrip("\n") + "\n\n" + BANNER.rstrip("\n")
         cell["source"] = src.splitlines(keepends=True)
     return nb
@@ -90,9 +91,10 @@ def dumps(nb: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report drift instead of writing")
+    parser.add_argument("--only", metavar="NN", help="only the chapter whose notebook starts with NN")
     args = parser.parse_args(argv)
     drift = 0
-    for src in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")):
+    for src in sorted((ROOT / "solutions").glob(f"{args.only or '[0-9][0-9]'}_*.ipynb")):
         target = ROOT / "exercises" / src.name
         text = dumps(exercise_notebook(json.loads(src.read_text(encoding="utf-8")), src.name))
         if args.check:
