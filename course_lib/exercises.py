@@ -94,9 +94,15 @@ def expect_type(value, types, what: str) -> None:
         raise Incorrect(f"{what} should be {_type_names(types)}, but it is {type(value).__name__} ({value!r:.60}).")
 
 
+_PLAIN_TYPE_NAMES = {"Real": "a number", "Integral": "a whole number", "bool_": "True or False",
+                     "bool": "True or False", "str": "a string", "list": "a list", "tuple": "a tuple",
+                     "dict": "a dict", "set": "a set", "int": "a whole number", "float": "a number"}
+
+
 def _type_names(types) -> str:
     types = types if isinstance(types, tuple) else (types,)
-    return " or ".join(t.__name__ for t in types)
+    names = [_PLAIN_TYPE_NAMES.get(t.__name__, t.__name__) for t in types]
+    return " or ".join(dict.fromkeys(names))
 
 
 @contextmanager
@@ -165,9 +171,13 @@ class Exercise:
 
     def verdict(self, answer=Ellipsis) -> Verdict:
         """Check *answer* and return the verdict without displaying it."""
-        if answer is Ellipsis or answer is None:
+        if answer is Ellipsis:
             return Verdict(self.name, NOT_ATTEMPTED,
                            f"`{self.var}` still holds the starter value: write your answer, then check again.")
+        if answer is None:
+            return Verdict(self.name, INCORRECT,
+                           f"`{self.var}` is None. Did you assign the result of a method that returns None "
+                           "(such as `list.sort()`), or forget a `return`?")
         try:
             with _time_limit(self.time_limit):
                 learner_call(self._check, answer)
@@ -210,12 +220,14 @@ class Exercise:
 
 
 def solution_source(chapter: str, var: str) -> str:
-    """Return the code of the solution block that defines *var* in ``solutions/<chapter>_*.ipynb``."""
+    """Return the solution cell that defines *var* in ``solutions/<chapter>_*.ipynb``, without markers or checks."""
     for path in sorted(SOLUTIONS_DIR.glob(f"{chapter}_*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             src = "".join(cell["source"])
             if cell["cell_type"] == "code" and "### BEGIN SOLUTION" in src and _defines(src, var):
-                return src
+                keep = [ln for ln in src.splitlines()
+                        if ln.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION") and ".check()" not in ln]
+                return "\n".join(keep).strip("\n")
     return ""
 
 

@@ -33,12 +33,13 @@ def check_number(name: str, value, *, lo=None, hi=None, lo_open: bool = False, h
         raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
     value = float(value)
     allowed = _range_text(lo, hi, lo_open, hi_open)
+    is_interval = lo is not None and hi is not None
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number in {allowed}, got {value}")
+        raise ValueError(f"{name} must be a finite number {'in ' if is_interval else ''}{allowed}, got {value}")
     too_low = lo is not None and (value <= lo if lo_open else value < lo)
     too_high = hi is not None and (value >= hi if hi_open else value > hi)
     if too_low or too_high:
-        raise ValueError(f"{name} must be in {allowed}, got {value:g}")
+        raise ValueError(f"{name} must be {'in ' if is_interval else ''}{allowed}, got {value:g}")
     return value
 
 
@@ -48,7 +49,9 @@ def check_int(name: str, value, *, lo=None, hi=None) -> int:
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     value = int(value)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ValueError(f"{name} must be an integer in {_range_text(lo, hi, False, False)}, got {value}")
+        allowed = _range_text(lo, hi, False, False)
+        where = "in " if lo is not None and hi is not None else ""
+        raise ValueError(f"{name} must be an integer {where}{allowed}, got {value}")
     return value
 
 

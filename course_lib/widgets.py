@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Mapping
 
 import ipywidgets as W
-from matplotlib.figure import Figure, SubplotParams
+from matplotlib.figure import Figure
 
 __all__ = ["Experiment", "dropdown", "float_slider", "int_slider", "toggle"]
 
@@ -68,10 +68,9 @@ class Experiment:
         self.controls = dict(controls)
         self.compute, self.draw, self.summary = compute, draw, summary
         self.strict = ("PYTEST_CURRENT_TEST" in os.environ) if strict is None else strict
-        if layout is None:
-            self.figure = Figure(figsize=figsize, subplotpars=SubplotParams(**{**MARGINS, **(margins or {})}))
-        else:  # opt in to a layout engine (e.g. "constrained") where a plot needs it and can afford it
-            self.figure = Figure(figsize=figsize, layout=layout)
+        # Figure.clf() resets the subplot parameters, so the margins are applied again after every clear.
+        self.margins = {**MARGINS, **(margins or {})} if layout is None else None
+        self.figure = Figure(figsize=figsize, layout=layout)
         self.readout = W.HTML(value="", layout=W.Layout(min_height="1.6em"))
         self.output = W.Output(layout=W.Layout(height=height, overflow="hidden"))
         self.result = None
@@ -82,6 +81,8 @@ class Experiment:
             button = W.Button(description="Run", button_style="primary", icon="play")
             button.on_click(lambda _: self.update())
             items.append(button)
+            for control in self.controls.values():
+                control.observe(self._mark_stale, names="value")
         else:
             for control in self.controls.values():
                 control.observe(self._on_change, names="value")
@@ -107,6 +108,12 @@ class Experiment:
         if not self._quiet:
             self.update()
 
+    def _mark_stale(self, _change) -> None:
+        """Say that the plot no longer matches the controls (Run-button experiments only)."""
+        if not self._quiet and "course-stale" not in self.readout.value:
+            self.readout.value = ("<span class='course-stale' style='color:#6b5b00'>Settings changed: press Run "
+                                  "to update the plot.</span> " + self.readout.value)
+
     def update(self) -> None:
         """Run the model with the controls' values and replace the plot and readout."""
         try:
@@ -121,6 +128,8 @@ class Experiment:
             return
         self.error = None
         self.figure.clf()
+        if self.margins:
+            self.figure.subplots_adjust(**self.margins)
         self.draw(self.figure, self.result)
         text = self.summary(self.result) if self.summary else ""
         self.readout.value = f"<span class='course-readout'>{html.escape(text)}</span>"

@@ -41,7 +41,7 @@ def test_q1_same_day_subtraction_is_named():
 def test_q1_hours_only_and_wrong_type_are_named():
     """Rounding to hours is caught with the failing time; returning a string is a type error."""
     assert_check_failed(q1, lambda h: 60 * ((int(h[:2]) - 23) % 24), "minutes_after_start('23:52')")
-    assert_check_failed(q1, lambda h: "157", "should be Real")
+    assert_check_failed(q1, lambda h: "157", "should be a number")
 
 
 def test_q2_the_trigger_is_not_the_longest():
@@ -56,6 +56,8 @@ def test_q3_reversed_or_swapped_orders_are_named():
     swapped = [CASCADE[0], CASCADE[1], CASCADE[3], CASCADE[2]]
     assert_check_failed(q3, swapped, "position 3", "Network Manager")
     assert_check_failed(q3, CASCADE[:3], "exactly once")
+    assert_check_failed(q3, [1, 2, 3, "x"], "not one of the links")
+    assert_check_failed(q3, None, "sort()")
 
 
 def test_q4_complement_and_percentage_are_named():
@@ -63,3 +65,4 @@ def test_q4_complement_and_percentage_are_named():
     assert_check_failed(q4, 0.18, "BEFORE")
     assert_check_failed(q4, 82.0, "percentage")
     assert_check_failed(q4, 0.5, "off by more than 0.01")
+    assert_check_failed(q4, 700 / 872, "from 02:40")

@@ -35,6 +35,11 @@ def test_correct_answer_passes(ex):
     assert assert_check_passed(ex, lambda x: x * x).passed
 
 
+def test_none_is_named_not_taken_for_the_starter(ex):
+    """None is judged incorrect with a hint about methods that return None, not 'not attempted'."""
+    assert_check_failed(ex, None, "is None", "sort()")
+
+
 def test_starter_value_is_not_attempted(ex):
     """The `...` starter value and a function raising NotImplementedError are both 'not attempted'."""
     assert_check_unattempted(ex, ...)
@@ -102,5 +107,6 @@ def test_hints_are_numbered_and_clamped(ex, capsys):
 def test_solution_comes_from_the_solutions_notebook():
     """solution() text is the solution cell that defines the exercise's variable."""
     src = solution_source("00", "minutes_after_start")
-    assert "def minutes_after_start" in src and "### BEGIN SOLUTION" in src
+    assert "def minutes_after_start" in src and "return duration" in src
+    assert "### BEGIN SOLUTION" not in src and ".check()" not in src
     assert solution_source("00", "no_such_answer") == ""

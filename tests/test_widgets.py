@@ -64,3 +64,21 @@ def test_controls_update_on_release_only():
     """Sliders use continuous_update=False so a drag does not queue dozens of redraws."""
     exp = _experiment()
     assert all(c.continuous_update is False for c in exp.controls.values())
+
+
+def test_run_button_experiment_says_when_the_plot_is_stale():
+    """With a Run button, moving a control marks the readout stale until Run redraws."""
+    controls = {"k": int_slider("k", 2, 1, 10), "scale": float_slider("scale", 1.0, 0.5, 4.0, 0.5)}
+    exp = Experiment(controls, _compute, _draw, summary=lambda r: f"last={r[-1]:g}", run_button=True)
+    exp.controls["k"].value = 3
+    assert exp.result[-1] == 16 and "press Run" in exp.readout.value
+    exp.update()
+    assert exp.result[-1] == 64 and "press Run" not in exp.readout.value
+
+
+def test_margins_survive_every_redraw():
+    """The experiment's margins apply to the axes of every redraw (clf resets them otherwise)."""
+    exp = Experiment({"k": int_slider("k", 2, 1, 10), "scale": float_slider("scale", 1.0, 0.5, 4.0, 0.5)},
+                     _compute, _draw, margins={"left": 0.3})
+    exp.controls["k"].value = 3
+    assert abs(exp.figure.axes[0].get_position().x0 - 0.3) < 1e-9

@@ -44,6 +44,10 @@ def _check_longest_period(name) -> None:
 
 def _check_cascade(order) -> None:
     expect_type(order, (list, tuple), "`cascade_order`")
+    strangers = [x for x in order if x not in CASCADE]
+    if strangers:
+        raise Incorrect(f"{strangers[0]!r} is not one of the links: copy the four strings from "
+                        "`timeline.CASCADE` and only change their order.")
     if sorted(order) != sorted(CASCADE):
         raise Incorrect("`cascade_order` should contain each of the four links in `timeline.CASCADE` exactly once.")
     for i, (got, want) in enumerate(zip(order, CASCADE, strict=True)):
@@ -59,6 +63,9 @@ def _check_fraction_after_dns(value) -> None:
     expected = duration(at("02:25"), EVENT_END) / whole
     if abs(value - expected) <= 0.01:
         return
+    from_recovery = duration(at("02:40"), EVENT_END) / whole
+    if abs(value - from_recovery) <= 0.002:
+        raise Incorrect(f"{value:.3f} counts from 02:40, when DynamoDB recovered; DNS was restored at 02:25.")
     if abs(value - (1 - expected)) <= 0.01:
         raise Incorrect(f"{value:.2f} is the fraction BEFORE DNS was restored; the question asks for the rest.")
     if value > 1:

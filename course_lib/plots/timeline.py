@@ -36,10 +36,10 @@ def draw_periods(ax, moments: bool = True):
         for k, (hhmm, label) in enumerate(KEY_MOMENTS):
             x = date2num(at(hhmm))
             ax.axvline(x, color=PALETTE["neutral"], lw=0.6, ls=":")
-            ax.text(x, len(PERIODS) - 0.35 + 0.32 * (k % 2), f"{hhmm} {label}", fontsize=7, rotation=0,
+            ax.text(x, len(PERIODS) - 0.45 + 0.3 * (k % 3), f"{hhmm} {label}", fontsize=7, rotation=0,
                     ha="left", va="bottom")
     _time_axis(ax)
-    ax.set_ylim(-0.6, len(PERIODS) + 0.4)
+    ax.set_ylim(-0.6, len(PERIODS) + 0.55)
     return tidy(ax, xlabel="time (PDT), 19–20 Oct 2025")
 
 
