@@ -30,8 +30,8 @@ from .trace import Event
 from .validate import check_choice, check_int, check_number
 
 __all__ = ["FENCING", "LOCK_NAME", "PLAN_NAME", "POLICIES", "LockRun", "PausedResult", "fenced_batch",
-           "fixed_interval", "loss_tail", "losses_pmf", "paused_holder", "simulate_lock", "tail_closed_form",
-           "tail_table", "wait_after_losses"]
+           "fixed_interval", "loss_tail", "losses_for_tail", "losses_pmf", "paused_holder", "simulate_lock",
+           "tail_closed_form", "tail_table", "wait_after_losses"]
 
 LOCK_NAME = "_enactor-lock.dynamodb.us-east-1"  # model choice: the TXT record that is the lock
 PLAN_NAME = "active-plan.dynamodb.us-east-1"  # model choice: a TXT record naming the applied plan generation
@@ -163,9 +163,9 @@ def wait_after_losses(n: int, policy: str, base: float, cap: float, call: float 
     return (n + 1) * call + sleeps
 
 
-def tail_closed_form(rho: float, policy: str, base: float = 0.5, cap: float = 60.0, call: float = 0.2,
-                     factor: float = 10.0) -> float:
-    """Return P(wait > factor x median wait) when losses are geometric(rho); deterministic policies only."""
+def losses_for_tail(rho: float, policy: str, base: float = 0.5, cap: float = 60.0, call: float = 0.2,
+                    factor: float = 10.0) -> tuple[int, int]:
+    """Return (median losses, fewest losses whose wait exceeds *factor* x the median wait); losses geometric(rho)."""
     rho = check_number("rho", rho, lo=0, hi=1, hi_open=True)
     factor = check_number("factor", factor, lo=1)
     n_med = 0
@@ -175,7 +175,13 @@ def tail_closed_form(rho: float, policy: str, base: float = 0.5, cap: float = 60
     n = n_med
     while wait_after_losses(n, policy, base, cap, call) <= limit:
         n += 1
-    return rho ** n
+    return n_med, n
+
+
+def tail_closed_form(rho: float, policy: str, base: float = 0.5, cap: float = 60.0, call: float = 0.2,
+                     factor: float = 10.0) -> float:
+    """Return P(wait > factor x median wait) = rho ** n* when losses are geometric(rho); deterministic policies."""
+    return rho ** losses_for_tail(rho, policy, base, cap, call, factor)[1]
 
 
 def tail_table(contenders: Sequence[int] = (2, 3, 4, 6, 8), policies: Sequence[str] = ("fixed", "exponential",

@@ -16,8 +16,8 @@ from itertools import product
 from .trace import Event
 from .validate import check_int, check_type
 
-__all__ = ["Op", "RunResult", "VersionedStore", "all_schedules", "blind_increment", "cas", "cas_increment",
-           "read", "run_schedule", "write"]
+__all__ = ["Op", "RunResult", "VersionedStore", "all_interleavings", "all_schedules", "blind_increment", "cas",
+           "cas_increment", "read", "run_schedule", "write"]
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,32 @@ def run_schedule(clients: dict[str, Callable[[], Iterator[Op]]], schedule: Seque
 
 
 def all_schedules(names: Sequence[str], length: int) -> Iterator[tuple[str, ...]]:
-    """Yield every schedule of *length* entries over *names* (len(names) ** length of them)."""
+    """Yield every schedule of *length* entries over *names* (len(names) ** length of them).
+
+    Some of them name a client after it has finished; ``run_schedule`` skips those entries, so different
+    schedules can replay the same interleaving.  Use ``all_interleavings`` to get each interleaving once.
+    """
     length = check_int("length", length, lo=0, hi=12)
     yield from product(names, repeat=length)
+
+
+def all_interleavings(steps: dict[str, int]) -> Iterator[tuple[str, ...]]:
+    """Yield each distinct interleaving once: client *name* appears ``steps[name]`` times, in every order.
+
+    Each client's own steps stay in order, so two clients of two steps each have C(4, 2) = 6 interleavings.
+    """
+    check_type("steps", steps, dict)
+    counts = {name: check_int(f"steps[{name!r}]", n, lo=0, hi=12) for name, n in steps.items()}
+    if sum(counts.values()) > 12:
+        raise ValueError(f"steps must add up to at most 12, got {sum(counts.values())}")
+
+    def extend(prefix: tuple[str, ...]):
+        if all(n == 0 for n in counts.values()):
+            yield prefix
+            return
+        for name in counts:
+            if counts[name]:
+                counts[name] -= 1
+                yield from extend((*prefix, name))
+                counts[name] += 1
+    yield from extend(())

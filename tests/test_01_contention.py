@@ -10,10 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_lib.backoff import STRATEGIES
-from course_lib.contention import compare_strategies, contention_view, simulate, sweep_clients
+from course_lib.contention import (
+    compare_strategies,
+    contention_view,
+    repeat_strategies,
+    simulate,
+    sweep_clients,
+)
 from course_lib.lock_contention import (
     POLICIES,
     loss_tail,
+    losses_for_tail,
     losses_pmf,
     simulate_lock,
     tail_closed_form,
@@ -159,6 +166,28 @@ def test_closed_form_geometric():
     assert loss_tail(0.6, 5) == pytest.approx(0.6 ** 5)
     assert wait_after_losses(6, "exponential", 0.5, 60.0, 0.2) == pytest.approx(32.9)
     assert wait_after_losses(3, "fixed", 0.5, 60.0, 0.2) == pytest.approx(2.3)
+
+
+def test_losses_for_tail_matches_the_chapter_prose():
+    """With exponential backoff the median is 0 losses and 2 losses exceed 10x it; a fixed interval needs many more."""
+    rho = simulate_lock(3, policy="exponential", horizon=3000.0).rho
+    assert losses_for_tail(rho, "exponential") == (0, 2)
+    assert wait_after_losses(2, "exponential", 0.5, 60.0) > 10 * wait_after_losses(0, "exponential", 0.5, 60.0)
+    assert tail_closed_form(rho, "exponential") == pytest.approx(rho ** 2)
+    n_med, n_star = losses_for_tail(simulate_lock(3, policy="fixed", horizon=3000.0).rho, "fixed")
+    assert n_star >= 5 * max(n_med, 1)
+
+
+def test_repeat_strategies_full_equal_same_work_equal_slower():
+    """Over 10 seeds: full and equal jitter within 3% in calls, equal slower, decorrelated more work than full."""
+    reps = repeat_strategies(100, seeds=range(10), names=("full jitter", "equal jitter", "decorrelated jitter"))
+    full, equal, deco = (reps[n] for n in ("full jitter", "equal jitter", "decorrelated jitter"))
+    assert all(len(a) == 10 for a in (*full, *equal, *deco))
+    assert abs(full[0].mean() - equal[0].mean()) < 0.03 * full[0].mean()
+    assert equal[1].mean() > 1.1 * full[1].mean()
+    assert deco[0].mean() > 1.05 * full[0].mean()
+    with pytest.raises(ValueError, match="seeds"):
+        repeat_strategies(10, seeds=[])
 
 
 def test_closed_form_matches_simulation_for_few_contenders():

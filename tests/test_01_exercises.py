@@ -71,8 +71,12 @@ def test_q1_no_retry_gives_up():
 
 
 def test_q1_retry_without_reread_never_finishes():
-    """Retrying the CAS with the old version is caught as a client that never finishes."""
-    assert_check_failed(q1, stale_retry, "never finished", "read again")
+    """Retrying the CAS with the old version is caught as a client that never finishes, on a short timeline."""
+    v = assert_check_failed(q1, stale_retry, "never finished", "read again")
+    rows = [ln for ln in v.timeline.splitlines() if "|" in ln and "time" not in ln]
+    assert len(rows) <= 12, f"timeline has {len(rows)} rows; show only the rows around the failure"
+    assert any(ln.startswith(">>") and "cas fail" in ln for ln in rows)
+    assert "later steps not shown" in v.timeline
 
 
 def test_q1_plain_function_is_explained():
@@ -191,6 +195,11 @@ def test_q5_linear_guess():
     assert_check_failed(q5, 2, "completion time")
 
 
+def test_q5_no_growth_guess():
+    """Guessing 1 (work does not grow) is named."""
+    assert_check_failed(q5, 1, "does not grow")
+
+
 def test_q5_far_off():
     """A ratio of 10 is too far from the simulator."""
     assert_check_failed(q5, 10, "too far")
@@ -201,9 +210,25 @@ def test_q5_not_a_number():
     assert_check_failed(q5, "four", "should be a number")
 
 
+def test_q5_asks_about_counts_the_chapter_does_not_print():
+    """q5's client counts are not among those the chapter prints, so the chapter does not give the answer."""
+    from course_lib.checks.ch01 import LARGE, SMALL
+    assert not {SMALL, LARGE} & {25, 50, 100, 200, 400}
+
+
 def test_q6_win_probability():
     """Using the win probability is named."""
     assert_check_failed(q6, 0.4 ** 5, "winning")
+
+
+def test_q6_exactly_five_losses():
+    """0.6⁵·0.4 is named as the chance of exactly five losses."""
+    assert_check_failed(q6, 0.6 ** 5 * 0.4, "exactly five losses")
+
+
+def test_q6_complement():
+    """1 − 0.6⁵ is named as the opposite event."""
+    assert_check_failed(q6, 1 - 0.6 ** 5, "opposite")
 
 
 def test_q6_not_probability():
@@ -211,14 +236,35 @@ def test_q6_not_probability():
     assert_check_failed(q6, 0.6 * 5, "not a probability")
 
 
+SLEEPS7 = 0.5 + 1 + 2 + 4 + 8 + 10 + 10  # seven capped sleeps, base 0.5 s, cap 10 s
+
+
 def test_q7_forgot_calls():
     """Counting only the sleeps is named."""
-    assert_check_failed(q7, 31.5, "7 calls")
+    assert_check_failed(q7, SLEEPS7, "8 calls")
 
 
-def test_q7_last_sleep_only():
-    """Taking only the last doubling is named."""
-    assert_check_failed(q7, 32.0, "only the sleep")
+def test_q7_one_call_short():
+    """Counting seven calls instead of eight (forgetting the winning call) is named."""
+    assert_check_failed(q7, SLEEPS7 + 7 * 0.2, "7 calls", "makes 8")
+
+
+def test_q7_forgot_cap():
+    """Doubling past the 10 s cap is named."""
+    assert_check_failed(q7, 0.5 * (2 ** 7 - 1) + 8 * 0.2, "forgets the cap")
+
+
+def test_q7_single_sleep():
+    """Taking one doubled sleep instead of the sum is named, without miscounting the losses."""
+    v = assert_check_failed(q7, 0.5 * 2 ** 7, "a single sleep", "loses 7 times")
+    assert "8th" not in v.message and "7th" not in v.message
+
+
+def test_q7_not_printed_by_chapter():
+    """The chapter's model (cap 60 s, six losses) gives another answer than q7 (cap 10 s, seven losses)."""
+    from course_lib.lock_contention import wait_after_losses
+    assert abs(wait_after_losses(6, "exponential", 0.5, 60.0) - 37.1) > 1
+    assert_check_passed(q7, 37.1)
 
 
 def test_learner_exception_is_a_verdict():

@@ -11,6 +11,7 @@ from course_lib.lock_contention import LOCK_NAME, PLAN_NAME, fenced_batch, pause
 from course_lib.occ import (
     Op,
     VersionedStore,
+    all_interleavings,
     all_schedules,
     blind_increment,
     cas,
@@ -66,6 +67,34 @@ def test_some_schedule_loses_without_cas():
     lost = [s for s in all_schedules("AB", 4)
             if run_schedule({"A": blind_increment, "B": blind_increment}, s).lost_updates]
     assert lost and ("A", "B", "A", "B") in lost
+
+
+def test_interleavings_of_two_blind_increments():
+    """Two clients of two steps have C(4,2) = 6 distinct interleavings, of which 4 lose an update (ABAB among them)."""
+    found = list(all_interleavings({"A": 2, "B": 2}))
+    assert len(found) == len(set(found)) == 6
+    lost = [s for s in found if run_schedule({"A": blind_increment, "B": blind_increment}, s).lost_updates]
+    assert len(lost) == 4 and ("A", "B", "A", "B") in lost
+    assert ("A", "A", "B", "B") not in lost and ("B", "B", "A", "A") not in lost
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.dictionaries(st.sampled_from("ABCD"), st.integers(0, 3), min_size=1))
+def test_interleavings_are_distinct_and_complete(steps):
+    """Each interleaving names every client exactly its number of steps, and there are multinomial-many of them."""
+    from math import factorial, prod
+    found = list(all_interleavings(steps))
+    assert len(found) == len(set(found))
+    assert len(found) == factorial(sum(steps.values())) // prod(factorial(n) for n in steps.values())
+    assert all(s.count(name) == n for s in found for name, n in steps.items())
+
+
+def test_interleavings_validate():
+    """A negative step count or too long an interleaving raises ValueError naming it."""
+    with pytest.raises(ValueError, match="steps"):
+        list(all_interleavings({"A": -1}))
+    with pytest.raises(ValueError, match="at most 12"):
+        list(all_interleavings({"A": 7, "B": 7}))
 
 
 def test_scheduler_is_deterministic_and_stops_runaways():

@@ -26,14 +26,38 @@ def test_contention_widget_follows_controls():
 
 
 def test_contention_widget_bad_cap_shows_message():
-    """A cap of 0 (or below base) shows a message naming the parameter instead of crashing."""
+    """A cap below the base shows a message naming the parameter instead of crashing; valid values clear it."""
     exp = contention_experiment()
-    exp.set(cap=0.0)
-    assert exp.error and "cap" in exp.error
-    exp.set(cap=2.0, base=10.0)
-    assert "cap must be >= base" in exp.error
+    exp.set(base=80.0, cap=50.0)
+    assert exp.error and "cap must be >= base" in exp.error
     exp.set(cap=1000.0, base=5.0)
     assert exp.error is None
+
+
+def test_contention_widget_sliders_start_at_valid_values():
+    """Every base and cap the sliders allow on their own is valid: base from 1 ms, cap from 50 ms."""
+    exp = contention_experiment()
+    assert exp.controls["base"].min == 1.0 and exp.controls["cap"].min == 50.0
+    exp.set(base=1.0, cap=50.0)
+    assert exp.error is None
+
+
+def test_readouts_pluralise():
+    """One client / one Enactor reads '1 client', not '1 clients'."""
+    exp = contention_experiment()
+    exp.set(clients=1)
+    assert "1 client:" in exp.readout.value and "1 call " in exp.readout.value
+    assert "1 clients" not in exp.readout.value
+    lock = lock_experiment()
+    lock.set(enactors=1)
+    assert "lost 0 times" in lock.readout.value and "0 times" in lock.readout.value
+
+
+def test_lock_widget_default_matches_chapter_table():
+    """Widget (b) at its defaults runs the same model as the chapter's table (3 Enactors, exponential)."""
+    exp = lock_experiment()
+    assert exp.result.tail() == simulate_lock(3, policy="exponential", seed=0).tail()
+    assert f"{simulate_lock(3, policy='exponential', seed=0).tail():.1%}" in exp.readout.value
 
 
 def test_lock_widget_follows_controls_and_reports_overlaps():

@@ -47,8 +47,39 @@ def _schedules(names, longest):
         yield from all_schedules(names, length)
 
 
+def _stuck_row(run, client: str) -> int:
+    """Return the trace index of *client*'s first cas that retried a failed one without reading again."""
+    failed = False
+    first = None
+    for i, e in enumerate(run.trace):
+        if e.actor != client:
+            continue
+        if e.kind == "cas fail":
+            if failed:
+                return i
+            failed, first = True, i if first is None else first
+        elif e.kind == "read":
+            failed = False
+    return first if first is not None else len(run.trace) - 1
+
+
+def _window(run, mark: int | None, rows: int = 10) -> str:
+    """Return the timeline rows around *mark* (about *rows* of them), saying how many were left out."""
+    trace = run.trace
+    centre = 0 if mark is None else mark
+    start = max(0, min(centre - rows // 2, len(trace) - rows))
+    end = min(len(trace), start + rows)
+    text = format_swimlanes(trace[start:end], run.actors, mark=[] if mark is None else [mark - start])
+    notes = []
+    if start:
+        notes.append(f"{start} earlier steps not shown")
+    if end < len(trace):
+        notes.append(f"{len(trace) - end} later steps not shown")
+    return text + (f"\n({'; '.join(notes)})" if notes else "")
+
+
 def check_safe_increment(fn) -> None:
-    """Run 2 and 3 clients under every schedule up to 8 / 6 steps; each must add exactly one."""
+    """Run 2 clients under every schedule up to 8 steps and 3 up to 6; each client must add exactly one."""
     expect_type(fn, type(check_safe_increment), "`safe_increment`")
     for names, longest in ((("A", "B"), 8), (("A", "B", "C"), 6)):
         for schedule in _schedules(names, longest):
@@ -56,11 +87,12 @@ def check_safe_increment(fn) -> None:
             run = run_schedule(clients, schedule, initial=0, max_steps=60)
             case = f"{len(names)} clients, schedule {''.join(schedule) or '(round robin)'}, x starts at 0"
             lost = run.lost_index()
-            timeline = format_swimlanes(run.trace, run.actors, mark=[] if lost is None else [lost])
             stuck = [n for n, ok in run.finished.items() if not ok]
+            timeline = _window(run, _stuck_row(run, stuck[0]) if stuck else lost)
             if stuck:
-                raise Incorrect(f"client {stuck[0]} never finished: after {run.steps} steps it was still retrying. "
-                                "After a failed cas, read again to learn the new version before retrying.",
+                raise Incorrect(f"client {stuck[0]} never finished: after {run.steps} steps it was still retrying "
+                                "(the >> row retries a cas with a version that has already failed). After a "
+                                "failed cas, read again to learn the new version before retrying.",
                                 case, timeline)
             if lost is not None:
                 raise Incorrect(f"lost update: a write based on an old read overwrote another client's increment, "
@@ -256,13 +288,19 @@ def _number(value, what) -> float:
     return float(value)
 
 
+SMALL, LARGE = 60, 120  # q5's client counts: the chapter prints 25, 50, 100, 200 -- not these
+
+
 def check_work_ratio(value) -> None:
-    """Compare with simulate(100, 'none').calls / simulate(50, 'none').calls."""
+    """Compare with simulate(120, 'none').calls / simulate(60, 'none').calls."""
     value = _number(value, "`work_ratio`")
-    ratio = simulate(100, "none", seed=0).calls / simulate(50, "none", seed=0).calls
+    ratio = simulate(LARGE, "none", seed=0).calls / simulate(SMALL, "none", seed=0).calls
     if abs(value - 2) < 0.3:
         raise Incorrect(f"{value:g} is the ratio for completion time (linear in N); work grows like N², and the "
                         f"simulator gives {ratio:.2f}.")
+    if abs(value - 1) < 0.2:
+        raise Incorrect(f"{value:g} would mean the work does not grow with N at all; every extra client also "
+                        f"makes every round longer. The simulator gives {ratio:.2f}.")
     if not 0.75 * ratio <= value <= 1.25 * ratio:
         raise Incorrect(f"{value:g} is too far from the simulator's {ratio:.2f}. Doubling N doubles the rounds "
                         "and the clients in each round.")
@@ -271,6 +309,7 @@ def check_work_ratio(value) -> None:
 q5 = Exercise("q5", "work_ratio", check_work_ratio, [
     "Each round one client wins; every other client makes a call in that round.",
     "Doubling N doubles both the number of rounds and the calls per round.",
+    f"Run it: simulate({LARGE}, 'none').calls / simulate({SMALL}, 'none').calls.",
 ], chapter="01")
 
 
@@ -279,8 +318,16 @@ def check_five_losses(value) -> None:
     value = _number(value, "`p_five_losses`")
     if value > 1 or value < 0:
         raise Incorrect(f"{value:g} is not a probability; multiply the chances of each loss.")
-    if abs(value - 0.4 ** 5) < 1e-3:
+    if abs(value - 0.4 ** 5) < 1e-4:
         raise Incorrect(f"{value:g} = 0.4⁵ is the chance of winning five times in a row; each loss has chance 0.6.")
+    if abs(value - 0.6 ** 5 * 0.4) < 1e-4:
+        raise Incorrect(f"{value:g} = 0.6⁵ · 0.4 is the chance of exactly five losses and then a win. 'At least "
+                        "five' only needs the first five attempts lost, whatever happens after: drop the · 0.4.")
+    if abs(value - (1 - 0.6 ** 5)) < 1e-4:
+        raise Incorrect(f"{value:g} = 1 − 0.6⁵ is the chance of winning at least once in the first five "
+                        "attempts, the opposite event.")
+    if abs(value - 0.6 ** 4) < 1e-4 or abs(value - 0.6 ** 6) < 1e-4:
+        raise Incorrect(f"{value:g} multiplies the wrong number of losses: five losses, five factors of 0.6.")
     if abs(value - 0.6 ** 5) > 2e-3:
         raise Incorrect(f"{value:g} is not right: five independent losses, each with probability 0.6.")
 
@@ -291,19 +338,39 @@ q6 = Exercise("q6", "p_five_losses", check_five_losses, [
 ], chapter="01")
 
 
-def check_wait_six(value) -> None:
-    """Compare with wait_after_losses(6, 'exponential', 0.5, 60, 0.2)."""
-    value = _number(value, "`wait_six_losses`")
-    right = wait_after_losses(6, "exponential", 0.5, 60.0, 0.2)
-    if abs(value - (right - 7 * 0.2)) < 0.05:
-        raise Incorrect(f"{value:g} s counts the sleeps but not the 7 calls of 0.2 s (6 lost, 1 won).")
-    if abs(value - 0.5 * 2 ** 6) < 0.05:
-        raise Incorrect(f"{value:g} s is only the sleep after the 7th loss; add up the six sleeps 0.5, 1, 2, … s.")
-    if abs(value - right) > 0.05:
-        raise Incorrect(f"{value:g} s is not right: add six sleeps min(60, 0.5·2^j) for j = 0..5 and 7 calls.")
+Q7_LOSSES, Q7_BASE, Q7_CAP, Q7_CALL = 7, 0.5, 10.0, 0.2  # q7's numbers; the chapter never prints this wait
 
 
-q7 = Exercise("q7", "wait_six_losses", check_wait_six, [
-    "The sleeps are 0.5, 1, 2, 4, 8 and 16 s; none reaches the cap.",
-    "Seven calls (six lost, one won) of 0.2 s each, plus the six sleeps.",
+def check_wait_seven(value) -> None:
+    """Compare with wait_after_losses(7, 'exponential', 0.5, 10, 0.2): seven capped sleeps and eight calls."""
+    value = _number(value, "`wait_seven_losses`")
+    n, base, cap, call = Q7_LOSSES, Q7_BASE, Q7_CAP, Q7_CALL
+    right = wait_after_losses(n, "exponential", base, cap, call)
+    sleeps = right - (n + 1) * call
+    uncapped = sum(base * 2 ** j for j in range(n))
+
+    def near(x: float) -> bool:
+        return abs(value - x) < 0.05
+
+    if near(right):
+        return
+    if near(sleeps):
+        raise Incorrect(f"{value:g} s counts the sleeps but not the {n + 1} calls of {call:g} s "
+                        f"({n} lost, 1 won).")
+    if near(sleeps + n * call):
+        raise Incorrect(f"{value:g} s counts {n} calls, but the Enactor makes {n + 1}: {n} that lose and the "
+                        "one that wins.")
+    if near(uncapped + (n + 1) * call) or near(uncapped) or near(uncapped + n * call):
+        raise Incorrect(f"{value:g} s forgets the cap: no sleep is longer than {cap:g} s, so the last sleeps are "
+                        f"{cap:g} s, not {base * 2 ** (n - 2):g} and {base * 2 ** (n - 1):g} s.")
+    if any(near(base * 2 ** j) or near(min(cap, base * 2 ** j)) for j in range(n - 1, n + 1)):
+        raise Incorrect(f"{value:g} s is a single sleep; an Enactor that loses {n} times sleeps {n} times "
+                        f"({base:g}, {2 * base:g}, {4 * base:g}, … s) — add them all up, and the calls.")
+    raise Incorrect(f"{value:g} s is not right: add {n} sleeps min({cap:g}, {base:g}·2^j) for j = 0..{n - 1} "
+                    f"and {n + 1} calls of {call:g} s.")
+
+
+q7 = Exercise("q7", "wait_seven_losses", check_wait_seven, [
+    "The sleeps are 0.5, 1, 2, 4, 8, then 10 and 10 s: the cap stops the doubling.",
+    "Eight calls (seven lost, one won) of 0.2 s each, plus the seven sleeps.",
 ], chapter="01")

@@ -22,6 +22,11 @@ COLOURS = {"none": SERIES[7], "exponential": SERIES[3], "full jitter": SERIES[0]
            "decorrelated jitter": SERIES[2]}
 
 
+def _count(n: int, word: str, plural: str = "") -> str:
+    """Return '1 client' / '5 clients': a readout should not say '1 clients'."""
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
+
+
 def draw_run(ax, run: RunResult, title: str = ""):
     """Draw a scheduler run as swimlanes, marking the write that lost an update."""
     lost = run.lost_index()
@@ -61,7 +66,7 @@ def draw_strategy_bars(ax, view: ContentionView):
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
     ax.invert_yaxis()
     ax.margins(x=0.3)
-    return tidy(ax, f"time until all {view.clients} clients are done", "seconds (virtual)")
+    return tidy(ax, f"time until all {_count(view.clients, 'client')} are done", "seconds (virtual)")
 
 
 def _two_axes(fig, wspace: float = 0.35):
@@ -102,17 +107,18 @@ def draw_lock_waits(fig, run: LockRun, factor: float = 10.0):
     waits = run.waits
     if len(waits):
         med = float(np.median(waits))
-        edges = np.geomspace(max(waits.min(), 1e-2), max(waits.max(), 1e-1) * 1.01, 30)
+        lo = max(waits.min(), 1e-2)
+        edges = np.geomspace(lo, max(waits.max(), 2 * lo) * 1.01, 30)  # 2*lo: one Enactor's equal waits still show
         counts, _ = np.histogram(waits, edges)
         ax.stairs(counts, edges, fill=True, color=PALETTE["ok"])  # one artist instead of 30 bars
         _plain_log_x(ax)
         ax.locator_params(axis="y", nbins=4)
         ax.axvline(med, color=PALETTE["neutral"], ls="--", lw=1)
         ax.axvline(factor * med, color=PALETTE["bad"], lw=1.5)
-        _key(fig, [(f"{len(waits)} acquisitions in {run.enactors} Enactors", PALETTE["ok"]),
+        _key(fig, [(f"{_count(len(waits), 'acquisition')} by {_count(run.enactors, 'Enactor')}", PALETTE["ok"]),
                    (f"- - median wait {med:.2g} s", PALETTE["neutral"]),
                    (f"—  {factor:g}× median: {run.tail(factor):.1%} wait longer", PALETTE["bad"]),
-                   (f"worst run: {run.losses.max()} losses in a row", "black")])
+                   (f"worst run: {_count(int(run.losses.max()), 'loss', 'losses')} in a row", "black")])
     return tidy(ax, f"{run.policy} retry", "wait (s, log scale)", "acquisitions")
 
 
@@ -134,7 +140,7 @@ def contention_summary(view: ContentionView) -> str:
     """Return widget (a)'s readout: the selected strategy's work and time against un-jittered backoff."""
     run, plain = view.runs[view.selected], view.runs["exponential"]
     change = (run.calls - plain.calls) / plain.calls
-    return (f"{view.selected}, {view.clients} clients: {run.calls} calls ({change:+.0%} vs exponential without "
+    return (f"{view.selected}, {_count(view.clients, 'client')}: {_count(run.calls, 'call')} ({change:+.0%} vs exponential without "
             f"jitter: {plain.calls}), all done after {run.completion_ms / 1000:.1f} s of virtual time")
 
 
@@ -142,16 +148,17 @@ def contention_experiment(clients: int = 100, strategy: str = "full jitter") -> 
     """Return widget (a): clients x strategy x base/cap -> calls and completion time."""
     controls = {"clients": int_slider("clients", clients, 1, 200),
                 "strategy": dropdown("strategy", list(STRATEGIES), strategy),
-                "base": float_slider("base (ms)", 5.0, 0.0, 50.0, 1.0),
-                "cap": float_slider("cap (ms)", 1000.0, 0.0, 5000.0, 50.0)}
+                # sliders start at valid values; a cap below the base (e.g. base 80, cap 50) shows a message
+                "base": float_slider("base (ms)", 5.0, 1.0, 100.0, 1.0),
+                "cap": float_slider("cap (ms)", 1000.0, 50.0, 5000.0, 50.0)}
     return Experiment(controls, contention_view, draw_contention, contention_summary,
                       figsize=FIGSIZE, height="250px")
 
 
 def lock_view(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, policy: str = "exponential",
               seed: int = 0) -> LockRun:
-    """Run the lock model for widget (b) (15 minutes of virtual time)."""
-    return simulate_lock(enactors, hold, lease, policy, horizon=900.0, seed=seed)
+    """Run the lock model for widget (b) with simulate_lock's defaults, so it matches the chapter's table."""
+    return simulate_lock(enactors, hold, lease, policy, seed=seed)
 
 
 def lock_summary(run: LockRun) -> str:
@@ -160,8 +167,8 @@ def lock_summary(run: LockRun) -> str:
         return "nobody got the lock"
     worst = int(np.argmax(run.waits))
     return (f"median wait {np.median(run.waits):.2g} s; {run.tail():.1%} waited > 10× the median; worst: "
-            f"Enactor {run.winner[worst] + 1} lost {run.losses[worst]} times in a row and waited "
-            f"{run.waits[worst]:.0f} s; two holders at once: {run.overlaps} times")
+            f"Enactor {run.winner[worst] + 1} lost {_count(int(run.losses[worst]), 'time')} in a row and waited "
+            f"{run.waits[worst]:.0f} s; two holders at once: {_count(run.overlaps, 'time')}")
 
 
 def lock_experiment() -> Experiment:
