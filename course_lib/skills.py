@@ -165,9 +165,10 @@ def explore_repairs(coverage: float, drills_per_year: float, half_life_days: flo
 def describe_repairs(result: RepairExplorer) -> str:
     """Return the widget's one-line readout."""
     s, u = result.study, result.undrilled
-    return (f"coverage {s.coverage:.0%}, {s.drills_per_year:g} drills/yr, half-life {s.half_life_days:g} d: "
+    drills = f"{s.drills_per_year:g} drill{'' if s.drills_per_year == 1 else 's'} a year"
+    return (f"Model: coverage {s.coverage:.0%}, {drills}, half-life {s.half_life_days:g} d: "
             f"median repair {s.p50:.0f} min, p95 {s.p95:.0f} min (without drills: p95 {u.p95:.0f} min); "
-            f"{s.years} simulated years, model")
+            f"{s.years} simulated years.")
 
 
 def proficiency_trace(coverage: float, drills_per_year: float, half_life_days: float, *, days: int = 730,

@@ -151,8 +151,31 @@ def test_widget_runs_and_shows_bad_input():
     from course_lib.plots.modelcheck import explosion_experiment
 
     exp = explosion_experiment()
-    assert exp.error is None and exp.result[-1]["states"] == 2512
-    exp.set(enactors=2, generations=2, K=3)
-    assert exp.error is not None and "K" in exp.error
+    # the default is the buggy model, whose 9,418 states the chapter's prose quotes
+    assert exp.error is None and exp.result[-1]["states"] == 9418
+    assert "buggy model (no fixes), 3 Enactors: 9,418 states" in exp.readout.value
+    exp.set(model=FIXES)
+    assert exp.result[-1]["states"] == 2512 and "fixed model (all fixes on)" in exp.readout.value
+    exp.set(enactors=2, generations=2, K=2)
+    assert exp.error is not None and "must be below the number of generations" in exp.error
     exp.set(enactors=2, generations=3, K=1)
     assert exp.error is None and "2 Enactors" in exp.readout.value
+
+
+def test_explosion_readout_and_plot_mark_budget_hits():
+    """A search stopped by the budget reads as a lower bound and is drawn with hollow markers."""
+    from matplotlib.figure import Figure
+
+    from course_lib.plots.modelcheck import draw_explosion_figure, explosion_summary
+
+    rows = state_explosion(3, 3, 2, 1, max_states=500)
+    last = rows[-1]
+    assert last["bounded_states"] and not last["bounded_sym"] and last["budget"] == 500
+    text = explosion_summary(rows)
+    assert f"≥ {last['states']:,} states (stopped at the 500-state budget)" in text
+    assert "(complete)" in text and "shrink" not in text
+    fig = Figure()
+    draw_explosion_figure(fig, rows)
+    hollow = [line for ax in fig.axes for line in ax.lines if line.get_markerfacecolor() == "white"]
+    assert len(hollow) >= 2  # one on the states panel, one on the time panel
+    assert all(ax.get_xlabel() == "enactors" for ax in fig.axes)

@@ -45,7 +45,7 @@ def test_q1_mutants():
     assert_check_failed(q1, lambda z: z.alias[0] in z.stored, "ipv6 -> plan 2 (DELETED)")
     assert_check_failed(q1, lambda z: len(z.stored) > 0, "empty")
     assert_check_failed(q1, lambda z: False, "initial state")
-    assert_check_failed(q1, lambda z: "yes", "should be bool")
+    assert_check_failed(q1, lambda z: "yes", "should be True or False")
     assert_check_failed(q1, lambda z: z.records, "AttributeError")
 
 
@@ -64,7 +64,7 @@ def test_q2_mutants():
     assert_check_failed(q2, lambda edges, goals: set(goals), "leaves it out")
     assert_check_failed(q2, _forward, "leaves it out")
     assert_check_failed(q2, lambda edges, goals: set(edges), "includes it")
-    assert_check_failed(q2, lambda edges, goals: list(goals), "should be set")
+    assert_check_failed(q2, lambda edges, goals: list(goals), "should be a set")
 
 
 def _put(t, i, v):
@@ -86,7 +86,7 @@ def test_q3_mutants():
     """The naive lock shows its interleaving; a lock that never frees, or a broken model, is named."""
     v = assert_check_failed(q3, naive_lock_successors, "mutual exclusion", "set the lock")
     assert ">>" in v.timeline
-    assert_check_failed(q3, _no_release, "not live")
+    assert_check_failed(q3, _no_release, "not live", "P0 waits forever", "the flag is never cleared")
     assert_check_failed(q3, lambda s: [], "not live")
     assert_check_failed(q3, lambda s: [("x", [s])], "hashable")
     assert_check_failed(q3, 42, "function")
@@ -97,7 +97,7 @@ def test_q4_mutants():
     assert_check_failed(q4, 9, "unreachable")
     assert_check_failed(q4, 18, "flag")
     assert_check_failed(q4, 5, "strike out")
-    assert_check_failed(q4, "8", "should be int")
+    assert_check_failed(q4, "8", "should be a whole number")
 
 
 def test_q5_mutants(solution):
@@ -108,3 +108,12 @@ def test_q5_mutants(solution):
     assert_check_failed(q5, {**right, "steps": 10}, "shortest counterexample")
     assert_check_failed(q5, {**right, "broken": {"record never empty"}}, "recoverability included")
     assert_check_failed(q5, {"steps": 11}, "missing")
+
+
+def test_q5_types_and_endpoint_names(solution):
+    """A step count given as a string is named as a type error; an unknown endpoint lists the valid ones."""
+    right = solution["answer_q5"]
+    assert_check_failed(q5, {**right, "steps": "11"}, "steps", "whole number", "str")
+    assert_check_failed(q5, {**right, "steps": True}, "whole number")
+    assert_check_failed(q5, {**right, "endpoint": "ipv4"}, "'regional' and 'ipv6'")
+    assert_check_passed(q5, {**right, "endpoint": right["endpoint"].upper()})

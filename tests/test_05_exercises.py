@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
 import pytest
 from conftest import exercise_namespace
 
@@ -84,8 +85,22 @@ def test_q2_misses_empty_answers():
 
 
 def test_q2_wrong_return_type():
-    """Returning a string instead of a bool is named."""
-    assert_check_failed(q2, lambda probes: "yes", "should be bool")
+    """Returning a string instead of a bool is named in plain words, not as "bool or bool"."""
+    assert_check_failed(q2, lambda probes: "yes", "should be True or False")
+
+
+def test_q2_counts_empty_answers_anywhere():
+    """An alarm counting three empty answers anywhere fires after recovery, and the verdict says why."""
+    def alarm(probes):
+        return sum(p == () for p in probes) >= 3
+    assert_check_failed(q2, alarm, "counts empty answers anywhere", "latest three", "in a row")
+
+
+def test_q2_counts_empty_answers_anywhere_numpy_bool():
+    """The same mutant returning numpy booleans is judged on its verdict, not its type."""
+    def alarm(probes):
+        return np.sum(np.array([p == () for p in probes])) >= 3
+    assert_check_failed(q2, alarm, "counts empty answers anywhere")
 
 
 # ---- q3 mutants

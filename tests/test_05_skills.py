@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.figure import Figure
 
 from course_lib import skills
 from course_lib.plots.automation import draw_explorer, draw_proficiency
@@ -118,3 +119,20 @@ def test_coverage_sweep_plot_draws():
     cov = [0.0, 0.5, 1.0]
     draw_coverage_sweep(ax, cov, {d: skills.sweep_coverage(cov, d, 60, years=200)[2] for d in (0, 4)})
     assert len(ax.lines) == 2
+
+
+def test_readout_grammar():
+    """The widget readout says "1 drill a year" (singular) and has no stray trailing "model"."""
+    one = skills.describe_repairs(skills.explore_repairs(0.9, 1, 60, years=200))
+    assert "1 drill a year" in one and one.startswith("Model:") and not one.endswith(", model")
+    assert "2 drills a year" in skills.describe_repairs(skills.explore_repairs(0.9, 2, 60, years=200))
+
+
+def test_explorer_plot_labels_axes_and_leaves_headroom():
+    """The histogram has a y label and room above the bars for the percentile labels."""
+    fig = Figure(figsize=(7.5, 2.8))
+    result = skills.explore_repairs(0.9, 2, 60, years=500)
+    ax = draw_explorer(fig, result)
+    assert ax.get_ylabel() == "simulated years"
+    tallest = max(float(patch.get_data().values.max()) for patch in ax.patches)
+    assert ax.get_ylim()[1] >= 1.25 * tallest

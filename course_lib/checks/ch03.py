@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import numbers
 from collections.abc import Callable
 
-from ..enactor_model import describe, enactor_model, inconsistent
+from ..enactor_model import ENDPOINT_NAMES, describe, enactor_model, inconsistent
 from ..exercises import Exercise, Incorrect, NotAttempted, expect_type, learner_call
 from ..modelcheck import OK, VIOLATION, Model, ModelError, can_reach, check, check_each, explore, trace_events
 from ..textbook_models import CRIT, IDLE, mutual_exclusion
@@ -63,7 +64,8 @@ def _check_invariant(fn: Callable) -> None:
 q1 = Exercise("q1", "record_never_empty", _check_invariant, [
     "A zone has `.stored` (the plan generations whose trees exist) and `.alias` (one generation per endpoint).",
     "The record is empty when some endpoint's alias points at a generation that is not in `zone.stored`.",
-    "`all(g in zone.stored for g in zone.alias)`",
+    "Loop over `zone.alias` and ask, for each generation, whether its tree still exists; one missing tree "
+    "is enough to make the answer False.",
 ], chapter="03")
 
 
@@ -134,9 +136,28 @@ def _check_lock(fn: Callable) -> None:
     for i in (0, 1):
         live = check(Model("your lock", start, fn, {}, goal=_in_critical(i)), max_states=10_000)
         if live.verdict == VIOLATION:
-            raise Incorrect(f"safe, but not live: from some state P{i} can never enter the critical section "
-                            "again (does release clear the flag? can a waiting process get in?).",
+            raise Incorrect(f"safe, but not live: {_stuck_words(fn, live.trace[-1], i)}",
                             timeline=_timeline(live))
+
+
+def _stuck_words(fn: Callable, state, i: int) -> str:
+    """Say in words why process *i* never gets in from *state* (flag, pcs): look for a held, unused flag."""
+    try:
+        seen, todo = {state}, [state]
+        while todo and len(seen) < 10_000:
+            flag, pcs = current = todo.pop()
+            if flag and CRIT not in pcs:  # the lock is taken, yet nobody is inside: nobody will free it
+                where = ", ".join(f"P{j} {pc}" for j, pc in enumerate(pcs))
+                return (f"P{i} waits forever: the flag is never cleared. In the state (flag {flag}; {where}) "
+                        "the lock is still taken although nobody is in the critical section.")
+            for _, nxt in fn(current):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+    except Exception:  # the learner's model already passed the checker; fall back to the plain verdict
+        pass
+    return (f"from some state P{i} can never enter the critical section again (does release clear the flag? "
+            "can a waiting process get in?).")
 
 
 q3 = Exercise("q3", "lock_successors", _check_lock, [
@@ -201,10 +222,20 @@ def _check_subtle(answer) -> None:
     if got != truth["broken"]:
         raise Incorrect(f"not quite: compare check_each on both models. You named {sorted(got)}; look again "
                         "at every property that held before, recoverability included.")
-    if answer["endpoint"] != truth["endpoint"]:
-        raise Incorrect(f"the endpoint whose record goes empty is not {answer['endpoint']!r}: the broken rule "
+    endpoint = answer["endpoint"]
+    expect_type(endpoint, (str,), "answer_q5['endpoint']")
+    names = ENDPOINT_NAMES[:2]  # the default model has two endpoints
+    if endpoint.strip().lower() not in names:
+        raise Incorrect(f"answer_q5['endpoint'] is {endpoint!r}; the model's endpoints are "
+                        f"{' and '.join(repr(n) for n in names)}.")
+    if endpoint.strip().lower() != truth["endpoint"]:
+        raise Incorrect(f"the endpoint whose record goes empty is not {endpoint!r}: the broken rule "
                         "still protects the regional plan. Read the last state of the trace.")
-    if answer["steps"] != truth["steps"]:
+    steps = answer["steps"]
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
+        raise Incorrect(f"answer_q5['steps'] should be a whole number (a count of steps), but it is "
+                        f"{type(steps).__name__} ({steps!r:.40}).")
+    if steps != truth["steps"]:
         raise Incorrect(f"the shortest counterexample for 'record never empty' does not have "
                         f"{answer['steps']} steps: count `len(result.actions)`.")
 

@@ -40,17 +40,19 @@ def _check_red_herring(answer) -> None:
 
 # ---- q2: the canary alarm --------------------------------------------------------------------------
 _H = tuple(f"10.0.0.{i}" for i in range(1, 9))
-_CANARY_CASES = [
-    ("a healthy endpoint", [_H] * 8, False),
-    ("a sustained empty answer", [_H] * 5 + [()] * 4, True),
-    ("exactly three empty answers in a row", [_H] * 3 + [()] * 3, True),
-    ("one empty answer (a blip), then healthy again", [_H] * 4 + [()] + [_H] * 3, False),
-    ("the latest probe empty after a healthy run", [_H] * 6 + [()], False),
-    ("probes timing out from packet loss", [_H, None, _H, None, None, None], False),
-    ("fewer than three probes so far, all empty", [(), ()], False),
+_ANYWHERE = ("it counts empty answers anywhere in the window, but only the latest three probes, all "
+             "empty and in a row, mean the endpoint is empty now")
+_CANARY_CASES = [  # (what, probes, expected, why a wrong verdict is wrong, if more than the default)
+    ("a healthy endpoint", [_H] * 8, False, ""),
+    ("a sustained empty answer", [_H] * 5 + [()] * 4, True, ""),
+    ("exactly three empty answers in a row", [_H] * 3 + [()] * 3, True, ""),
+    ("one empty answer (a blip), then healthy again", [_H] * 4 + [()] + [_H] * 3, False, ""),
+    ("the latest probe empty after a healthy run", [_H] * 6 + [()], False, ""),
+    ("probes timing out from packet loss", [_H, None, _H, None, None, None], False, ""),
+    ("fewer than three probes so far, all empty", [(), ()], False, ""),
+    ("three empty answers, then recovery", [(), (), (), _H, _H, _H], False, _ANYWHERE),
+    ("empty answers not in a row", [(), _H, (), _H, ()], False, _ANYWHERE),
 ]
-
-
 def _describe(probes) -> str:
     def word(p) -> str:
         return "timeout" if p is None else ("EMPTY" if p == () else f"{len(p)} addr")
@@ -61,13 +63,15 @@ def _describe(probes) -> str:
 def _check_canary(fn) -> None:
     if not callable(fn):
         raise Incorrect(f"`canary_alarm` should be a function, but it is {type(fn).__name__}.")
-    for what, probes, expected in _CANARY_CASES:
+    for what, probes, expected, extra in _CANARY_CASES:
         got = learner_call(fn, list(probes))
         expect_type(got, (bool, np.bool_), f"canary_alarm(...) for {what}")
         if got != expected:
             why = {True: "it should fire: the resolver answers, but with no addresses",
                    False: "it should stay quiet"}[expected]
-            if not expected and None in probes:
+            if extra:
+                why += f": {extra}"
+            elif not expected and None in probes:
                 why += " (timeouts are the packet-loss story; an alarm that fires on them points at the network)"
             raise Incorrect(f"for {what} your alarm returned {got}; {why}.", case=_describe(probes))
     signals = first_hour()

@@ -15,10 +15,16 @@ def draw_repair_study(ax, study, undrilled=None, target: float | None = None):
     """Draw the repair-time distribution of *study*, optionally over the same team without drills."""
     hi = max(float(np.percentile((undrilled or study).minutes, 99.5)), 60.0)
     edges = np.linspace(0.0, hi, 41)
+    counts = np.histogram(study.minutes, edges)[0]
+    top = counts.max()
     if undrilled is not None:
-        ax.stairs(np.histogram(undrilled.minutes, edges)[0], edges, color=PALETTE["neutral"], lw=1.2)
+        outline = np.histogram(undrilled.minutes, edges)[0]
+        top = max(top, outline.max())
+        ax.stairs(outline, edges, color=PALETTE["neutral"], lw=1.2)
     # One filled stairs artist instead of 40 bars: the redraw budget is tight.
-    ax.stairs(np.histogram(study.minutes, edges)[0], edges, fill=True, color=PALETTE["ok"], alpha=0.8)
+    ax.stairs(counts, edges, fill=True, color=PALETTE["ok"], alpha=0.8)
+    # Headroom above the tallest bar keeps the in-place percentile labels clear of the bars.
+    ax.set_ylim(0, max(top, 1) * 1.3)
     # Percentile lines are labelled in place (a legend costs more to draw than the histogram).
     marks = [(study.p50, PALETTE["neutral"], "p50"), (study.p95, PALETTE["bad"], "p95")]
     if target is not None:
@@ -27,10 +33,11 @@ def draw_repair_study(ax, study, undrilled=None, target: float | None = None):
         ax.axvline(value, color=colour, lw=1.5, ls="--")
         ax.text(value, 0.97, f" {label} {value:.0f}", color=colour, fontsize=8, va="top",
                 transform=ax.get_xaxis_transform())
-    ax.set_yticks([])  # counts of simulated years carry no meaning of their own
     ax.xaxis.set_major_locator(MaxNLocator(6))
+    ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
     title = "Repair time when the automation fails (filled: your drills; outline: no drills)"
-    return tidy(ax, title if undrilled is not None else title.split(" (")[0], "minutes (model)")
+    return tidy(ax, title if undrilled is not None else title.split(" (")[0], "repair time (min, model)",
+                "simulated years")
 
 
 def draw_coverage_sweep(ax, coverages, curves):
@@ -50,7 +57,7 @@ def _fixed_layout(fig, **margins) -> dict:
 
 def draw_explorer(fig, result):
     """Draw the widget's view of a skills.RepairExplorer result on a cleared figure."""
-    ax = fig.subplots(gridspec_kw=_fixed_layout(fig, bottom=0.17, left=0.03))
+    ax = fig.subplots(gridspec_kw=_fixed_layout(fig, bottom=0.17, left=0.1))
     return draw_repair_study(ax, result.study, result.undrilled)
 
 

@@ -28,14 +28,30 @@ def draw_counterexample(ax, result: Result, actors: Sequence[str] | None = None,
     return ax
 
 
+def _series(ax, xs, ys, hit, marker, ls, colour, label):
+    """Plot one series; points whose search hit the state budget get hollow markers (lower bounds)."""
+    ax.plot(xs, ys, ls, color=colour, label=label)
+    done = [(x, y) for x, y, h in zip(xs, ys, hit, strict=True) if not h]
+    bounded = [(x, y) for x, y, h in zip(xs, ys, hit, strict=True) if h]
+    if done:
+        ax.plot(*zip(*done, strict=True), marker, color=colour, ls="none")
+    if bounded:
+        ax.plot(*zip(*bounded, strict=True), marker, mfc="white", mec=colour, mew=1.5, ms=8, ls="none")
+
+
+def _hit(rows, key):
+    return [bool(r.get(key, r.get("bounded", False))) for r in rows]
+
+
 def draw_explosion(ax, rows: Sequence[dict], x: str = "enactors"):
     """Plot states explored against *x*, with and without symmetry reduction, on a log scale."""
     xs = [r[x] for r in rows]
-    ax.plot(xs, [r["states"] for r in rows], "o-", color=PALETTE["bad"], label="all states")
-    ax.plot(xs, [r["states_sym"] for r in rows], "s--", color=PALETTE["ok"], label="with symmetry reduction")
-    for r in rows:
-        if r.get("bounded"):
-            ax.annotate("budget hit", (r[x], r["states"]), xytext=(4, 4), textcoords="offset points", fontsize=7)
+    _series(ax, xs, [r["states"] for r in rows], _hit(rows, "bounded_states"), "o", "-", PALETTE["bad"],
+            "all states")
+    _series(ax, xs, [r["states_sym"] for r in rows], _hit(rows, "bounded_sym"), "s", "--", PALETTE["ok"],
+            "with symmetry reduction")
+    if any(r.get("bounded") for r in rows):
+        ax.plot([], [], "o", mfc="white", mec=PALETTE["neutral"], ls="none", label="hollow: budget hit (≥)")
     ax.set_yscale("log")
     ax.set_xticks(xs)
     ax.legend(frameon=False, fontsize=8)
@@ -60,32 +76,49 @@ def draw_explosion_figure(fig, rows: Sequence[dict]):
     ax_states, ax_time = fig.subplots(1, 2)
     draw_explosion(ax_states, rows)
     xs = [r["enactors"] for r in rows]
-    ax_time.plot(xs, [r["seconds"] for r in rows], "o-", color=PALETTE["bad"], label="all states")
-    ax_time.plot(xs, [r["seconds_sym"] for r in rows], "s--", color=PALETTE["ok"], label="symmetry")
+    # a search that hit the budget stopped early: its time is "time to the budget", drawn hollow
+    _series(ax_time, xs, [r["seconds"] for r in rows], _hit(rows, "bounded_states"), "o", "-", PALETTE["bad"],
+            "all states")
+    _series(ax_time, xs, [r["seconds_sym"] for r in rows], _hit(rows, "bounded_sym"), "s", "--",
+            PALETTE["ok"], "symmetry")
     ax_time.set_xticks(xs)
-    tidy(ax_time, title="time to check", xlabel="enactors", ylabel="seconds")
+    tidy(ax_time, title="time to check (hollow: stopped at the budget)", xlabel="enactors", ylabel="seconds")
+    fig.suptitle(rows[-1].get("model", ""), fontsize=9, x=0.01, ha="left", y=0.99)
     return fig
 
 
 def explosion_summary(rows: Sequence[dict]) -> str:
     """Return the widget's readout: states and the reduction factor at the largest size."""
     r = rows[-1]
-    if r["bounded"]:
-        return (f"{r['enactors']} Enactors: bounded — the budget of {r['states']:,} states ran out "
-                f"(with symmetry: {r['states_sym']:,} states); shrink generations or endpoints")
-    return (f"{r['enactors']} Enactors: {r['states']:,} states in {r['seconds']:.2f} s; with symmetry "
-            f"{r['states_sym']:,} states ({r['states'] / r['states_sym']:.1f}x fewer)")
+    head = f"{r.get('model', 'model')}, {r['enactors']} Enactors: "
+    if not r["bounded"]:
+        return (head + f"{r['states']:,} states in {r['seconds']:.2f} s; with symmetry "
+                f"{r['states_sym']:,} states ({r['states'] / r['states_sym']:.1f}x fewer)")
+
+    def part(states, hit):
+        return f"≥ {states:,} states (stopped at the {r['budget']:,}-state budget)" if hit else \
+            f"{states:,} states (complete)"
+
+    text = head + f"{part(r['states'], r['bounded_states'])}; with symmetry {part(r['states_sym'], r['bounded_sym'])}"
+    if r["bounded_sym"]:
+        text += "; shrink generations or endpoints to finish the search"
+    return text
 
 
 def explosion_experiment():
     """Return the state-explosion widget: Enactors, generations, endpoints -> states and time (Run button)."""
-    from ..enactor_model import state_explosion
-    from ..widgets import Experiment, int_slider
+    from ..enactor_model import FIXES, state_explosion
+    from ..widgets import Experiment, dropdown, int_slider
 
-    controls = {"enactors": int_slider("Enactors", 3, 1, 4), "generations": int_slider("generations", 4, 2, 6),
-                "endpoints": int_slider("endpoints", 2, 1, 3), "K": int_slider("K (clean-up threshold)", 2, 1, 4)}
-    def compute(enactors, generations, endpoints, K):
-        return state_explosion(enactors, generations, endpoints, K, max_states=BUDGET)
+    controls = {"model": dropdown("model", [("buggy (no fixes, as in the outage)", ()),
+                                            ("fixed (all fixes on)", FIXES)], value=()),
+                "enactors": int_slider("Enactors", 3, 1, 4), "generations": int_slider("generations", 4, 2, 6),
+                "endpoints": int_slider("endpoints", 2, 1, 3),
+                # K must stay below the number of generations; the model says so if it does not
+                "K": int_slider("K (clean-up threshold, < generations)", 2, 1, 3)}
+
+    def compute(model, enactors, generations, endpoints, K):
+        return state_explosion(enactors, generations, endpoints, K, max_states=BUDGET, fixes=model)
 
     return Experiment(controls, compute, draw_explosion_figure, explosion_summary,
-                      figsize=(8.0, 3.0), run_button=True)
+                      figsize=(8.0, 3.2), run_button=True, margins={"bottom": 0.17, "top": 0.82})
