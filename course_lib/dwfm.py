@@ -11,11 +11,14 @@ The model, minute by minute with integer counts (the same ``DeadlineQueue`` as t
 an attempt to establish a lease waits in a FIFO queue and must finish within ``lease_timeout`` minutes of
 being queued; if it does not, it fails, the droplet goes back to the backlog and new work is queued for it
 (the sustaining effect).  The server still spends time on attempts whose deadline has passed (wasted work),
-and the time per attempt grows with the queue (``slowdown``), which restarts undo.  Held leases are renewed
+and the time per attempt grows with the length of the queue (``slowdown`` per ``QUEUE_SCALE`` queued attempts,
+the same for any fleet), which restarts undo.  Held leases are renewed
 every ``check_interval`` minutes; a renewal stuck behind more than the remaining lease time fails and the
 lease is lost.  AWS published no fleet size, host count, timeout or rate ([S1e]); every such number here is a
 **model choice**, and ``rate`` is calibrated so that the default run tells the published story:
 collapse from 02:25, throttling plus restarts at 04:14, all leases held at about 05:28.
+Mitigations: ``throttle`` (admit work only up to a queue target), ``restart`` (drop the queue once), both,
+``LIFO`` (serve the newest attempt first) and ``admission control`` (the throttle, in place from 02:25).
 """
 
 from __future__ import annotations
@@ -30,12 +33,18 @@ from . import timeline
 from .metastable import DeadlineQueue
 from .validate import check_choice, check_int, check_number
 
-__all__ = ["DEFAULT_RATE", "DEFAULT_TIMEOUT", "MITIGATIONS", "TIMES", "LeaseRun", "clock", "minutes", "simulate", "throttle_by_queue"]
+__all__ = ["DEFAULT_FLEET", "DEFAULT_RATE", "DEFAULT_TIMEOUT", "MITIGATIONS",
+           "QUEUE_SCALE", "TIMES", "LeaseRun", "clock", "minutes", "simulate", "throttle_by_queue"]
 
 TIMES = {"event start": "23:48", "leases stop timing out": "02:24", "DNS restored": "02:25",
          "throttling and restarts": "04:14", "all leases held": "05:28"}  # [S1e][S1f]
 DEFAULT_RATE = 1440.0  # attempts a minute: calibrated so throttling + restarts at 04:14 give all leases at 05:28
 DEFAULT_TIMEOUT = 10.0  # lease timeout in minutes (model choice; AWS published none)
+DEFAULT_FLEET = 100_000  # droplets (model choice; AWS published no count)
+# Queued attempts at which one attempt takes (1 + slowdown) times as long (model choice).  A fixed number of
+# attempts, not a share of the fleet: a queue of 7,200 attempts costs the same whatever the fleet, so a smaller
+# fleet (less to re-establish) never recovers later than a larger one under the same throttle.
+QUEUE_SCALE = 100_000
 MITIGATIONS = ("none", "throttle", "restart", "throttle+restart", "LIFO", "admission control")
 
 
@@ -79,7 +88,7 @@ class LeaseRun:
         return float(self.t[full[0]]) if full.size else float("inf")
 
 
-def simulate(fleet: int = 100_000, lease_timeout: float = DEFAULT_TIMEOUT, check_interval: int = 3,
+def simulate(fleet: int = DEFAULT_FLEET, lease_timeout: float = DEFAULT_TIMEOUT, check_interval: int = 3,
              rate: float = DEFAULT_RATE,
              slowdown: float = 1.0, mitigation: str = "throttle+restart", mitigation_at: str = "04:14",
              throttle: int | None = None, throttle_fn: Callable | None = None, horizon: str = "06:30",
@@ -110,6 +119,9 @@ def simulate(fleet: int = 100_000, lease_timeout: float = DEFAULT_TIMEOUT, check
     rec = {k: np.zeros(stop + 1, dtype=np.int64) for k in ("held", "backlog", "queue", "established", "timed_out",
                                                             "wasted", "dropped", "attempts")}
     carry = 0.0
+    # Admission control is a standing mechanism (the queue-size throttle AWS announced [S1g], applied here to
+    # DWFM as a model choice): it is in place before the trigger, so it acts as soon as work returns at 02:25.
+    fix = end if mitigation == "admission control" else fix
     for t in range(stop + 1):
         mitigated = mitigation != "none" and t >= fix
         if t < end:
@@ -123,17 +135,15 @@ def simulate(fleet: int = 100_000, lease_timeout: float = DEFAULT_TIMEOUT, check
             admit = backlog
             if mitigated and throttle_fn is not None:
                 admit = int(throttle_fn(size, backlog))
-            elif mitigated and "throttle" in mitigation:
+            elif mitigated and ("throttle" in mitigation or mitigation == "admission control"):
                 admit = throttle_by_queue(size, backlog, target)
-            elif mitigated and mitigation == "admission control":
-                admit = throttle_by_queue(size, backlog, int(rate * lease_timeout))
             admit = min(max(admit, 0), backlog)
             backlog -= admit
             queue.push(np.array([[admit]]))
             rec["attempts"][t] = admit
             lifo = mitigated and mitigation == "LIFO"
             # Work per attempt grows with the queue (model choice); renewals take a small share of the rate.
-            speed = rate / (1.0 + slowdown * (size + admit) / fleet)
+            speed = rate / (1.0 + slowdown * (size + admit) / QUEUE_SCALE)
             carry += speed
             cap = int(carry)
             carry -= cap

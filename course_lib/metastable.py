@@ -190,7 +190,7 @@ def _validate(load, capacity, timeout, retries, trigger: Trigger, dt, horizon, q
     for name, arr in (("load", load), ("trigger magnitude", np.atleast_1d(trigger.magnitude)),
                       ("trigger duration", np.atleast_1d(trigger.duration))):
         if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} must be a finite number, got {arr}")
+            raise ValueError(f"{name} must be a finite number, got {float(arr[~np.isfinite(arr)][0])}")
     if np.any(load <= 0):
         raise ValueError(f"load must be > 0 queries per second, got {load.min():g}")
     capacity = check_number("capacity", capacity, lo=0, lo_open=True)
@@ -202,7 +202,9 @@ def _validate(load, capacity, timeout, retries, trigger: Trigger, dt, horizon, q
     magnitude = np.atleast_1d(np.asarray(trigger.magnitude, dtype=float))
     hi = 1.0 if trigger.kind == "outage" else 100.0
     if np.any(magnitude < 0) or np.any(magnitude > hi):
-        raise ValueError(f"trigger magnitude must be in [0, {hi:g}] for a {trigger.kind}, got {magnitude}")
+        bad = float(magnitude[(magnitude < 0) | (magnitude > hi)][0])
+        article = "an" if trigger.kind[0] in "aeiou" else "a"
+        raise ValueError(f"trigger magnitude must be in [0, {hi:g}] for {article} {trigger.kind}, got {bad:g}")
     duration = np.atleast_1d(np.asarray(trigger.duration, dtype=float))
     start = check_number("trigger start", trigger.start, lo=0)
     if np.any(duration < 0) or np.any(start + duration > horizon):

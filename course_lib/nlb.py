@@ -10,8 +10,8 @@ failover off and every healthy node came back; it was re-enabled at 14:09.  AWS 
 that caps how much capacity one NLB can remove during health-check-driven AZ failover ([S1g]).
 
 The model, minute by minute, per AZ, with integer counts: instances are replaced at ``churn`` per minute; a new
-one's network state takes ``propagation_delay`` minutes (and a ``surge`` of pent-up launches lands at 05:28) while the Network Manager backlog lasts (05:28-10:36,
-[S1e]) and one minute otherwise.  Every target can serve.  A target whose state has not propagated passes its
+one's network state takes ``propagation_delay`` minutes (0: at once), and a ``surge`` of pent-up launches lands
+at 05:28, while the Network Manager backlog lasts (05:28-10:36, [S1e]), and one minute otherwise.  Every target can serve.  A target whose state has not propagated passes its
 check with probability one half (flapping); a failing target is removed from DNS.  Flips load the checker; past
 ``checker_capacity`` flips a minute it degrades and fails a share of checks on propagated targets too (the
 second loop).  An AZ whose failing share passes ``az_threshold`` is failed over, removing its capacity, up to
@@ -68,7 +68,7 @@ def simulate(azs: int = 3, targets: int = 200, demand: float = 0.45, churn: floa
     demand = check_number("demand", demand, lo=0, hi=1, lo_open=True)
     churn = check_number("churn", churn, lo=0, hi=0.5)
     surge = check_number("surge", surge, lo=0, hi=1)
-    delay = check_number("propagation_delay", propagation_delay, lo=1, hi=600)
+    delay = check_number("propagation_delay", propagation_delay, lo=0, hi=600)  # 0: state propagates at once
     check_type("failover", failover, (bool, np.bool_))
     velocity_cap = check_number("velocity_cap", velocity_cap, lo=0, hi=1)
     az_threshold = check_number("az_threshold", az_threshold, lo=0, hi=1, lo_open=True)
@@ -94,9 +94,10 @@ def simulate(azs: int = 3, targets: int = 200, demand: float = 0.45, churn: floa
         # Launches pent up since 02:25 succeed together when DWFM recovers (05:28), then steady churn.
         share = surge if now == backlog[0] else churn
         launches = rng.binomial(targets - unprop, share)  # replace propagated targets by new instances
-        lag = int(delay) if backlog[0] <= now < backlog[1] else 1
-        pending[:, lag] += launches
-        unprop = unprop + launches
+        lag = int(delay) if backlog[0] <= now < backlog[1] else min(1, int(delay))
+        if lag > 0:  # with no delay a new target's state is there before its first check
+            pending[:, lag] += launches
+            unprop = unprop + launches
         # Not yet propagated: each check passes or fails with probability one half, so about half of these
         # targets fail now and about half change state since the last check (the flaps that load the checker).
         draws = rng.binomial(np.concatenate([unprop, unprop]), 0.5)

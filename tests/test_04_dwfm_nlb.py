@@ -43,6 +43,27 @@ def test_either_action_alone_is_not_enough_by_05_28(mitigation):
     assert dwfm.simulate(mitigation=mitigation).all_held_at() > dwfm.minutes("05:28") + STORY_TOLERANCE
 
 
+@pytest.mark.parametrize("throttle", [None, 7_200])
+def test_smaller_fleets_recover_no_later(throttle):
+    """With throttling + restarts at 04:14, a smaller fleet holds all leases no later than the default 100,000."""
+    default = dwfm.simulate(throttle=throttle).all_held_at()
+    times = [dwfm.simulate(fleet=fleet, throttle=throttle).all_held_at() for fleet in range(10_000, 100_001, 10_000)]
+    assert all(t <= default for t in times)
+    assert times == sorted(times)  # monotone in the fleet size
+
+
+def test_admission_control_in_place_prevents_the_collapse():
+    """The queue-size throttle, in place when DNS returns, recovers with no restart; added at 04:14 it cannot."""
+    assert dwfm.simulate(mitigation="admission control").all_held_at() < dwfm.minutes("04:14")
+    assert math.isinf(dwfm.simulate(mitigation="throttle").all_held_at())
+
+
+def test_zero_propagation_delay_means_no_flapping():
+    """With network state propagating at once nothing flaps, so failover never removes capacity."""
+    run = nlb.simulate(propagation_delay=0.0, switch_off=None)
+    assert run.flips.max() == 0 and run.in_service.min() == run.total
+
+
 def _dwfm_balanced(run):
     assert run.attempts.sum() == run.established.sum() + run.timed_out.sum() + run.dropped.sum() + run.pending
     assert run.held[-1] + run.backlog[-1] + run.pending == run.fleet
@@ -113,7 +134,7 @@ def test_nlb_is_deterministic_per_seed():
 @pytest.mark.parametrize(("kw", "name"), [
     ({"demand": 0.0}, "demand"), ({"velocity_cap": -0.1}, "velocity_cap"), ({"velocity_cap": math.nan},
                                                                             "velocity_cap"),
-    ({"propagation_delay": 0.0}, "propagation_delay"), ({"targets": 0}, "targets"),
+    ({"propagation_delay": -1.0}, "propagation_delay"), ({"targets": 0}, "targets"),
     ({"horizon": "04:00"}, "horizon")])
 def test_nlb_bad_input(kw, name):
     """Bad NLB parameters raise ValueError naming the parameter."""

@@ -14,7 +14,7 @@ from ..phase import classify, largest_surviving_load
 
 __all__ = ["SCENARIOS", "q1", "q2", "q3", "q4", "q5"]
 
-Q1_TOLERANCE = 8.0  # QPS either side of the model's answer (the load grid is 2 QPS; Poisson noise moves it)
+Q1_BELOW = 6.0  # QPS: answers this far below the largest surviving load still count (the load grid is 2 QPS)
 Q3_BOUND = "05:45"  # all leases must be held by then: the published 05:28 plus a margin (model choice)
 Q4_SEEDS = (0, 1, 2)
 
@@ -42,21 +42,23 @@ def _check_q1(answer) -> None:
     expect_type(answer, numbers.Real, "`answer_q1`")
     if not np.isfinite(answer) or answer <= 0:
         raise Incorrect(f"`answer_q1` should be a positive load in queries per second, got {answer!r}.")
-    best = largest_surviving_load()
-    if abs(answer - best) <= Q1_TOLERANCE:
-        return
-    if answer > best:
-        res = _run(float(answer))
+    answer = float(answer)
+    if answer >= 1000:
+        raise Incorrect(f"`answer_q1` = {answer:g} QPS is far beyond the 300 QPS capacity; a surviving load is below it.")
+    res = _run(answer)
+    if not outcome(res)[0]:  # the answer itself must survive the trigger in the simulator
         extra = (" That is the advertised capacity: the load the system serves when nothing goes wrong, "
-                 "not the load at which it heals itself." if abs(answer - 300) < 1 else "")
+                 "not the load at which it heals itself." if abs(answer - 300) < 1 else
+                 " That is the hidden capacity of the paper's rough argument; in the simulator the backlog "
+                 "left by the outage must also drain, so the edge is a little lower." if abs(answer - 150) < 1
+                 else "")
         raise Incorrect(f"too high: at {answer:g} QPS the 10 s outage leaves the system stuck.{extra}",
                         case=f"{answer:g} QPS, 30 s before the end: offered {_tail(res, 'offered'):.0f} QPS, "
                              f"goodput {_tail(res, 'goodput'):.0f} QPS")
-    res = _run(float(answer) + 2 * Q1_TOLERANCE)
-    state = "recovers" if outcome(res)[0] else "stays stuck"
-    raise Incorrect(f"too low: {answer:g} QPS survives, but so do somewhat higher loads "
-                    f"(at {answer + 2 * Q1_TOLERANCE:g} QPS it {state} too). Search upwards.")
-
+    best = largest_surviving_load()
+    if answer < best - Q1_BELOW:
+        raise Incorrect(f"too low: {answer:g} QPS survives, but so do higher loads (at {best:g} QPS it "
+                        "recovers too). Search upwards.")
 
 def _check_q2(fn) -> None:
     if not callable(fn):
@@ -96,13 +98,19 @@ def _check_q3(fn) -> None:
     done, bound = run.all_held_at(), dwfm.minutes(Q3_BOUND)
     if done <= bound:
         return
-    at = int(bound)
-    queue = int(run.queue[at])
-    within = int(dwfm.DEFAULT_RATE * dwfm.DEFAULT_TIMEOUT)  # what the manager finishes in one lease timeout
-    why = (f"the queue held {queue:,} attempts at {Q3_BOUND}, more than the {within:,} the manager finishes "
-           "within the lease timeout, so attempts expire and are re-queued" if queue > within else
-           "the throttle admits too little, so re-establishment crawls")
-    raise Incorrect(f"by {Q3_BOUND} only {run.held[at] / run.fleet:.0%} of leases were held ({why}).",
+    at, fix = int(bound), dwfm.minutes("04:14")
+    queue, est, timed = int(run.queue[at]), int(run.established[fix:at + 1].sum()), int(run.timed_out[fix:at + 1].sum())
+    # Judge by what happened: attempts expiring in the queue mean too much was admitted; a short queue with
+    # nothing expiring means the throttle starves the manager.
+    if timed > 0.05 * max(est, 1) or (est == 0 and queue > 0):
+        why = (f"the throttle admits too much: {timed:,} attempts timed out in the queue between 04:14 and "
+               f"{Q3_BOUND} and only {est:,} leases were established; the queue held {queue:,} attempts at "
+               f"{Q3_BOUND}, more than the manager finishes within the lease timeout")
+    else:
+        why = (f"the throttle admits too little: the queue held only {queue:,} attempts at {Q3_BOUND} and "
+               f"{timed:,} timed out, but only {est:,} leases were established since 04:14, so re-establishment "
+               "crawls")
+    raise Incorrect(f"by {Q3_BOUND} only {run.held[at] / run.fleet:.0%} of leases were held; {why}.",
                     case=f"restart at 04:14, your throttle from then on; all leases "
                          f"{'never held' if not np.isfinite(done) else 'held at ' + dwfm.clock(done)}")
 
@@ -112,8 +120,9 @@ def _check_q4(cap) -> None:
     if not 0 <= cap <= 1:
         raise Incorrect(f"`velocity_cap` is a share of the NLB's capacity, between 0 and 1; got {cap!r}.")
     if cap == 0:
-        raise Incorrect("a cap of 0 means failover can remove nothing: that is switching it off (what engineers "
-                        "did at 09:36), not a velocity control. Pick a cap above 0.")
+        raise Incorrect("a cap of 0 forbids AZ failover altogether (failing nodes are still removed one by one): "
+                        "that switches the AZ-level automation off instead of limiting its velocity. "
+                        "Pick a cap above 0.")
     for seed in Q4_SEEDS:
         run = nlb.simulate(velocity_cap=float(cap), switch_off=None, seed=seed)
         low = int(np.argmin(run.in_service))
@@ -154,7 +163,8 @@ def _check_q5(answer) -> None:
 
 q1 = Exercise("q1", "answer_q1", _check_q1, [
     "Sweep the load with `simulate(load, trigger=Trigger('outage', 1.0, 10.0, 10.0))` and `outcome(...)`.",
-    "The answer sits a little below capacity / (1 + retries): the backlog must drain before the horizon.",
+    "The answer sits a little below capacity / (1 + retries): the backlog must drain before the horizon. "
+    "Check your candidate with `outcome(simulate(load))[0]`: it must recover.",
 ], chapter="04")
 q2 = Exercise("q2", "retry_budget", _check_q2, [
     "Keep a bucket of tokens: add a fraction (say 0.1) of a token per success, cap the bucket, spend one per retry.",
@@ -162,8 +172,8 @@ q2 = Exercise("q2", "retry_budget", _check_q2, [
 ], chapter="04")
 q3 = Exercise("q3", "throttle", _check_q3, [
     "Admit only enough work to keep the queue short enough to finish within the lease timeout.",
-    "The manager finishes about 1,440 attempts a minute and the lease timeout is 10 minutes: "
-    "keep the queue well under 14,400, e.g. admit max(0, min(backlog, 7_000 - queue)).",
+    "With a short queue the manager finishes about 1,440 attempts a minute, fewer as the queue grows; the lease "
+    "timeout is 10 minutes: keep the queue well under 14,400, e.g. admit max(0, min(backlog, 7_000 - queue)).",
 ], chapter="04")
 q4 = Exercise("q4", "velocity_cap", _check_q4, [
     "Run `nlb.simulate(velocity_cap=c, switch_off=None)` for a few caps and compare `in_service.min()` "

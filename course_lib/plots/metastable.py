@@ -10,7 +10,7 @@ from ..nlb import TIMES as NLB_TIMES
 from .style import PALETTE, tidy
 
 __all__ = ["capacity_experiment", "draw_capacity", "draw_definitions", "draw_leases", "draw_phase", "draw_storm",
-           "leases_experiment", "storm_experiment"]
+           "leases_experiment", "storm_experiment", "trailing_mean"]
 
 
 def draw_definitions(ax, capacity: float = 300.0, retries: int = 1):
@@ -47,17 +47,25 @@ def draw_storm(fig, result, index: int = 0):
         if end > start:
             ax.axvspan(start, end, color=PALETTE["warn"], alpha=0.25, lw=0)
     k = max(1, round(1.0 / result.dt))  # one-second averages keep the curves readable
-    smooth = np.ones(k) / k
-    for name, colour, label in (("offered", PALETTE["bad"], "offered (incl. retries)"),
-                                ("goodput", PALETTE["ok"], "goodput"),
-                                ("wasted", PALETTE["neutral"], "work for clients who gave up")):
-        top.plot(t, np.convolve(result.rate(name)[index], smooth, mode="same"), color=colour, lw=1.4, label=label)
-    top.axhline(result.capacity[index], color="black", lw=0.8, ls="--", label="capacity")
-    top.axhline(result.load[index], color=PALETTE["good"], lw=0.8, ls=":", label="load")
-    top.legend(fontsize=7, loc="upper right", ncol=2, frameon=False)
+    styles = (("offered", PALETTE["bad"], "-", 1.4, "offered (incl. retries)"),
+              ("goodput", PALETTE["ok"], "-", 1.4, "goodput"),
+              ("wasted", PALETTE["neutral"], (0, (1, 1)), 2.4, "work for clients who gave up\n(= capacity when stuck)"))
+    top.axhline(result.capacity[index], color="black", lw=0.8, ls="--", label="capacity", zorder=1)
+    top.axhline(result.load[index], color=PALETTE["good"], lw=0.8, ls=":", label="load", zorder=1)
+    for name, colour, ls, lw, label in styles:
+        top.plot(t, trailing_mean(result.rate(name)[index], k), color=colour, ls=ls, lw=lw, label=label, zorder=3)
+    top.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # outside the curves
     tidy(top, title=f"{kind} trigger (shaded), policy: {result.policy}", ylabel="queries / s")
     bottom.plot(t, result.queue_delay[index], color=PALETTE["accent"], lw=1.2)
     return tidy(bottom, xlabel="time (s)", ylabel="queue delay (s)")
+
+
+def trailing_mean(values, k: int) -> np.ndarray:
+    """Average each sample with up to *k* - 1 samples before it (no padding: the first ones average fewer)."""
+    values = np.asarray(values, dtype=float)
+    total = np.cumsum(values)
+    total[k:] = total[k:] - total[:-k]
+    return total / np.minimum(np.arange(1, values.size + 1), k)
 
 
 def draw_phase(ax, phase):
@@ -102,8 +110,9 @@ def draw_leases(ax, run):
     _mark(ax, DWFM_TIMES, ("DNS restored", "throttling and restarts", "all leases held"))
     _clock_axis(ax, minutes("01:30"), run.t[-1])
     ax.set_ylim(0, 105)
-    ax.legend(fontsize=7, loc="center right", frameon=False)
-    return tidy(ax, ylabel="% of droplets")
+    # In the gap between the collapsed queue (top) and the lost leases (bottom), clear of the 04:14-05:28 rise.
+    ax.legend(fontsize=7, loc="center", bbox_to_anchor=(0.37, 0.5), frameon=False)
+    return tidy(ax, xlabel="time (PDT)", ylabel="% of droplets")
 
 
 def draw_capacity(ax, run):
@@ -116,7 +125,7 @@ def draw_capacity(ax, run):
     _clock_axis(ax, run.t[0], run.t[-1], step=120)
     ax.set_ylim(0, 105)
     ax.legend(fontsize=7, loc="lower right", frameon=False)
-    return tidy(ax, ylabel="% of NLB capacity")
+    return tidy(ax, xlabel="time (PDT)", ylabel="% of NLB capacity")
 
 
 # Widget experiments: each compute is the plain model call a test can make; each draw takes a cleared Figure.
@@ -146,22 +155,23 @@ def storm_experiment():
 
     controls = {"load": float_slider("load (QPS)", 280, 20, 400, 10),
                 "trigger": dropdown("trigger", ["outage", "spike"]),
-                "size": float_slider("size", 1.0, 0, 3, 0.1),
-                "duration": float_slider("duration (s)", 10, 0, 200, 1),
+                "size": float_slider("size (outage: share of capacity lost, 0-1; spike: extra load, x load)",
+                                     1.0, 0, 3, 0.1),
+                "duration": float_slider("duration (s)", 10, 0, 170, 1),  # the trigger starts at 10 s of 180
                 "timeout": float_slider("timeout (s)", 1.0, 0, 5, 0.1),
                 "retries": int_slider("retries", 1, 0, 4),
                 "policy": dropdown("policy", list(POLICIES))}
     return Experiment(controls, storm_compute, draw_storm, storm_summary, figsize=(8.0, 4.2), height="360px",
-                      run_button=True)
+                      run_button=True, margins={"right": 0.72})
 
 
 def leases_compute(fleet=100_000, lease_timeout=10.0, throttle=7_200, restart_at="04:14",
                    mitigation="throttle+restart"):
-    """Run DWFM for the widget."""
+    """Run DWFM for the widget (state checks every 3 minutes, or every lease timeout if that is shorter)."""
     from ..dwfm import simulate
 
-    return simulate(fleet=fleet, lease_timeout=lease_timeout, throttle=throttle, mitigation_at=restart_at,
-                    mitigation=mitigation)
+    return simulate(fleet=fleet, lease_timeout=lease_timeout, check_interval=max(1, min(3, int(lease_timeout))),
+                    throttle=throttle, mitigation_at=restart_at, mitigation=mitigation)
 
 
 def leases_summary(run) -> str:
@@ -176,13 +186,14 @@ def leases_experiment():
     from ..dwfm import MITIGATIONS
     from ..widgets import Experiment, dropdown, float_slider, int_slider
 
-    controls = {"fleet": int_slider("fleet (droplets)", 100_000, 0, 200_000, 10_000),
-                "lease_timeout": float_slider("lease timeout (min)", 10, 0, 30, 1),
+    controls = {"fleet": int_slider("fleet (droplets)", 100_000, 10_000, 200_000, 10_000),
+                "lease_timeout": float_slider("lease timeout (min)", 10, 1, 30, 1),
                 "throttle": int_slider("throttle (queue target)", 7_200, 0, 40_000, 400),
                 "restart_at": dropdown("act at", ["03:00", "03:30", "04:14", "04:45"], "04:14"),
                 "mitigation": dropdown("mitigation", list(MITIGATIONS), "throttle+restart")}
     draw = lambda fig, run: draw_leases(fig.subplots(), run)  # noqa: E731
-    return Experiment(controls, leases_compute, draw, leases_summary, figsize=(7.5, 2.6), height="230px")
+    return Experiment(controls, leases_compute, draw, leases_summary, figsize=(7.5, 2.6), height="230px",
+                      margins={"bottom": 0.2, "top": 0.82})
 
 
 def capacity_compute(propagation_delay=45.0, failover=True, velocity_cap=1.0, switch_off=True):
@@ -209,4 +220,5 @@ def capacity_experiment():
                 "velocity_cap": float_slider("velocity cap", 1.0, 0, 1, 0.05),
                 "switch_off": toggle("switch failover off at 09:36", True)}
     draw = lambda fig, run: draw_capacity(fig.subplots(), run)  # noqa: E731
-    return Experiment(controls, capacity_compute, draw, capacity_summary, figsize=(7.5, 2.6), height="230px")
+    return Experiment(controls, capacity_compute, draw, capacity_summary, figsize=(7.5, 2.6), height="230px",
+                      margins={"bottom": 0.2, "top": 0.82})
