@@ -17,7 +17,8 @@ Contract (other chapters rely on these names):
   the active tree; other trees stay as rollback trees until clean-up deletes them.
 * ``FIXES = ("recheck_at_write", "protect_active", "freeze_on_inconsistency")``: (1) the apply batch is
   conditional on the alias's current generation (a fencing token: read it, compare, and DELETE it exactly
-  in the same batch); (2) clean-up never deletes a tree that an alias points at; (3) when clean-up finds
+  in the same batch); (2) clean-up never deletes a tree that an alias points at (every clean-up
+  delete batch is fenced on the aliases it read, ``dns_race_world.fenced_delete``); (3) when clean-up finds
   that an old plan is active, or an Enactor finds a dangling alias, freeze the automation and raise an
   alarm instead of acting.
 * ``run_published(fixes=())`` replays the PES sequence (§2 steps 1–7); ``run_scenario(**params)`` is the
@@ -96,10 +97,12 @@ __all__ = [
     "run_published",
     "run_random",
     "run_scenario",
+    "slow_run_finished",
     "summarize",
     "tree_generation",
     "tree_name",
     "tree_record",
+    "widget_horizon",
 ]
 
 REGIONAL_ENDPOINT = "dynamodb.us-east-1.amazonaws.com"
@@ -353,7 +356,23 @@ def experiment(slow_delay: float = 1.5, lock_losses: int = 2, period: float = 1.
                  freeze_on_inconsistency=freeze_on_inconsistency)
     return run_scenario(tuple(name for name, on in flags.items() if on), slow_delay=slow_delay,
                         lock_losses=lock_losses, period=period, K=K, n_endpoints=n_endpoints,
-                        endpoint_time=endpoint_time)
+                        endpoint_time=endpoint_time,
+                        horizon=widget_horizon(slow_delay, lock_losses, n_endpoints, endpoint_time))
+
+
+def widget_horizon(slow_delay: float, lock_losses: int, n_endpoints: int, endpoint_time: float) -> float:
+    """Return a horizon long enough for the slow Enactor's first run to end, with time to see what follows."""
+    p = PUBLISHED
+    # Enactor 1's walk: per endpoint its delay, its lost lock attempts and the write; then some later runs.
+    walk = n_endpoints * (slow_delay + lock_losses * p["retry_after"] + endpoint_time)
+    return max(p["horizon"], round(p["starts"][0] + walk + 2 * p["run_interval"]))
+
+
+def slow_run_finished(result: RaceResult) -> bool:
+    """Return True if Enactor 1 (the slow one) finished its first run before the horizon."""
+    ends = ("done", "blocked", "frozen", "freeze")
+    return any(e.actor == "Enactor 1" and (e.kind in ends or (e.kind == "check" and not e.data["fresh"]))
+               for e in result.trace)
 
 
 def summarize(result: RaceResult) -> str:
@@ -361,5 +380,8 @@ def summarize(result: RaceResult) -> str:
     marks = "; ".join(f"{'✔' if v.holds else '✘'} {name}" for name, v in result.verdicts().items())
     end = result.answers[-1][1]
     state = ("STUCK: record empty, later runs blocked" if result.stuck else
-             "FROZEN: alarm raised" if result.frozen else f"answer: {len(end)} IPs")
+             "FROZEN: alarm raised" if result.frozen else f"answer: {len(end)} IP{'' if len(end) == 1 else 's'}")
+    if not slow_run_finished(result):
+        # The verdicts only cover what happened so far: the slow write may still be to come.
+        state += f" | Enactor 1 still mid-run at t={result.params['horizon']:g} s: verdicts so far"
     return f"{marks} | {state}"

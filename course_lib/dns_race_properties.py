@@ -85,8 +85,10 @@ def pes_steps(result) -> dict[int, int | None]:
     """Return the trace index of each PES step 1–7 (fact sheet §2), or None where it did not happen."""
     t = result.trace
     steps: dict[int, int | None] = dict.fromkeys(range(1, 8))
-    over = _first(t, 0, lambda e: e.kind == "apply" and e.data["previous"] is not None
-                  and e.data["generation"] < e.data["previous"])
+    regional = result.endpoints[0]
+    # Step 5 is the overwrite of the *regional* endpoint: an old plan on a variant is not the PES's step.
+    over = _first(t, 0, lambda e: e.kind == "apply" and e.data["endpoint"] == regional
+                  and e.data["previous"] is not None and e.data["generation"] < e.data["previous"])
     if over is None:
         return steps
     slow, old = t[over].actor, t[over].data["generation"]

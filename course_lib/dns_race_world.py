@@ -145,10 +145,14 @@ def take_lock(w: World, name: str, endpoint: str, losses: int):
         if try_acquire(w.zone, lock, name, w.sim.now, LEASE, seen=seen):
             w.locks["won"] += 1
             return
+        injected = losses > 0
         losses -= 1
         w.locks["lost"] += 1
-        holder = holder_of(w.zone, lock, w.sim.now) or "another writer"
-        w.log(name, "lock lost", f"{short(endpoint)} (held by {holder})", endpoint=endpoint)
+        # An injected loss is the model's stand-in for the PES's unexplained delays: no other Enactor need
+        # be running at that moment, so the trace says so rather than naming a holder.
+        holder = holder_of(w.zone, lock, w.sim.now)
+        why = "contention injected: model choice" if injected and holder is None else f"held by {holder}"
+        w.log(name, "lock lost", f"{short(endpoint)} ({why})", endpoint=endpoint, injected=injected)
         yield w.p["retry_after"]
 
 
@@ -172,13 +176,28 @@ def clean_up(w: World, name: str, applied: int):
         if active and "freeze_on_inconsistency" in w.fixes:
             w.freeze("clean-up", f"plan {visited} is old but active on {short(active[0])}")
             return
-        if doomed:
-            w.zone.change([Change("DELETE", w.zone.get(tree_name(visited, ep))) for ep in doomed])
-            w.log("clean-up", "delete", f"plan {visited} ({len(doomed)} trees)", changed=True,
+        if doomed and w.zone.try_change(fenced_delete(w.zone, visited, doomed)):
+            w.log("clean-up", "delete", f"plan {visited} ({len(doomed)} trees), {name}'s clean-up", changed=True,
                   generation=visited, deleted=doomed, deleted_active=active, by=name)
+        elif doomed:  # cannot happen while each step is instant; in Route 53 it is the fence doing its job
+            w.log("clean-up", "skip", f"plan {visited}: an alias moved since clean-up read it", by=name)
         kept = [ep for ep in trees if ep not in doomed and alias_generation(w.zone, ep) == visited]
         if kept and applied - visited >= K:
             w.log("clean-up", "keep", f"plan {visited}: active on {short(kept[0])}", generation=visited)
+
+
+def fenced_delete(zone: HostedZone, generation: int, endpoints) -> list[Change]:
+    """Return one batch deleting plan *generation*'s trees, fenced on each endpoint's alias as read now."""
+    # DELETE + CREATE of the unchanged alias is a precondition: the exact DELETE fails if another Enactor
+    # moved the alias between clean-up's read and this write, and the whole batch is rejected with it.
+    # In the simulator read and write happen at one instant, so the fence never fires here; in Route 53 a
+    # check followed by a separate delete would need it (the same trap as the Enactor's one-time check).
+    batch = [Change("DELETE", zone.get(tree_name(generation, ep))) for ep in endpoints]
+    for ep in endpoints:
+        alias = zone.get(ep, "ALIAS")
+        if alias is not None:
+            batch += [Change("DELETE", alias), Change("CREATE", alias)]
+    return batch
 
 
 def short(endpoint: str) -> str:
@@ -199,4 +218,4 @@ def simulate(p: dict, fixes, apply, cleanup, delays, seed: int = 0) -> RaceResul
                       params=dict(p), fixes=tuple(fixes), endpoints=w.endpoints)
 
 
-__all__ = ["ACTORS", "World", "short", "simulate"]
+__all__ = ["ACTORS", "World", "fenced_delete", "short", "simulate"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import matplotlib.pyplot as plt
@@ -14,21 +15,27 @@ from course_lib.dns_race import (
     ENDPOINTS,
     FIXES,
     PROPERTIES,
+    PUBLISHED,
     REGIONAL_ENDPOINT,
     RaceResult,
     Scheduler,
+    alias_record,
     experiment,
     pes_steps,
     run_published,
     run_random,
     run_scenario,
+    slow_run_finished,
     summarize,
     tree_generation,
     tree_name,
+    tree_record,
 )
 from course_lib.dns_race_montecarlo import p_at_least_one, race_curve, race_probability, runs_per_year
 from course_lib.dns_race_properties import became_stale_index
+from course_lib.dns_race_world import fenced_delete
 from course_lib.plots.dns_race import RACE_GRID, draw_architecture, draw_race, draw_race_curve, step_labels
+from course_lib.route53 import Change, HostedZone
 
 ALL = tuple(PROPERTIES)
 # Which properties each single fix guarantees (the chapter's claim, also the answer to exercise 5).
@@ -250,3 +257,62 @@ def test_plots_draw_without_error():
     curve = race_curve([1.0, 1.2], n_runs=500)
     draw_race_curve(a, b, curve, 1e6, [p_at_least_one(e.p_run, 1e6) for e in curve])
     plt.close("all")
+
+
+# --- review fixes: injected losses labelled, step 6 attributed, step 5 regional, fenced clean-up ------------
+
+def test_injected_lock_losses_are_labelled_a_model_choice():
+    """Lost lock attempts with no other Enactor running say they were injected, not 'held by another writer'."""
+    r = run_published()
+    lost = [e for e in r.trace if e.kind == "lock lost"]
+    assert lost and all("contention injected: model choice" in e.detail for e in lost)
+    assert not any("another writer" in e.detail for e in r.trace)
+
+
+def test_step_6_names_whose_clean_up_deleted_the_active_plan():
+    """The deletion of the active plan 2 says it was Enactor 2's clean-up."""
+    r = run_published()
+    e = r.trace[pes_steps(r)[6]]
+    assert e.detail.startswith("plan 2") and "Enactor 2's clean-up" in e.detail and e.data["by"] == "Enactor 2"
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_step_5_is_always_the_regional_overwrite(seed):
+    """pes_steps labels step 5 only on an overwrite of the regional endpoint, never on a variant."""
+    r = run_random(seed)
+    step5 = pes_steps(r)[5]
+    if step5 is not None:
+        e = r.trace[step5]
+        assert e.data["endpoint"] == REGIONAL_ENDPOINT and e.data["generation"] < e.data["previous"]
+
+
+def test_fenced_delete_is_rejected_if_the_alias_moved_after_the_check():
+    """Clean-up's batch fences each alias: if another Enactor points it at the doomed tree in between, nothing is deleted."""
+    ep = REGIONAL_ENDPOINT
+    zone = HostedZone([tree_record(2, ep, ("10.0.0.1",)), tree_record(9, ep, ("10.0.0.2",)), alias_record(ep, 9)])
+    batch = fenced_delete(zone, 2, [ep])  # built when the alias points at plan 9: plan 2 looks inactive
+    zone.change([Change("DELETE", alias_record(ep, 9)), Change("CREATE", alias_record(ep, 2))])  # the slow write
+    before = zone.records()
+    assert not zone.try_change(batch) and zone.records() == before and zone.resolve(ep) == ("10.0.0.1",)
+    assert zone.try_change(fenced_delete(zone, 9, [ep]))  # unmoved alias: the fenced delete goes through
+
+
+def test_summary_says_when_the_slow_enactor_is_still_mid_run():
+    """A horizon that ends before Enactor 1's first run says so instead of a bare ✔ verdict."""
+    r = run_scenario(horizon=5.0)
+    assert not slow_run_finished(r) and "Enactor 1 still mid-run" in summarize(r)
+    assert "mid-run" not in summarize(run_published())
+
+
+def test_summary_pluralises_the_answer():
+    """One IP reads '1 IP', not '1 IPs'."""
+    r = dataclasses.replace(run_published(fixes=("recheck_at_write",)), answers=[(0.0, ("10.0.0.1",))])
+    assert "answer: 1 IP" in summarize(r) and "1 IPs" not in summarize(r)
+
+
+@pytest.mark.parametrize("slow_delay, lock_losses", [(3.75, 2), (4.0, 6), (0.0, 0)])
+def test_widget_horizon_lets_the_slow_enactor_finish(slow_delay, lock_losses):
+    """The widget's run lasts until Enactor 1's first run has ended, and never less than the published 15 s."""
+    r = experiment(slow_delay=slow_delay, lock_losses=lock_losses)
+    assert slow_run_finished(r) and r.params["horizon"] >= PUBLISHED["horizon"]

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from course_lib.dns_race import experiment, pes_steps, summarize
+from course_lib.dns_race import experiment, pes_steps, slow_run_finished, summarize
 from course_lib.plots.dns_race import draw_race, race_axes, step_labels
 from course_lib.widgets import Experiment, float_slider, int_slider, toggle
 
@@ -48,6 +48,27 @@ def test_widget_fix_toggle_changes_the_verdicts():
     assert exp.readout.value.count("✔") == 3 and not exp.result.stuck
 
 
+def test_widget_says_when_settings_changed_before_run():
+    """In Run-button mode a slider move marks the readout stale until Run redraws."""
+    exp = make_experiment()
+    exp.controls["slow_delay"].value = 4.0
+    assert "press Run" in exp.readout.value
+    exp.update()
+    assert "press Run" not in exp.readout.value and "mid-run" not in exp.readout.value
+
+
+def test_race_plot_has_a_marker_key_and_labels_inside_the_axes():
+    """The timeline carries a marker key, and the 'regional alias' label stays inside the figure at a late step."""
+    fig = Figure(figsize=(8.5, 4.6))
+    lanes, gen = race_axes(fig)
+    draw_race((lanes, gen), experiment(slow_delay=4.0, lock_losses=6))
+    texts = [t.get_text() for t in lanes.texts]
+    assert {"check", "lock lost", "apply", "PES step"} <= set(texts)
+    fig.canvas.draw()
+    label = next(t for t in gen.texts if "regional alias" in t.get_text())
+    assert label.get_window_extent().x1 <= fig.bbox.x1
+
+
 def test_widget_shows_bad_value_as_message():
     """A planner period of 0 shows a message naming the parameter instead of crashing."""
     exp = make_experiment()
@@ -65,6 +86,6 @@ def test_experiment_compute_never_fails_on_slider_values(slow_delay, lock_losses
                                                          endpoint_time, fixes):
     """Every combination of slider values gives a result whose timeline can be drawn."""
     r = experiment(slow_delay, lock_losses, period, K, n_endpoints, endpoint_time, *fixes)
-    assert summarize(r)
+    assert summarize(r) and slow_run_finished(r)  # the horizon grows with the slow delay
     fig = Figure(figsize=(4, 3))
     draw_race(race_axes(fig), r, highlight=step_labels(pes_steps(r)))

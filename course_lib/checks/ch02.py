@@ -18,14 +18,15 @@ from ..dns_race import (
     pes_steps,
     run_published,
     run_random,
+    run_scenario,
     tree_record,
 )
 from ..dns_race_properties import became_stale_index
 from ..exercises import Exercise, Incorrect, expect_type, learner_call
-from ..route53 import HostedZone
-from ..trace import format_swimlanes
+from ..route53 import Change, HostedZone
+from ..trace import Event, format_swimlanes
 
-__all__ = ["TRUTH_Q5", "q1", "q2", "q3", "q4", "q5", "timeline_around"]
+__all__ = ["Q1_SCENARIO", "TRUTH_Q5", "q1", "q1_run", "q2", "q3", "q4", "q5", "timeline_around"]
 
 EP = "dynamodb.us-east-1.amazonaws.com"
 IPS = ("10.0.0.1", "10.0.0.2")
@@ -48,9 +49,19 @@ def _zone(live: int, extra: tuple[int, ...] = ()) -> HostedZone:
 
 # --- q1: where did the check go stale? ----------------------------------------------------------------
 
+# The exercise's scenario differs from the chapter's (Enactor 3 is the fast one), so the chapter's worked
+# example does not print this answer.
+Q1_SCENARIO = dict(slow_delay=2.0, lock_losses=1, starts=(1.05, 11.5, 8.0))
+
+
+def q1_run():
+    """Return the run exercise 1 asks about: the published race with other start times and delays."""
+    return run_scenario(**Q1_SCENARIO)
+
+
 def _check_q1(answer) -> None:
-    expect_type(answer, int, "answer_q1 (an index into run_published().trace)")
-    r = run_published()
+    expect_type(answer, int, "answer_q1 (an index into q1_run().trace)")
+    r = q1_run()
     check = pes_steps(r)[1]
     right = became_stale_index(r, check)
     if not 0 <= answer < len(r.trace):
@@ -68,6 +79,11 @@ def _check_q1(answer) -> None:
         raise Incorrect("that is where the stale check was *used* (the overwrite). It had gone stale earlier.")
     if answer > right:
         raise Incorrect(f"too late: at event {answer} the check was already stale. Look earlier.",
+                        timeline=timeline_around(r, answer))
+    endpoint = e.data.get("endpoint")
+    if e.kind == "apply" and endpoint != EP:
+        raise Incorrect(f"event {answer} moved the alias of {endpoint}, not the regional one: the check compared "
+                        "with the plan applied to the regional endpoint. Look later.",
                         timeline=timeline_around(r, answer))
     live = [x.data["aliases"][EP] for x in r.trace[: answer + 1] if "aliases" in x.data] or [1]
     raise Incorrect(f"after event {answer} the regional alias still pointed at plan {live[-1]}, older than "
@@ -142,6 +158,49 @@ def _check_q2(safe_apply) -> None:
                     else " This is the overwrite of the published race.")
             raise Incorrect(f"applying {words} (plan {old}) over live plan {live} must change nothing and return "
                             f"False.{hint}", case=f"alias at plan {live}, apply plan {old}")
+    _check_q2_race(safe_apply)
+
+
+class _RacingZone(HostedZone):
+    """A zone in which another Enactor applies a newer plan just before the learner's first write lands."""
+
+    def __init__(self, records, endpoint: str, newer: int):
+        super().__init__(records)
+        self.endpoint, self.newer, self.moved = endpoint, newer, False
+
+    def change(self, batch):
+        if not self.moved:
+            # Whatever the learner read, it read before this instant: the other Enactor's write slips in now.
+            self.moved = True
+            current = self.get(self.endpoint, "ALIAS")
+            super().change([Change("CREATE", tree_record(self.newer, self.endpoint, IPS)),
+                            Change("DELETE", current), Change("CREATE", alias_record(self.endpoint, self.newer))])
+        return super().change(batch)
+
+
+def _check_q2_race(safe_apply) -> None:
+    """Raise Incorrect unless a write made after a now-stale read is rejected as a whole."""
+    live, mine, newer = 3, 5, 9
+    zone = _RacingZone(_zone(live).records(), EP, newer)
+    wrote = learner_call(safe_apply, zone, EP, mine, IPS)
+    if not zone.moved:
+        return  # the function never wrote: the checks above judge that
+    now = alias_generation(zone, EP)
+    timeline = format_swimlanes([
+        Event(0.0, "your safe_apply", "check", f"alias at {live} < {mine}: ok"),
+        Event(0.1, "Enactor 2", "apply", f"alias -> plan {newer}"),
+        Event(0.2, "your safe_apply", "write", f"alias -> plan {now if now != newer else mine}"
+              + (" (rejected)" if now == newer else "")),
+    ], ["your safe_apply", "Enactor 2"], width=30, mark=[2] if now != newer else [])
+    case = f"alias at plan {live}; you apply plan {mine}; Enactor 2 applies plan {newer} in between"
+    if now != newer:
+        raise Incorrect(f"checked, then wrote in a separate step: another Enactor moved the alias in between, and "
+                        f"your write moved it back from plan {newer} to plan {now}. Make the comparison part "
+                        "of the write: DELETE the exact alias you read in the same batch as the CREATE, so "
+                        "Route 53 rejects the whole batch if the alias moved.", case=case, timeline=timeline)
+    if wrote:
+        raise Incorrect(f"your batch was rejected (the alias stayed at plan {newer}), but safe_apply returned "
+                        "True: return what zone.try_change returned.", case=case, timeline=timeline)
 
 
 q2 = Exercise("q2", "safe_apply", _check_q2, [
@@ -195,8 +254,13 @@ def _check_q4(yearly_probability) -> None:
                             "while the total is tiny; use the complement, 1 − (1 − p)^runs.",
                             case=f"p_run={p:g}, runs={n:g}")
         if not math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-300):
+            no_race = (1 - p) ** n
+            if math.isclose(got, no_race, rel_tol=1e-6):
+                raise Incorrect(f"{got:.6g} is (1 − p)^runs: that is the probability of NO race in {n:g} runs. "
+                                "The question asks for at least one: take the complement.",
+                                case=f"p_run={p:g}, runs={n:g}")
             extra = (" The formula is right but 1 − (1 − p)^n loses precision for tiny p: use "
-                     "-math.expm1(runs * math.log1p(-p_run))." if p < 1e-9 else "")
+                     "-math.expm1(runs * math.log1p(-p_run))." if 0 < p < 1e-9 else "")
             raise Incorrect(f"expected {want:.6g}, got {got:.6g}.{extra}", case=f"p_run={p:g}, runs={n:g}")
 
 

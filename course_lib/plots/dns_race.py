@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from ..dns_race import ACTORS
 from .style import PALETTE, tidy
 
-__all__ = ["RACE_GRID", "STEP_LABELS", "draw_architecture", "draw_race", "draw_race_curve", "draw_swimlanes_fast",
+__all__ = ["RACE_GRID", "STEP_LABELS", "draw_architecture", "draw_marker_key", "draw_race", "draw_race_curve", "draw_swimlanes_fast",
            "race_axes", "step_labels"]
 
 STEP_LABELS = {1: "1 one-time check", 3: "3 fast apply", 4: "4 clean-up", 5: "5 old plan overwrites",
@@ -77,11 +78,41 @@ def draw_race(axes, result, highlight: Mapping[int, str] | Iterable[int] = (), t
     lanes.set_ylim(-1.5, len(ACTORS) - 0.3)
     lanes.set_yticks(list(range(len(ACTORS) - 1, -2, -1)), [*ACTORS, "DNS answer\n(regional)"], fontsize=8)
     lanes.tick_params(axis="x", length=0)
-    tidy(lanes, title=title)
+    tidy(lanes)
+    if title:
+        lanes.set_title(title, fontsize=10, pad=18)  # room for the marker key between the lanes and the title
+    draw_marker_key(lanes)
     draw_generations(gen, result, horizon)
     lanes.set_xlim(0, horizon)
     gen.set_xlim(0, horizon)
     return axes
+
+
+KEY = ("check", "lock lost", "apply", "skip", "done", "delete", "bad delete", "blocked", "freeze")
+KEY_TEXT = {"check": "check", "lock lost": "lock lost", "apply": "apply", "skip": "skip (newer live)",
+            "done": "run done", "delete": "delete", "bad delete": "delete active", "blocked": "blocked",
+            "freeze": "freeze"}
+
+
+def draw_marker_key(ax):
+    """Draw a one-row marker key above *ax* (the ring marks a PES step)."""
+    # Hand-placed markers and labels in axes coordinates: a Legend's layout pass doubled the redraw time.
+    # (1 + 0.045, not one float literal: Hypothesis draws floats from literals in local modules, and Chapter 3
+    # prints a Hypothesis search whose course must not change with this plot.)
+    kinds = [*KEY, "ring"]
+    x = 0.0
+    for kind in kinds:
+        if kind == "ring":
+            style = dict(marker="o", ms=8, mfc="none", mec=PALETTE["bad"], mew=1.4)
+            text = "PES step"
+        else:
+            marker, colour, size = MARKS.get(kind, ("v", PALETTE["bad"], 60))
+            style = dict(marker=marker, color=colour, ms=min(size, 40) ** 0.5, mew=1.5)
+            text = KEY_TEXT[kind]
+        ax.plot([x + 0.006], [1 + 0.045], ls="none", transform=ax.transAxes, clip_on=False, **style)
+        ax.text(x + 0.016, 1 + 0.045, text, transform=ax.transAxes, fontsize=6, va="center")
+        x += 0.028 + 0.0068 * len(text)  # about a 6-pt character per 0.0068 of a 7-inch axes
+    return ax
 
 
 def step_labels(steps: Mapping[int, int | None]) -> dict[int, str]:
@@ -97,7 +128,7 @@ def draw_answer_strip(ax, answers, horizon: float, y: float = 0.0):
     ax.broken_barh(spans, (y - 0.35, 0.7), facecolors=colours)
     for (start, width), (_, answer) in zip(spans, answers, strict=True):
         if width > 0.08 * horizon:
-            text = f"{len(answer)} IPs" if answer else "EMPTY"
+            text = f"{len(answer)} IP{'' if len(answer) == 1 else 's'}" if answer else "EMPTY"
             ax.text(start + width / 2, y, text, ha="center", va="center", color="white", fontsize=7)
     return ax
 
@@ -116,7 +147,10 @@ def draw_generations(ax, result, horizon: float):
     # Direct labels instead of a legend (cheaper to draw, easier to read).
     ax.text(horizon, plans[-1].generation, " newest plan", fontsize=7, va="bottom", ha="right",
             color=PALETTE["neutral"])
-    ax.text(times[-2], gens[-1], " regional alias", fontsize=7, va="bottom", color=PALETTE["ok"])
+    # Anchor the label inside the axes: left of the last step when that step is late in the run.
+    late = times[-2] > 0.6 * horizon
+    ax.text(horizon if late else times[-2], gens[-1], "regional alias " if late else " regional alias",
+            fontsize=7, va="top" if late else "bottom", ha="right" if late else "left", color=PALETTE["ok"])
     ax.locator_params(axis="y", nbins=3)
     ax.locator_params(axis="x", nbins=5)
     return tidy(ax, xlabel="time (s, model)", ylabel="generation")
@@ -125,8 +159,10 @@ def draw_generations(ax, result, horizon: float):
 def draw_race_curve(ax_run, ax_year, estimates, runs: float, p_year):
     """Draw P(race) per run and P(at least one race in a year) against the delay tail sigma."""
     sig = [e.sigma for e in estimates]
-    ax_run.semilogy(sig, [max(e.p_run, 1e-300) for e in estimates], "o-", color=PALETTE["ok"])
-    ax_run.set_ylim(1e-14, 1)
+    p_run = [max(e.p_run, 1e-300) for e in estimates]
+    ax_run.semilogy(sig, p_run, "o-", color=PALETTE["ok"])
+    # The lower limit follows the data (a decade below the smallest estimate) so no point falls off.
+    ax_run.set_ylim(10 ** (np.floor(np.log10(min(p_run))) - 1), 1)
     tidy(ax_run, title="per Enactor run", xlabel="delay tail σ (lognormal)", ylabel="P(race)")
     ax_year.plot(sig, p_year, "o-", color=PALETTE["bad"])
     ax_year.set_ylim(-0.02, 1.02)
