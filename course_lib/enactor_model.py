@@ -288,7 +288,7 @@ def chapter2_hypothesis_search(prop: str = "record never empty", fixes=(), max_e
 
     from .dns_race import PROPERTIES as CH2
     from .dns_race import run_random
-    from .modelcheck import Search
+    from .modelcheck import Search, repeatable_hypothesis
 
     check_choice("prop", prop, CH2)
     max_examples = check_int("max_examples", max_examples, lo=1)
@@ -307,7 +307,7 @@ def chapter2_hypothesis_search(prop: str = "record never empty", fixes=(), max_e
             seen["first"] = seen["runs"]
         assert holds
 
-    with contextlib.suppress(AssertionError):
+    with contextlib.suppress(AssertionError), repeatable_hypothesis():
         race_never_happens()
     return Search("Hypothesis over Chapter 2", seen["first"], max_examples, seen["steps"],
                   prop if seen["first"] else None)
