@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test venv exercises execute bench lint site clean
+.PHONY: lab test browser venv exercises execute bench site clean
 
 lab: $(STAMP)  ## open the course in JupyterLab at Chapter 0
 	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" notebooks/00_the_night.ipynb
@@ -17,6 +17,9 @@ lab: $(STAMP)  ## open the course in JupyterLab at Chapter 0
 test: $(STAMP)  ## run every test: ruff, unit and property tests, exercise checks, strict nbval, browser tests
 	$(BIN)/ruff check course_lib tests tools benchmarks notebooks solutions
 	$(BIN)/python -m pytest tests notebooks solutions $(NBVAL)
+
+browser: $(STAMP)  ## only the real-browser tests (JupyterLab and Voila in Chromium)
+	$(BIN)/python -m pytest tests -m browser
 
 venv: $(STAMP)
 
@@ -33,8 +36,8 @@ execute: $(STAMP)  ## re-execute and clean notebooks/ and solutions/ in place (N
 	$(BIN)/python tools/execute_notebooks.py $(NB)
 	$(BIN)/python tools/make_exercises.py
 
-bench: $(STAMP)  ## print the speed measurements (slider redraws, simulator throughput)
-	$(BIN)/python benchmarks/run_all.py
+bench: $(STAMP)  ## print the speed measurements (slider redraws, simulator throughput, browser latency)
+	$(BIN)/python benchmarks/run_all.py --browser
 
 site: $(STAMP)  ## build the static course website into _site/
 	$(BIN)/python tools/build_site.py
