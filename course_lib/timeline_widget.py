@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from .plots.timeline import draw_status
+from .plots.timeline import draw_status, move_status_line
 from .timeline import describe, slider_options, snapshot
 from .widgets import Experiment
 
@@ -17,6 +17,10 @@ def _draw(fig, snap):
     draw_status(fig.add_subplot(), snap.time)
 
 
+def _restyle(fig, snap) -> bool:
+    return move_status_line(fig.axes[0], snap.time)
+
+
 def time_slider(step: int = 10) -> Experiment:
     """Return the time-slider experiment: minutes after 23:48 -> service status plot and a text readout."""
     options = slider_options(step)
@@ -24,6 +28,6 @@ def time_slider(step: int = 10) -> Experiment:
     control = W.SelectionSlider(options=options, value=value, description="time (PDT)",
                                 continuous_update=False, layout=W.Layout(width="640px"),
                                 style={"description_width": "initial"})
-    return Experiment({"minutes": control}, compute=snapshot, draw=_draw, summary=describe,
+    return Experiment({"minutes": control}, compute=snapshot, draw=_draw, summary=describe, restyle=_restyle,
                       figsize=(8.0, 2.6), height="230px",
                       margins={"left": 0.2, "bottom": 0.12})

@@ -54,7 +54,8 @@ def toggle(description: str, value: bool = False, **kw) -> W.Checkbox:
 def figure_png(fig: Figure) -> str:
     """Render *fig* to a base64 PNG string."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    # zlib level 1: a few ms cheaper per redraw than the default 6, for a PNG about 10 % larger
+    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -64,9 +65,12 @@ class Experiment:
     def __init__(self, controls: Mapping[str, W.ValueWidget], compute: Callable, draw: Callable,
                  summary: Callable | None = None, figsize=(8.0, 3.6), height: str = "330px",
                  run_button: bool = False, strict: bool | None = None, margins: dict | None = None,
-                 layout: str | None = None):
+                 layout: str | None = None, restyle: Callable | None = None):
         self.controls = dict(controls)
         self.compute, self.draw, self.summary = compute, draw, summary
+        # restyle(fig, result) -> bool updates the artists of the previous draw in place and returns True, or
+        # returns False when the picture must be rebuilt; building artists is half of a redraw's cost.
+        self.restyle = restyle
         self.strict = ("PYTEST_CURRENT_TEST" in os.environ) if strict is None else strict
         # Figure.clf() resets the subplot parameters, so the margins are applied again after every clear.
         self.margins = {**MARGINS, **(margins or {})} if layout is None else None
@@ -126,11 +130,14 @@ class Experiment:
             if self.strict:
                 raise
             return
-        self.error = None
-        self.figure.clf()
-        if self.margins:
-            self.figure.subplots_adjust(**self.margins)
-        self.draw(self.figure, self.result)
+        stale_error, self.error = self.error, None
+        reused = (self.restyle is not None and not stale_error and bool(self.figure.axes)
+                  and self.restyle(self.figure, self.result))
+        if not reused:
+            self.figure.clf()
+            if self.margins:
+                self.figure.subplots_adjust(**self.margins)
+            self.draw(self.figure, self.result)
         text = self.summary(self.result) if self.summary else ""
         self.readout.value = f"<span class='course-readout'>{html.escape(text)}</span>"
         self.output.outputs = ({"output_type": "display_data",

@@ -82,3 +82,23 @@ def test_margins_survive_every_redraw():
                      _compute, _draw, margins={"left": 0.3})
     exp.controls["k"].value = 3
     assert abs(exp.figure.axes[0].get_position().x0 - 0.3) < 1e-9
+
+
+def test_restyle_updates_in_place_and_falls_back_to_a_full_draw():
+    """A restyle hook that returns True keeps the axes; one that returns False gets a full redraw."""
+    calls = []
+
+    def restyle(fig, result):
+        calls.append(result[-1])
+        if result[-1] > 100:
+            return False
+        fig.axes[0].lines[0].set_ydata(result)
+        return True
+
+    exp = Experiment({"k": int_slider("k", 2, 1, 10), "scale": float_slider("scale", 1.0, 0.5, 4.0, 0.5)},
+                     _compute, _draw, restyle=restyle)
+    first_axes = exp.figure.axes[0]
+    exp.controls["k"].value = 3
+    assert exp.figure.axes[0] is first_axes and list(first_axes.lines[0].get_ydata()) == exp.result
+    exp.controls["k"].value = 4  # 256 > 100: restyle declines, the figure is rebuilt
+    assert exp.figure.axes[0] is not first_axes and calls == [64, 256]

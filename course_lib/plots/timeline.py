@@ -10,7 +10,7 @@ from matplotlib.patches import FancyBboxPatch
 from ..timeline import CASCADE, EVENT_START, IMPAIRMENTS, PERIODS, SERVICES, at
 from .style import PALETTE, SERIES, tidy
 
-__all__ = ["KEY_MOMENTS", "draw_cascade", "draw_periods", "draw_status"]
+__all__ = ["KEY_MOMENTS", "draw_cascade", "draw_periods", "draw_status", "move_status_line"]
 
 KEY_MOMENTS = (("23:48", "start"), ("00:38", "DNS identified"), ("01:15", "partial mitigation"),
                ("02:25", "DNS restored"), ("04:14", "throttle + restarts"), ("05:28", "leases back"),
@@ -59,13 +59,27 @@ def draw_status(ax, t: datetime):
         spans = [imp for imp in IMPAIRMENTS if imp.service == service]
         ax.broken_barh([(_minutes(i.start), _minutes(i.end) - _minutes(i.start)) for i in spans], (y - 0.25, 0.5),
                        facecolors=[colours[i.status] for i in spans], edgecolor="white", lw=0.5)
-    ax.axvline(_minutes(t), color=PALETTE["ok"], lw=2)
+    ax.axvline(_minutes(t), color=PALETTE["ok"], lw=2, gid="now")
     ax.set_yticks(range(len(SERVICES)), list(reversed(SERVICES)), fontsize=8)
     ax.set_xticks([m for m, _ in STATUS_TICKS], [h for _, h in STATUS_TICKS], fontsize=8)
     ax.set_xlim(_minutes(at("23:30")), _minutes(at("14:40")))
     ax.set_ylim(-0.6, len(SERVICES) - 0.4)
-    ax.set_title(f"{t:%d %b %H:%M} PDT — red-orange: impaired, light blue: mitigated", fontsize=9)
+    ax.set_title(_status_title(t), fontsize=9)
     return tidy(ax)
+
+
+def _status_title(t: datetime) -> str:
+    return f"{t:%d %b %H:%M} PDT — red-orange: impaired, light blue: mitigated"
+
+
+def move_status_line(ax, t: datetime) -> bool:
+    """Move the time line of a drawn status plot to *t* (no redraw of the bars); False if there is none."""
+    lines = [ln for ln in ax.lines if ln.get_gid() == "now"]
+    if not lines:
+        return False
+    lines[0].set_xdata([_minutes(t)] * 2)
+    ax.set_title(_status_title(t), fontsize=9)
+    return True
 
 
 def draw_cascade(ax):
