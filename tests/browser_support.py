@@ -224,7 +224,9 @@ def start_lab(root: Path = ROOT, extra_env: dict | None = None) -> Server:
             "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
             "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={root}", "--allow-root",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--MappingKernelManager.cull_idle_timeout=0"]
+            "--MappingKernelManager.cull_idle_timeout=0",
+            # Lab makes a first checkpoint of every notebook it opens: keep those out of the repository
+            f"--FileCheckpoints.root_dir={tmp / 'checkpoints'}"]
     return _spawn("lab", args, env, tmp, port, "/api/status")
 
 
@@ -651,8 +653,10 @@ def drive_lab_notebook(page, server: Server, nb_path: Path, pairs_first: int = 3
     """Open *nb_path* in Lab, Run All, check for errors, and move one control of every Experiment."""
     rel = nb_path.resolve().relative_to(ROOT).as_posix() if nb_path.is_absolute() else nb_path.as_posix()
     run = NotebookRun(nb_path.stem, expected_views=expected_widget_outputs(ROOT / rel))
+    # A save is a write to the notebook itself; the first checkpoint Lab makes on opening is not one.
     page.on("request", lambda r: run.writes.append(f"{r.method} {r.url}")
-            if "/api/contents/" in r.url and r.method in ("PUT", "PATCH", "POST", "DELETE") else None)
+            if "/api/contents/" in r.url and "/checkpoints" not in r.url
+            and r.method in ("PUT", "PATCH", "POST", "DELETE") else None)
     start = time.perf_counter()
     page.goto(lab_url(server, rel))
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60000)
