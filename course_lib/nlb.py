@@ -21,6 +21,7 @@ Every count, rate and threshold here is a **model choice**; only the clock times
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,44 +83,56 @@ def simulate(azs: int = 3, targets: int = 200, demand: float = 0.45, churn: floa
     rng = np.random.default_rng(seed)
     conns = round(demand * azs * targets) * 10  # ten connections per unit of demand a minute (model choice)
     t = np.arange(t0, t1 + 1, dtype=float)
-    n = t.size
     total, need = azs * targets, round(demand * azs * targets)
-    # ready[a, k]: new targets in AZ a whose network state propagates k minutes from now.
-    horizon_k = int(delay) + 2
-    pending = np.zeros((azs, horizon_k), dtype=np.int64)
-    rec = {k: np.zeros(n, dtype=np.int64) for k in ("in_service", "node_removed", "az_removed", "unpropagated",
-                                                    "flips", "connections", "served", "errors")}
-    for i, now in enumerate(t):
-        unprop = pending.sum(axis=1)
+    # ring[k % slots][a]: new targets in AZ a whose network state propagates at minute k.  Plain Python
+    # integers and a ring buffer: numpy calls on three-element arrays cost more than the arithmetic they do.
+    # One scalar draw per AZ gives the same stream as one array draw over the AZs (numpy draws an array
+    # element by element), without the array call's checks.
+    slots = int(delay) + 2
+    ring = [[0] * azs for _ in range(slots)]
+    unprop = [0] * azs  # running total of the ring's rows
+    zeros = [0] * azs
+    rec = {k: [] for k in ("in_service", "node_removed", "az_removed", "unpropagated", "flips", "connections",
+                           "served", "errors")}
+    binomial = rng.binomial
+    budget0 = math.floor(velocity_cap * total + 1e-9)
+    for i, now in enumerate(t.tolist()):
         # Launches pent up since 02:25 succeed together when DWFM recovers (05:28), then steady churn.
         share = surge if now == backlog[0] else churn
-        launches = rng.binomial(targets - unprop, share)  # replace propagated targets by new instances
+        launches = [binomial(targets - u, share) for u in unprop]  # replace propagated targets
         lag = int(delay) if backlog[0] <= now < backlog[1] else min(1, int(delay))
         if lag > 0:  # with no delay a new target's state is there before its first check
-            pending[:, lag] += launches
-            unprop = unprop + launches
+            row = ring[(i + lag) % slots]
+            for a in range(azs):
+                row[a] += launches[a]
+                unprop[a] += launches[a]
         # Not yet propagated: each check passes or fails with probability one half, so about half of these
         # targets fail now and about half change state since the last check (the flaps that load the checker).
-        draws = rng.binomial(np.concatenate([unprop, unprop]), 0.5)
-        failing, flips = draws[:azs], int(draws[azs:].sum())
+        failing = [binomial(u, 0.5) for u in unprop]
+        flips = sum([binomial(u, 0.5) for u in unprop])
         overload = flips / checker_capacity - 1.0
         if overload > 0:  # a degraded checker times out on healthy targets too (the second loop)
-            failing = failing + rng.binomial(targets - unprop, min(0.5, 0.1 * overload))
+            p = min(0.5, 0.1 * overload)
+            failing = [f + binomial(targets - u, p) for f, u in zip(failing, unprop, strict=True)]
         auto = failover and not (off is not None and off <= now < back)
-        node_out = failing if auto else np.zeros(azs, dtype=np.int64)
-        up = targets - node_out
-        az_out = np.zeros(azs, dtype=np.int64)
-        if auto and (failing > az_threshold * targets).any():
-            budget = int(np.floor(velocity_cap * total + 1e-9))
-            for a in np.argsort(-failing, kind="stable"):
+        node_out = failing if auto else zeros
+        up = [targets - x for x in node_out]
+        az_out = [0] * azs
+        if auto and any(f > az_threshold * targets for f in failing):
+            budget = budget0
+            for a in sorted(range(azs), key=lambda a: -failing[a]):  # stable, like argsort(kind="stable")
                 if failing[a] > az_threshold * targets and budget > 0:
                     az_out[a] = min(up[a], budget)  # the velocity cap may stop a failover part-way
                     budget -= az_out[a]
-        capacity = int((up - az_out).sum())
+        capacity = sum(up) - sum(az_out)
         served = min(conns, capacity * 10)
-        rec["in_service"][i], rec["node_removed"][i], rec["az_removed"][i] = capacity, node_out.sum(), az_out.sum()
-        rec["unpropagated"][i], rec["flips"][i] = unprop.sum(), flips
-        rec["connections"][i], rec["served"][i], rec["errors"][i] = conns, served, conns - served
-        pending[:, :-1] = pending[:, 1:]
-        pending[:, -1] = 0
+        for key, value in (("in_service", capacity), ("node_removed", sum(node_out)), ("az_removed", sum(az_out)),
+                           ("unpropagated", sum(unprop)), ("flips", flips), ("connections", conns),
+                           ("served", served), ("errors", conns - served)):
+            rec[key].append(value)
+        row = ring[i % slots]  # this minute's row has propagated: drop it from the running total
+        for a in range(azs):
+            unprop[a] -= row[a]
+            row[a] = 0
+    rec = {k: np.array(v, dtype=np.int64) for k, v in rec.items()}
     return CapacityRun(t=t, total=total, demand=need, velocity_cap=velocity_cap, failover=bool(failover), **rec)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import ast
+import base64
 import importlib
+import io
 
 import matplotlib.pyplot as plt
 import nbformat
+import numpy as np
 from conftest import ROOT
+from matplotlib.figure import Figure
+from PIL import Image
 
 from course_lib.contention import contention_view
 from course_lib.lock_contention import simulate_lock
 from course_lib.occ import blind_increment, run_schedule
 from course_lib.plots.occ import contention_experiment, draw_loss_tail, draw_run, lock_experiment, lock_view
+from course_lib.widgets import figure_png
 
 
 def test_contention_widget_follows_controls():
@@ -94,3 +100,81 @@ def test_notebook_imports_exist():
                         assert hasattr(mod, alias.name), f"{node.module}.{alias.name} missing"
                         checked += 1
     assert checked > 20
+
+
+def _decoded_png(exp) -> np.ndarray:
+    """Return the widget's current PNG as an RGBA array."""
+    data = base64.b64decode(exp.output.outputs[0]["data"]["image/png"])
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"), dtype=int)
+
+
+def _fresh(exp) -> Figure:
+    """Draw the widget's current result on a new figure, as a first draw would."""
+    fig = Figure(figsize=exp.figure.get_size_inches())
+    fig.subplots_adjust(**exp.margins)
+    exp.draw(fig, exp.result)
+    return fig
+
+
+def _artists(fig) -> list:
+    """Return what a learner sees of *fig*: limits, ticks, titles, line data and markers, patches, texts."""
+    out = []
+    for ax in fig.axes:
+        # limits to 9 decimals: relim after an update may differ from a first autoscale in the last bit
+        out += [np.round(ax.get_xlim(), 9).tolist(), np.round(ax.get_ylim(), 9).tolist(), ax.get_title(), list(ax.get_xticks()), list(ax.get_yticks()),
+                [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]]
+        out += [(list(map(float, ln.get_xdata())), list(map(float, ln.get_ydata())), ln.get_marker(),
+                 ln.get_markersize(), ln.get_color()) for ln in ax.lines]
+        out += [p.get_path().vertices.tolist() for p in ax.patches]
+    return out + [(t.get_text(), t.get_color()) for t in fig.texts]
+
+
+def _assert_restyle_matches_full_draw(exp, moves: list[dict]) -> None:
+    """After each move the in-place update shows what a full draw of the same result shows, pixel for pixel."""
+    for move in moves:
+        exp.set(**move)
+        assert exp.error is None, exp.error
+        fresh = _fresh(exp)
+        assert _artists(exp.figure) == _artists(fresh), move
+        assert np.array_equal(_decoded_png(exp), np.asarray(Image.open(io.BytesIO(base64.b64decode(
+            figure_png(fresh)))).convert("RGBA"), dtype=int)), move
+
+
+def test_contention_widget_restyle_matches_a_full_draw():
+    """Widget (a) updates its points, key and limits in place, exactly as a full redraw would show them."""
+    exp = contention_experiment()
+    moves = [{"strategy": "none"}, {"base": 12.0}, {"cap": 300.0}, {"clients": 7}, {"strategy": "equal jitter"},
+             {"clients": 200, "cap": 5000.0}, {"base": 1.0}, {"strategy": "decorrelated jitter"}]
+    _assert_restyle_matches_full_draw(exp, moves)
+    assert exp.figure.artists, "widget (a) should reuse its figure (backdrop image) instead of redrawing"
+
+
+def test_lock_widget_restyle_matches_a_full_draw():
+    """Widget (b) updates histogram, median lines, key and title in place, exactly as a full redraw would."""
+    exp = lock_experiment()
+    first_axes = exp.figure.axes[0]
+    moves = [{"enactors": 1}, {"policy": "fixed"}, {"enactors": 8, "hold": 20.0}, {"lease": 1.0},
+             {"policy": "decorrelated jitter"}, {"enactors": 2, "hold": 0.5}]
+    _assert_restyle_matches_full_draw(exp, moves)
+    assert exp.figure.axes[0] is first_axes, "widget (b) should update its axes, not rebuild them"
+
+
+def test_restyle_recovers_after_an_error():
+    """A bad value shows a message; the next valid move draws the full picture again."""
+    exp = contention_experiment()
+    exp.set(base=80.0, cap=50.0)
+    assert exp.error
+    _assert_restyle_matches_full_draw(exp, [{"cap": 1000.0, "base": 5.0}, {"clients": 30}])
+
+
+def test_restyled_figure_saved_at_another_dpi_matches_a_full_draw():
+    """Saving a restyled widget figure at another dpi draws its still parts itself: same picture as a full draw."""
+    exp = contention_experiment()
+    exp.set(base=9.0)
+    exp.set(strategy="none")
+    pictures = []
+    for fig in (exp.figure, _fresh(exp)):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120)
+        pictures.append(np.asarray(Image.open(buf), dtype=int))
+    assert np.array_equal(*pictures)

@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
+from PIL import Image
 
 from course_lib.dns_race import experiment, pes_steps, slow_run_finished, summarize
-from course_lib.plots.dns_race import draw_race, race_axes, step_labels
-from course_lib.widgets import Experiment, float_slider, int_slider, toggle
+from course_lib.plots.dns_race import draw_race, draw_race_widget, race_axes, race_experiment, step_labels
+from course_lib.widgets import Experiment, figure_png
 
 
 def make_experiment() -> Experiment:
     """Build the chapter's experiment exactly as the notebook does."""
-    def draw(fig, result):
-        draw_race(race_axes(fig), result, highlight=step_labels(pes_steps(result)))
-
-    return Experiment(
-        controls=dict(
-            slow_delay=float_slider("slow Enactor delay / endpoint (s)", 1.5, 0.0, 4.0, 0.25),
-            lock_losses=int_slider("lost lock attempts / endpoint", 2, 0, 6),
-            period=float_slider("planner period (s)", 1.0, 0.0, 3.0, 0.25),
-            K=int_slider("K (clean-up threshold)", 5, 1, 12),
-            n_endpoints=int_slider("endpoints", 3, 1, 3),
-            endpoint_time=float_slider("per-endpoint time (s)", 0.1, 0.05, 0.5, 0.05),
-            recheck_at_write=toggle("fix 1: recheck at write"),
-            protect_active=toggle("fix 2: protect active"),
-            freeze_on_inconsistency=toggle("fix 3: freeze + alarm"),
-        ),
-        compute=experiment, draw=draw, summary=summarize, figsize=(8.5, 4.6), height="440px",
-        run_button=True,
-    )
+    return race_experiment()
 
 
 def test_widget_starts_on_the_published_race():
@@ -89,3 +77,42 @@ def test_experiment_compute_never_fails_on_slider_values(slow_delay, lock_losses
     assert summarize(r) and slow_run_finished(r)  # the horizon grows with the slow delay
     fig = Figure(figsize=(4, 3))
     draw_race(race_axes(fig), r, highlight=step_labels(pes_steps(r)))
+
+
+def _artists(fig) -> list:
+    """Return what a learner sees of the race: limits, ticks, sorted line data, bars, texts and their places."""
+    out = []
+    for ax in fig.axes:
+        out += [np.round(ax.get_xlim(), 9).tolist(), np.round(ax.get_ylim(), 9).tolist(),
+                [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]]
+        out.append(sorted(repr((ln.get_marker(), ln.get_color(), np.asarray(ln.get_xdata(), float).tolist(),
+                                np.asarray(ln.get_ydata(), float).tolist())) for ln in ax.lines))
+        out.append(sorted((t.get_text(), tuple(map(float, t.get_position()))) for t in ax.texts))
+        out.append([[p.vertices.tolist() for p in c.get_paths()] for c in ax.collections])
+        out.append([p.get_path().vertices.tolist() for p in ax.patches])
+    return out
+
+
+def _png(b64: str) -> np.ndarray:
+    """Decode a base64 PNG to an RGBA integer array."""
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGBA"), dtype=int)
+
+
+def test_race_restyle_matches_a_full_draw():
+    """Each Run replaces only the race's data artists; the picture equals a full draw of the same result."""
+    exp = make_experiment()
+    moves = [dict(slow_delay=0.5), dict(recheck_at_write=True), dict(recheck_at_write=False, K=3),
+             dict(protect_active=True), dict(freeze_on_inconsistency=True, slow_delay=4.0), dict(lock_losses=6),
+             dict(n_endpoints=1, period=3.0), dict(period=0.0), dict(period=1.0, endpoint_time=0.5), dict(K=8)]
+    for move in moves:
+        exp.set(**move)
+        if exp.error:  # a period of 0 is rejected; the next run draws from scratch
+            continue
+        fresh = Figure(figsize=exp.figure.get_size_inches())
+        fresh.subplots_adjust(**exp.margins)
+        draw_race_widget(fresh, exp.result)
+        assert _artists(exp.figure) == _artists(fresh), move
+        # The backdrop's text is composited under the live markers: edge pixels may differ by a few levels.
+        diff = np.abs(_png(exp.output.outputs[0]["data"]["image/png"]) - _png(figure_png(fresh)))
+        assert diff.max() <= 16 and (diff > 0).sum() < 500, (move, int(diff.max()), int((diff > 0).sum()))
+    assert exp.figure.artists, "the race widget should reuse its figure (backdrop image) instead of redrawing"

@@ -7,11 +7,14 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from ..dns_race import ACTORS
+from ..dns_race import ACTORS, experiment, pes_steps, summarize
+from ..widgets import Experiment, float_slider, int_slider, toggle
+from .occ import backdrop
 from .style import PALETTE, tidy
 
-__all__ = ["RACE_GRID", "STEP_LABELS", "draw_architecture", "draw_marker_key", "draw_race", "draw_race_curve", "draw_swimlanes_fast",
-           "race_axes", "step_labels"]
+__all__ = ["RACE_GRID", "STEP_LABELS", "draw_architecture", "draw_marker_key", "draw_race", "draw_race_curve",
+           "draw_race_widget", "draw_swimlanes_fast", "race_axes", "race_experiment", "restyle_race_widget",
+           "step_labels"]
 
 STEP_LABELS = {1: "1 one-time check", 3: "3 fast apply", 4: "4 clean-up", 5: "5 old plan overwrites",
                6: "6 active plan deleted", 7: "7 blocked"}
@@ -44,7 +47,7 @@ def draw_swimlanes_fast(ax, events, actors=ACTORS, highlight: Mapping[int, str] 
     marked = sorted(labels.items())
     if marked:
         ax.plot([events[i].time for i, _ in marked], [lane[events[i].actor] for i, _ in marked], ls="none",
-                marker="o", ms=13, mfc="none", mec=PALETTE["bad"], mew=1.6, zorder=4)
+                marker="o", ms=13, mfc="none", mec=PALETTE["bad"], color=PALETTE["bad"], mew=1.6, zorder=4)
     seen: dict[str, int] = {}
     for i, text in marked:
         e = events[i]
@@ -73,10 +76,7 @@ def draw_race(axes, result, highlight: Mapping[int, str] | Iterable[int] = (), t
     """Draw swimlanes with the regional answer strip as the bottom lane, and the active generation below."""
     lanes, gen = axes
     horizon = result.params["horizon"]
-    draw_swimlanes_fast(lanes, result.trace, ACTORS, highlight)
-    draw_answer_strip(lanes, result.answers, horizon, y=-1.0)
-    lanes.set_ylim(-1.5, len(ACTORS) - 0.3)
-    lanes.set_yticks(list(range(len(ACTORS) - 1, -2, -1)), [*ACTORS, "DNS answer\n(regional)"], fontsize=8)
+    _draw_lanes(lanes, result, highlight)
     lanes.tick_params(axis="x", length=0)
     tidy(lanes)
     if title:
@@ -86,6 +86,64 @@ def draw_race(axes, result, highlight: Mapping[int, str] | Iterable[int] = (), t
     lanes.set_xlim(0, horizon)
     gen.set_xlim(0, horizon)
     return axes
+
+
+def _draw_lanes(lanes, result, highlight) -> None:
+    """Draw the events, the PES rings and labels, and the answer strip on the lanes axes."""
+    draw_swimlanes_fast(lanes, result.trace, ACTORS, highlight)
+    draw_answer_strip(lanes, result.answers, result.params["horizon"], y=-1.0)
+    lanes.set_ylim(-1.5, len(ACTORS) - 0.3)
+    lanes.set_yticks(list(range(len(ACTORS) - 1, -2, -1)), [*ACTORS, "DNS answer\n(regional)"], fontsize=8)
+
+
+def draw_race_widget(fig, result):
+    """Draw the widget's race timeline on a cleared *fig*, PES steps ringed."""
+    draw_race(race_axes(fig), result, highlight=step_labels(pes_steps(result)))
+
+
+def restyle_race_widget(fig, result) -> bool:
+    """Replace only the race's data artists on the widget's axes; False if *fig* holds no race yet.
+
+    The marker key, lane names and axes stay; the ticks and labels that read the same after a run are kept
+    as a backdrop image (see course_lib.plots.occ.backdrop), so a run re-renders the events and little text.
+    """
+    if len(fig.axes) != 2:
+        return False
+    lanes, gen = fig.axes
+    # The marker key is drawn in axes coordinates; everything in data coordinates belongs to the last run.
+    for ax in (lanes, gen):
+        for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts]:
+            if artist.get_transform() is not lanes.transAxes:
+                artist.remove()
+        ax.relim()  # forget the last run's data limits, as a new axes would
+        ax.set_prop_cycle(None)  # and restart the colour cycle (the PES ring takes its unused line colour)
+    key_texts = list(lanes.texts)
+    horizon = result.params["horizon"]
+    _draw_lanes(lanes, result, step_labels(pes_steps(result)))
+    draw_generations(gen, result, horizon)
+    lanes.set_xlim(0, horizon)
+    gen.set_xlim(0, horizon)
+    # The generation axis follows the run's length and plan count: drawn live, so the backdrop never changes.
+    moving = [t for t in lanes.texts if t not in key_texts] + list(gen.texts) + [gen.xaxis, gen.yaxis]
+    backdrop(fig, moving, None, still=[ln for ln in lanes.lines if ln.get_transform() is lanes.transAxes])
+    return True
+
+
+def race_experiment() -> Experiment:
+    """Build Chapter 2's race widget: the slow Enactor, planner, clean-up and the three fixes."""
+    controls = dict(
+        slow_delay=float_slider("slow Enactor delay / endpoint (s)", 1.5, 0.0, 4.0, 0.25),
+        lock_losses=int_slider("lost lock attempts / endpoint", 2, 0, 6),
+        period=float_slider("planner period (s)", 1.0, 0.0, 3.0, 0.25),
+        K=int_slider("K (clean-up threshold)", 5, 1, 12),
+        n_endpoints=int_slider("endpoints", 3, 1, 3),
+        endpoint_time=float_slider("per-endpoint time (s)", 0.1, 0.05, 0.5, 0.05),
+        recheck_at_write=toggle("fix 1: recheck at write"),
+        protect_active=toggle("fix 2: protect active"),
+        freeze_on_inconsistency=toggle("fix 3: freeze + alarm"),
+    )
+    return Experiment(controls, compute=experiment, draw=draw_race_widget, summary=summarize, figsize=(8.5, 4.6),
+                      height="440px", run_button=True, restyle=restyle_race_widget)
 
 
 KEY = ("check", "lock lost", "apply", "skip", "done", "delete", "bad delete", "blocked", "freeze")
@@ -103,7 +161,7 @@ def draw_marker_key(ax):
     x = 0.0
     for kind in kinds:
         if kind == "ring":
-            style = dict(marker="o", ms=8, mfc="none", mec=PALETTE["bad"], mew=1.4)
+            style = dict(marker="o", ms=8, mfc="none", mec=PALETTE["bad"], color=PALETTE["bad"], mew=1.4)
             text = "PES step"
         else:
             marker, colour, size = MARKS.get(kind, ("v", PALETTE["bad"], 60))

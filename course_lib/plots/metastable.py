@@ -7,10 +7,12 @@ import numpy as np
 from ..dwfm import TIMES as DWFM_TIMES
 from ..dwfm import clock, minutes
 from ..nlb import TIMES as NLB_TIMES
+from .occ import backdrop
 from .style import PALETTE, tidy
 
 __all__ = ["capacity_experiment", "draw_capacity", "draw_definitions", "draw_leases", "draw_phase", "draw_storm",
-           "leases_experiment", "storm_experiment", "trailing_mean"]
+           "leases_experiment", "restyle_capacity", "restyle_leases", "storm_experiment",
+           "trailing_mean"]
 
 
 def draw_definitions(ax, capacity: float = 300.0, retries: int = 1):
@@ -103,9 +105,9 @@ def _mark(ax, times: dict, keys) -> None:
 
 def draw_leases(ax, run):
     """Draw leases held (and the work queue) against the published DWFM timestamps."""
-    ax.plot(run.t, run.held / run.fleet * 100, color=PALETTE["ok"], lw=1.6, label="leases held")
-    ax.plot(run.t, np.minimum(run.queue / run.fleet, 1) * 100, color=PALETTE["bad"], lw=1.0,
-            label="work queue (% of fleet, capped at 100)")
+    held, queue = _lease_curves(run)
+    ax.plot(run.t, held, color=PALETTE["ok"], lw=1.6, label="leases held")
+    ax.plot(run.t, queue, color=PALETTE["bad"], lw=1.0, label="work queue (% of fleet, capped at 100)")
     ax.axvline(run.mitigation_at, color=PALETTE["mitigated"], lw=6, alpha=0.3)
     _mark(ax, DWFM_TIMES, ("DNS restored", "throttling and restarts", "all leases held"))
     _clock_axis(ax, minutes("01:30"), run.t[-1])
@@ -113,6 +115,25 @@ def draw_leases(ax, run):
     # In the gap between the collapsed queue (top) and the lost leases (bottom), clear of the 04:14-05:28 rise.
     ax.legend(fontsize=7, loc="center", bbox_to_anchor=(0.37, 0.5), frameon=False)
     return tidy(ax, xlabel="time (PDT)", ylabel="% of droplets")
+
+
+def _lease_curves(run) -> tuple[np.ndarray, np.ndarray]:
+    """Return leases held and the work queue, both as % of the fleet (the queue capped at 100)."""
+    return run.held / run.fleet * 100, np.minimum(run.queue / run.fleet, 1) * 100
+
+
+def restyle_leases(fig, run) -> bool:
+    """Move the DWFM widget's curves, action line and clock axis to *run* in place (no new artists)."""
+    ax = fig.axes[0] if len(fig.axes) == 1 else None
+    if ax is None or len(ax.lines) != 6:
+        return False
+    held, queue = _lease_curves(run)
+    ax.lines[0].set_data(run.t, held)
+    ax.lines[1].set_data(run.t, queue)
+    ax.lines[2].set_xdata([run.mitigation_at] * 2)
+    _clock_axis(ax, minutes("01:30"), run.t[-1])
+    backdrop(fig, [], ax.get_xlim())  # the marks, ticks and labels move only with the end of the run
+    return True
 
 
 def draw_capacity(ax, run):
@@ -126,6 +147,19 @@ def draw_capacity(ax, run):
     ax.set_ylim(0, 105)
     ax.legend(fontsize=7, loc="lower right", frameon=False)
     return tidy(ax, xlabel="time (PDT)", ylabel="% of NLB capacity")
+
+
+def restyle_capacity(fig, run) -> bool:
+    """Move the NLB widget's capacity curve, demand line and error band to *run* in place."""
+    ax = fig.axes[0] if len(fig.axes) == 1 else None
+    if ax is None or len(ax.lines) != 6 or len(ax.collections) != 1:
+        return False
+    ax.lines[0].set_data(run.t, run.in_service / run.total * 100)
+    ax.lines[1].set_ydata([run.demand / run.total * 100] * 2)
+    ax.collections[0].set_data(run.t, 0, run.error_rate * 100)
+    _clock_axis(ax, run.t[0], run.t[-1], step=120)
+    backdrop(fig, [], ax.get_xlim())
+    return True
 
 
 # Widget experiments: each compute is the plain model call a test can make; each draw takes a cleared Figure.
@@ -193,7 +227,7 @@ def leases_experiment():
                 "mitigation": dropdown("mitigation", list(MITIGATIONS), "throttle+restart")}
     draw = lambda fig, run: draw_leases(fig.subplots(), run)  # noqa: E731
     return Experiment(controls, leases_compute, draw, leases_summary, figsize=(7.5, 2.6), height="230px",
-                      margins={"bottom": 0.2, "top": 0.82})
+                      margins={"bottom": 0.2, "top": 0.82}, restyle=restyle_leases)
 
 
 def capacity_compute(propagation_delay=45.0, failover=True, velocity_cap=1.0, switch_off=True):
@@ -221,4 +255,4 @@ def capacity_experiment():
                 "switch_off": toggle("switch failover off at 09:36", True)}
     draw = lambda fig, run: draw_capacity(fig.subplots(), run)  # noqa: E731
     return Experiment(controls, capacity_compute, draw, capacity_summary, figsize=(7.5, 2.6), height="230px",
-                      margins={"bottom": 0.2, "top": 0.82})
+                      margins={"bottom": 0.2, "top": 0.82}, restyle=restyle_capacity)

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axis import Axis
+from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from ..backoff import STRATEGIES
 from ..contention import ContentionView, contention_view
 from ..lock_contention import POLICIES, LockRun, simulate_lock
 from ..occ import RunResult
-from ..widgets import Experiment, dropdown, float_slider, int_slider
+from ..widgets import DPI, Experiment, dropdown, float_slider, int_slider
 from .style import PALETTE, SERIES, tidy
 from .trace import draw_swimlanes
 
 __all__ = ["contention_experiment", "contention_summary", "draw_contention", "draw_lock_waits", "draw_loss_tail",
-           "draw_n_squared", "draw_run", "draw_strategy_bars", "lock_experiment", "lock_summary", "lock_view"]
+           "draw_n_squared", "draw_run", "draw_strategy_bars", "lock_experiment", "lock_summary", "lock_view",
+           "restyle_contention", "restyle_lock_waits"]
 
 FIGSIZE = (7.0, 2.9)  # small figure, few ticks: keeps a slider redraw near the 60 ms budget
 
@@ -45,12 +51,16 @@ def draw_n_squared(ax, view: ContentionView, legend: bool = True):
     ax.plot(grid, k * grid ** 2, ls="--", color=PALETTE["neutral"], lw=1, label=f"{k:.2f}·N²")
     ax.plot(n, calls, "o-", color=COLOURS["none"], ms=3, lw=1, label="no backoff (simulated)")
     for name, run in view.runs.items():
-        big = name == view.selected
-        ax.plot(run.clients, run.calls, marker="D" if big else "o", ms=9 if big else 5, ls="",
-                color=COLOURS.get(name, PALETTE["accent"]), label=name)
+        ax.plot(run.clients, run.calls, ls="", color=COLOURS.get(name, PALETTE["accent"]), label=name,
+                gid=f"strategy:{name}", **_point_style(name == view.selected))
     if legend:
         ax.legend(fontsize=7, frameon=False, loc="upper left")
     return tidy(ax, "work: total calls", "clients N", "calls")
+
+
+def _point_style(selected: bool) -> dict:
+    """Return the marker of a strategy's point: a big diamond for the selected one."""
+    return {"marker": "D", "ms": 9} if selected else {"marker": "o", "ms": 5}
 
 
 def draw_strategy_bars(ax, view: ContentionView):
@@ -81,16 +91,122 @@ def _key(fig, lines: list[tuple[str, str]], top: float = 0.85):
         fig.text(0.62, top - 0.11 * i, text, color=colour, fontsize=7.5)
 
 
+def _contention_key(view: ContentionView) -> list[tuple[str, str]]:
+    """Return widget (a)'s key lines: each strategy's calls and completion time, then the curves."""
+    lines = [(f"{'◆' if name == view.selected else '● '} {name}: {run.calls} calls, "
+              f"{run.completion_ms / 1000:.1f} s", COLOURS.get(name, "black")) for name, run in view.runs.items()]
+    return [*lines, ("- - fitted k·N², line: no backoff over N", PALETTE["neutral"])]
+
+
 def draw_contention(fig, view: ContentionView):
     """Draw widget (a) on one axes: calls vs clients, each strategy at N keyed with its completion time."""
     ax = fig.add_axes((0.09, 0.15, 0.48, 0.75))
     draw_n_squared(ax, view, legend=False)
+    _fixed_title(ax)
     ax.locator_params(nbins=4)  # fewer tick labels: text is most of the redraw time
-    lines = [(f"◆ {name}: {run.calls} calls, {run.completion_ms / 1000:.1f} s" if name == view.selected else
-              f"●  {name}: {run.calls} calls, {run.completion_ms / 1000:.1f} s", COLOURS.get(name, "black"))
-             for name, run in view.runs.items()]
-    _key(fig, [*lines, ("- - fitted k·N², line: no backoff over N", PALETTE["neutral"])])
+    _key(fig, _contention_key(view))
     return fig
+
+
+def restyle_contention(fig, view: ContentionView) -> bool:
+    """Move widget (a)'s strategy points and key to *view* in place; False if the figure is not widget (a)."""
+    points = {ln.get_gid(): ln for ln in fig.axes[0].lines if ln.get_gid()} if len(fig.axes) == 1 else {}
+    key = _contention_key(view)
+    if set(points) != {f"strategy:{name}" for name in view.runs} or len(fig.texts) != len(key):
+        return False
+    for name, run in view.runs.items():
+        line = points[f"strategy:{name}"]
+        line.set_data([run.clients], [run.calls])
+        style = _point_style(name == view.selected)
+        line.set_marker(style["marker"])
+        line.set_markersize(style["ms"])
+    for text, (words, colour) in zip(fig.texts, key, strict=True):
+        text.set_text(words)
+        text.set_color(colour)
+    ax = fig.axes[0]
+    _rescale(ax)
+    backdrop(fig, fig.texts[:len(view.runs)], (ax.get_xlim(), ax.get_ylim()))
+    return True
+
+
+def backdrop(fig, moving: list, key, still: list = ()) -> None:
+    """Render the figure's still text (ticks, labels, titles, fixed keys) once, as an image under the plot.
+
+    Text costs about 0.1 ms a glyph to render on the course's reference machine, and most of a widget's text
+    reads the same after a move.  Later renders draw that image and then, as usual, every line, patch,
+    collection, legend and the texts in *moving*; *key* holds whatever the still text depends on (axis
+    limits, say), and when it changes the image is rendered again.  Still text must not overlap the data.
+    Other artists that never change (a marker key, say) can join the backdrop through *still*.
+    """
+    state = getattr(fig, "_course_backdrop", None)
+    if state is not None and state["image"] in fig.artists and state["key"] == key:
+        return
+    if state is not None:  # show the hidden text again and drop the old image
+        if state["image"] in fig.artists:
+            state["image"].remove()
+        for artist in state["hidden"]:
+            artist.set_visible(True)
+    keep = {id(a) for a in moving}
+    still = [a for a in [*_text_parts(fig), *still] if id(a) not in keep and a.get_visible()]
+    live = [a for a in _all_parts(fig) if id(a) not in {id(b) for b in still} and a.get_visible()]
+    for artist in live:
+        artist.set_visible(False)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="rgba", dpi=DPI)
+    width, height = (round(v * DPI) for v in fig.get_size_inches())
+    rgba = np.frombuffer(buf.getvalue(), dtype=np.uint8).reshape(height, width, 4)
+    for artist in live:
+        artist.set_visible(True)
+    for artist in still:
+        artist.set_visible(False)
+    image = fig.add_artist(_Backdrop(rgba, still))
+    fig._course_backdrop = {"key": key, "image": image, "hidden": still}
+
+
+class _Backdrop(Artist):
+    """A full-figure RGBA image blitted as it is (no resampling, unlike figimage)."""
+
+    zorder = -1  # under every axes
+
+    def __init__(self, rgba: np.ndarray, hidden: list):
+        super().__init__()
+        self._rgba = np.array(rgba[::-1])  # Agg draws images bottom row first; a writeable copy
+        self._hidden = hidden
+
+    def draw(self, renderer) -> None:
+        if not self.get_visible():
+            return
+        if (renderer.height, renderer.width) == self._rgba.shape[:2]:
+            gc = renderer.new_gc()
+            renderer.draw_image(gc, 0, 0, self._rgba)
+            gc.restore()
+            return
+        for artist in self._hidden:  # saved at another size or dpi: draw the still parts themselves, in place
+            artist.set_visible(True)
+            artist.draw(renderer)
+            artist.set_visible(False)
+
+
+def _all_parts(fig) -> list:
+    """Return every artist of *fig* a backdrop deals with: fig texts and legends, and each axes' children."""
+    return [*fig.texts, *fig.legends, *(a for ax in fig.axes for a in ax.get_children())]
+
+
+def _text_parts(fig) -> list:
+    """Return the costly still candidates: texts, axes (ticks and their labels) and axes backgrounds."""
+    patches = {id(ax.patch) for ax in fig.axes}
+    return [a for a in _all_parts(fig) if isinstance(a, (Text, Axis)) or id(a) in patches]
+
+
+def _rescale(ax) -> None:
+    """Recompute the data limits and autoscale, as a fresh draw of the same artists would."""
+    ax.relim()
+    ax.autoscale_view()
+
+
+def _fixed_title(ax) -> None:
+    """Pin the title at the top edge: the automatic position measures every tick label on each render."""
+    ax.set_title(ax.get_title(), fontsize=10, y=1.0)
 
 
 def _plain_log_x(ax):
@@ -101,25 +217,63 @@ def _plain_log_x(ax):
     ax.xaxis.set_minor_locator(NullLocator())
 
 
+def _lock_key(run: LockRun, med: float, factor: float) -> list[tuple[str, str]]:
+    """Return widget (b)'s key lines: sample size, median, the tail beyond factor x median, worst run."""
+    return [(f"{_count(len(run.waits), 'acquisition')} by {_count(run.enactors, 'Enactor')}", PALETTE["ok"]),
+            (f"- - median wait {med:.2g} s", PALETTE["neutral"]),
+            (f"—  {factor:g}× median: {run.tail(factor):.1%} wait longer", PALETTE["bad"]),
+            (f"worst run: {_count(int(run.losses.max()), 'loss', 'losses')} in a row", "black")]
+
+
+def _wait_histogram(waits: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Return (counts, log-spaced edges, median) of the waits."""
+    lo = max(waits.min(), 1e-2)
+    edges = np.geomspace(lo, max(waits.max(), 2 * lo) * 1.01, 30)  # 2*lo: one Enactor's equal waits still show
+    counts, _ = np.histogram(waits, edges)
+    return counts, edges, float(np.median(waits))
+
+
 def draw_lock_waits(fig, run: LockRun, factor: float = 10.0):
     """Draw widget (b): histogram of waits (log scale) with the median and factor x median marked."""
     ax = fig.add_axes((0.09, 0.15, 0.5, 0.75))
     waits = run.waits
     if len(waits):
-        med = float(np.median(waits))
-        lo = max(waits.min(), 1e-2)
-        edges = np.geomspace(lo, max(waits.max(), 2 * lo) * 1.01, 30)  # 2*lo: one Enactor's equal waits still show
-        counts, _ = np.histogram(waits, edges)
+        counts, edges, med = _wait_histogram(waits)
         ax.stairs(counts, edges, fill=True, color=PALETTE["ok"])  # one artist instead of 30 bars
         _plain_log_x(ax)
         ax.locator_params(axis="y", nbins=4)
         ax.axvline(med, color=PALETTE["neutral"], ls="--", lw=1)
         ax.axvline(factor * med, color=PALETTE["bad"], lw=1.5)
-        _key(fig, [(f"{_count(len(waits), 'acquisition')} by {_count(run.enactors, 'Enactor')}", PALETTE["ok"]),
-                   (f"- - median wait {med:.2g} s", PALETTE["neutral"]),
-                   (f"—  {factor:g}× median: {run.tail(factor):.1%} wait longer", PALETTE["bad"]),
-                   (f"worst run: {_count(int(run.losses.max()), 'loss', 'losses')} in a row", "black")])
-    return tidy(ax, f"{run.policy} retry", "wait (s, log scale)", "acquisitions")
+        _key(fig, _lock_key(run, med, factor))
+    tidy(ax, f"{run.policy} retry", "wait (s, log scale)", "acquisitions")
+    _fixed_title(ax)
+    return ax
+
+
+def restyle_lock_waits(fig, run: LockRun, factor: float = 10.0) -> bool:
+    """Update widget (b)'s histogram, median lines, key and title in place; False if it must be redrawn."""
+    ax = fig.axes[0] if len(fig.axes) == 1 else None
+    if ax is None or not len(run.waits) or len(ax.patches) != 1 or len(ax.lines) != 2 or len(fig.texts) != 4:
+        return False  # an empty run draws no histogram: rebuild rather than guess
+    counts, edges, med = _wait_histogram(run.waits)
+    ax.patches[0].set_data(counts, edges)
+    ax.lines[0].set_xdata([med, med])
+    ax.lines[1].set_xdata([factor * med] * 2)
+    for text, (words, _colour) in zip(fig.texts, _lock_key(run, med, factor), strict=True):
+        text.set_text(words)
+    ax.set_title(f"{run.policy} retry", fontsize=10, y=1.0)
+    # Autoscale as draw_lock_waits does: axvline widens the view only for a line outside the histogram's view.
+    for line in ax.lines:
+        line.set_visible(False)
+    ax.relim(visible_only=True)
+    ax.autoscale_view()
+    for line in ax.lines:
+        line.set_visible(True)
+    lo, hi = ax.get_xbound()
+    ax.relim()
+    if not lo <= factor * med <= hi:
+        ax.autoscale_view()
+    return True  # no backdrop: the ticks, title and key change with every run
 
 
 def draw_loss_tail(ax, run: LockRun):
@@ -152,7 +306,7 @@ def contention_experiment(clients: int = 100, strategy: str = "full jitter") -> 
                 "base": float_slider("base (ms)", 5.0, 1.0, 100.0, 1.0),
                 "cap": float_slider("cap (ms)", 1000.0, 50.0, 5000.0, 50.0)}
     return Experiment(controls, contention_view, draw_contention, contention_summary,
-                      figsize=FIGSIZE, height="250px")
+                      figsize=FIGSIZE, height="250px", restyle=restyle_contention)
 
 
 def lock_view(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, policy: str = "exponential",
@@ -177,4 +331,5 @@ def lock_experiment() -> Experiment:
                 "hold": float_slider("hold (s)", 2.0, 0.5, 20.0, 0.5),
                 "lease": float_slider("lease (s)", 10.0, 1.0, 60.0, 1.0),
                 "policy": dropdown("retry", list(POLICIES), "exponential")}
-    return Experiment(controls, lock_view, draw_lock_waits, lock_summary, figsize=FIGSIZE, height="250px")
+    return Experiment(controls, lock_view, draw_lock_waits, lock_summary, figsize=FIGSIZE, height="250px",
+                      restyle=restyle_lock_waits)
