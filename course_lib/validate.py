@@ -29,17 +29,18 @@ def _range_text(lo, hi, lo_open, hi_open) -> str:
 
 def check_number(name: str, value, *, lo=None, hi=None, lo_open: bool = False, hi_open: bool = False) -> float:
     """Return *value* as a float, or raise if it is not a finite real number in the given range."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    # The exact-type test first: models call this in inner loops, and isinstance on an ABC is slow.
+    if type(value) not in (float, int) and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
     value = float(value)
-    allowed = _range_text(lo, hi, lo_open, hi_open)
-    is_interval = lo is not None and hi is not None
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number {'in ' if is_interval else ''}{allowed}, got {value}")
     too_low = lo is not None and (value <= lo if lo_open else value < lo)
     too_high = hi is not None and (value >= hi if hi_open else value > hi)
-    if too_low or too_high:
-        raise ValueError(f"{name} must be {'in ' if is_interval else ''}{allowed}, got {value:g}")
+    if too_low or too_high or not math.isfinite(value):
+        bounded = lo is not None or hi is not None
+        allowed = ("in " if lo is not None and hi is not None else "") + _range_text(lo, hi, lo_open, hi_open)
+        if math.isfinite(value):
+            raise ValueError(f"{name} must be {allowed}, got {value:g}")
+        raise ValueError(f"{name} must be a finite number{' ' + allowed if bounded else ''}, got {value}")
     return value
 
 
