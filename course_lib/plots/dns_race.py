@@ -9,7 +9,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from ..dns_race import ACTORS, experiment, pes_steps, summarize
 from ..widgets import Experiment, float_slider, int_slider, toggle
-from .occ import backdrop
+from .backdrop import backdrop
 from .style import PALETTE, tidy
 
 __all__ = ["RACE_GRID", "STEP_LABELS", "draw_architecture", "draw_marker_key", "draw_race", "draw_race_curve",
@@ -105,7 +105,7 @@ def restyle_race_widget(fig, result) -> bool:
     """Replace only the race's data artists on the widget's axes; False if *fig* holds no race yet.
 
     The marker key, lane names and axes stay; the ticks and labels that read the same after a run are kept
-    as a backdrop image (see course_lib.plots.occ.backdrop), so a run re-renders the events and little text.
+    as a backdrop image (see course_lib.plots.backdrop), so a run re-renders the events and little text.
     """
     if len(fig.axes) != 2:
         return False

@@ -7,7 +7,7 @@ import numpy as np
 from ..dwfm import TIMES as DWFM_TIMES
 from ..dwfm import clock, minutes
 from ..nlb import TIMES as NLB_TIMES
-from .occ import backdrop
+from .backdrop import backdrop
 from .style import PALETTE, tidy
 
 __all__ = ["capacity_experiment", "draw_capacity", "draw_definitions", "draw_leases", "draw_phase", "draw_storm",
