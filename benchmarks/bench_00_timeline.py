@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 
 from common import redraw_line, time_calls
 
-from course_lib.timeline_widget import time_slider
+from course_lib.experiments.ch00 import time_slider
 
 
 def run() -> list[str]:

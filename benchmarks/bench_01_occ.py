@@ -17,8 +17,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 from course_lib.backoff import STRATEGIES
 from course_lib.contention import simulate
+from course_lib.experiments.ch01 import contention_experiment, lock_experiment
 from course_lib.lock_contention import POLICIES, simulate_lock
-from course_lib.plots.occ import contention_experiment, lock_experiment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import png_baseline

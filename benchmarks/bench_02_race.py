@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from course_lib.dns_race import run_published, run_random
 from course_lib.dns_race_montecarlo import race_probability
-from course_lib.plots.dns_race import race_experiment
+from course_lib.experiments.ch02 import race_experiment
 from course_lib.widgets import Experiment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,7 +26,7 @@ def _stats(samples: list[float]) -> tuple[float, float]:
 
 
 def _experiment() -> Experiment:
-    """Build the notebook's widget (course_lib.plots.dns_race.race_experiment)."""
+    """Build the notebook's widget (course_lib.experiments.ch02.race_experiment)."""
     return race_experiment()
 
 

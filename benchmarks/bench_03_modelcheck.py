@@ -79,7 +79,7 @@ def _random_lines() -> list[str]:
 def _widget_line() -> str:
     """Time the state-explosion widget's Run (model + draw + PNG) over 30 settings, for both models."""
     from course_lib.enactor_model import FIXES
-    from course_lib.plots.modelcheck import explosion_experiment
+    from course_lib.experiments.ch03 import explosion_experiment
 
     exp = explosion_experiment()
     parts = []

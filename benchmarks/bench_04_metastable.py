@@ -20,8 +20,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from course_lib import dwfm, nlb
+from course_lib.experiments import ch04 as plots
 from course_lib.metastable import simulate, simulate_batch
-from course_lib.plots import metastable as plots
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import png_baseline

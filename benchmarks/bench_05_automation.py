@@ -18,17 +18,13 @@ from common import png_baseline, redraw_line, time_calls
 
 from course_lib import skills
 from course_lib.console import Console, alias_change
-from course_lib.plots.automation import draw_explorer
-from course_lib.widgets import Experiment, float_slider, int_slider
+from course_lib.experiments.ch05 import repair_time_experiment
+from course_lib.widgets import Experiment
 
 
 def make_experiment() -> Experiment:
     """Build the notebook's widget: coverage x drills x half-life -> repair-time distribution."""
-    return Experiment({"coverage": float_slider("automation coverage", 0.9, 0.0, 1.0, 0.05),
-                       "drills_per_year": int_slider("drills per year", 2, 0, 24),
-                       "half_life_days": int_slider("skill half-life (days)", 60, 5, 365, 5)},
-                      compute=skills.explore_repairs, draw=draw_explorer, summary=skills.describe_repairs,
-                      figsize=(7.5, 2.8))
+    return repair_time_experiment()
 
 
 def years_per_second(years: int = 1_000_000, reps: int = 5) -> float:

@@ -20,9 +20,10 @@ from collections.abc import Callable, Mapping
 import ipywidgets as W
 from matplotlib.figure import Figure
 
+from .plots.style import WIDGET_DPI as DPI  # one resolution for widget PNGs and plot backdrops
+
 __all__ = ["Experiment", "dropdown", "float_slider", "int_slider", "toggle"]
 
-DPI = 80  # small PNGs keep a redraw inside the 100 ms budget on a 2-core machine
 # Fixed margins instead of constrained layout: the layout engine re-draws the figure to measure it, which
 # tripled the cost of a redraw on the course's 2-core reference machine.
 MARGINS = {"left": 0.1, "right": 0.97, "bottom": 0.16, "top": 0.88, "wspace": 0.3, "hspace": 0.45}

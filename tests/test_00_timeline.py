@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from course_lib import timeline as tl
-from course_lib.timeline_widget import time_slider
+from course_lib.experiments.ch00 import time_slider
 
 
 def test_events_are_in_time_order_and_sourced():

@@ -15,9 +15,10 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from course_lib.contention import contention_view
+from course_lib.experiments.ch01 import contention_experiment, lock_experiment, lock_view
 from course_lib.lock_contention import simulate_lock
 from course_lib.occ import blind_increment, run_schedule
-from course_lib.plots.occ import contention_experiment, draw_loss_tail, draw_run, lock_experiment, lock_view
+from course_lib.plots.occ import draw_loss_tail, draw_run
 from course_lib.widgets import figure_png
 
 

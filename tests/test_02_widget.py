@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from course_lib.dns_race import experiment, pes_steps, slow_run_finished, summarize
-from course_lib.plots.dns_race import draw_race, draw_race_widget, race_axes, race_experiment, step_labels
+from course_lib.experiments.ch02 import race_experiment
+from course_lib.plots.dns_race import draw_race, draw_race_widget, race_axes, step_labels
 from course_lib.widgets import Experiment, figure_png
 
 

@@ -148,7 +148,7 @@ def test_chapter2_published_run_agrees_with_the_checker(fixes):
 
 def test_widget_runs_and_shows_bad_input():
     """The explosion widget computes on Run and shows a validation message for a bad K."""
-    from course_lib.plots.modelcheck import explosion_experiment
+    from course_lib.experiments.ch03 import explosion_experiment
 
     exp = explosion_experiment()
     # the default is the buggy model, whose 9,418 states the chapter's prose quotes
@@ -166,7 +166,8 @@ def test_explosion_readout_and_plot_mark_budget_hits():
     """A search stopped by the budget reads as a lower bound and is drawn with hollow markers."""
     from matplotlib.figure import Figure
 
-    from course_lib.plots.modelcheck import draw_explosion_figure, explosion_summary
+    from course_lib.experiments.ch03 import explosion_summary
+    from course_lib.plots.modelcheck import draw_explosion_figure
 
     rows = state_explosion(3, 3, 2, 1, max_states=500)
     last = rows[-1]

@@ -8,7 +8,7 @@ from conftest import exercise_namespace
 
 from course_lib.checks.ch04 import q1, q2, q3, q4, q5
 from course_lib.exercises import assert_check_failed, assert_check_passed, assert_check_unattempted
-from course_lib.plots.metastable import (
+from course_lib.experiments.ch04 import (
     capacity_compute,
     capacity_experiment,
     leases_compute,

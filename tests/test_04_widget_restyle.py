@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
-from course_lib.plots.metastable import capacity_experiment, leases_experiment
+from course_lib.experiments.ch04 import capacity_experiment, leases_experiment
 from course_lib.widgets import figure_png
 
 

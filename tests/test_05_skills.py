@@ -9,16 +9,14 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from course_lib import skills
+from course_lib.experiments.ch05 import repair_time_experiment
 from course_lib.plots.automation import draw_explorer, draw_proficiency
-from course_lib.widgets import Experiment, float_slider, int_slider
+from course_lib.widgets import Experiment
 
 
 def make_experiment() -> Experiment:
     """Build the notebook's repair-time widget."""
-    return Experiment({"coverage": float_slider("automation coverage", 0.9, 0.0, 1.0, 0.05),
-                       "drills_per_year": int_slider("drills per year", 2, 0, 24),
-                       "half_life_days": int_slider("skill half-life (days)", 60, 5, 365, 5)},
-                      skills.explore_repairs, draw_explorer, skills.describe_repairs, figsize=(7.5, 2.8))
+    return repair_time_experiment()
 
 
 def test_proficiency_halves_every_half_life():

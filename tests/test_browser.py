@@ -89,8 +89,8 @@ def page(context):
 
 def chapter0_expected(before_minutes: int | None = None) -> tuple[str, str]:
     """Compute, from course_lib, the readouts before and after one ArrowRight on Chapter 0's time slider."""
+    from course_lib.experiments.ch00 import time_slider
     from course_lib.timeline import describe, snapshot
-    from course_lib.timeline_widget import time_slider
 
     exp = time_slider()
     control = exp.controls["minutes"]

@@ -12,7 +12,7 @@ from matplotlib.artist import Artist
 from matplotlib.axis import Axis
 from matplotlib.text import Text
 
-from ..widgets import DPI
+from .style import WIDGET_DPI as DPI
 
 __all__ = ["backdrop"]
 

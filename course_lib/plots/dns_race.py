@@ -7,14 +7,11 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from ..dns_race import ACTORS, experiment, pes_steps, summarize
-from ..widgets import Experiment, float_slider, int_slider, toggle
+from ..dns_race import ACTORS, pes_steps
 from .backdrop import backdrop
 from .style import PALETTE, tidy
 
-__all__ = ["RACE_GRID", "STEP_LABELS", "draw_architecture", "draw_marker_key", "draw_race", "draw_race_curve",
-           "draw_race_widget", "draw_swimlanes_fast", "race_axes", "race_experiment", "restyle_race_widget",
-           "step_labels"]
+__all__ = ["RACE_GRID", "STEP_LABELS", "draw_architecture", "draw_marker_key", "draw_race", "draw_race_curve", "draw_race_widget", "draw_swimlanes_fast", "race_axes", "restyle_race_widget", "step_labels"]
 
 STEP_LABELS = {1: "1 one-time check", 3: "3 fast apply", 4: "4 clean-up", 5: "5 old plan overwrites",
                6: "6 active plan deleted", 7: "7 blocked"}
@@ -127,23 +124,6 @@ def restyle_race_widget(fig, result) -> bool:
     moving = [t for t in lanes.texts if t not in key_texts] + list(gen.texts) + [gen.xaxis, gen.yaxis]
     backdrop(fig, moving, None, still=[ln for ln in lanes.lines if ln.get_transform() is lanes.transAxes])
     return True
-
-
-def race_experiment() -> Experiment:
-    """Build Chapter 2's race widget: the slow Enactor, planner, clean-up and the three fixes."""
-    controls = dict(
-        slow_delay=float_slider("slow Enactor delay / endpoint (s)", 1.5, 0.0, 4.0, 0.25),
-        lock_losses=int_slider("lost lock attempts / endpoint", 2, 0, 6),
-        period=float_slider("planner period (s)", 1.0, 0.0, 3.0, 0.25),
-        K=int_slider("K (clean-up threshold)", 5, 1, 12),
-        n_endpoints=int_slider("endpoints", 3, 1, 3),
-        endpoint_time=float_slider("per-endpoint time (s)", 0.1, 0.05, 0.5, 0.05),
-        recheck_at_write=toggle("fix 1: recheck at write"),
-        protect_active=toggle("fix 2: protect active"),
-        freeze_on_inconsistency=toggle("fix 3: freeze + alarm"),
-    )
-    return Experiment(controls, compute=experiment, draw=draw_race_widget, summary=summarize, figsize=(8.5, 4.6),
-                      height="440px", run_button=True, restyle=restyle_race_widget)
 
 
 KEY = ("check", "lock lost", "apply", "skip", "done", "delete", "bad delete", "blocked", "freeze")

@@ -10,8 +10,7 @@ from .trace import draw_swimlanes
 
 BUDGET = 20_000  # states per search in the widget: keeps one click under ~2 s on a small machine
 
-__all__ = ["draw_counterexample", "draw_explosion", "draw_explosion_figure", "draw_random_vs_exhaustive",
-           "explosion_experiment", "explosion_summary"]
+__all__ = ["draw_counterexample", "draw_explosion", "draw_explosion_figure", "draw_random_vs_exhaustive"]
 
 
 def draw_counterexample(ax, result: Result, actors: Sequence[str] | None = None, title: str = ""):
@@ -85,40 +84,3 @@ def draw_explosion_figure(fig, rows: Sequence[dict]):
     tidy(ax_time, title="time to check (hollow: stopped at the budget)", xlabel="enactors", ylabel="seconds")
     fig.suptitle(rows[-1].get("model", ""), fontsize=9, x=0.01, ha="left", y=0.99)
     return fig
-
-
-def explosion_summary(rows: Sequence[dict]) -> str:
-    """Return the widget's readout: states and the reduction factor at the largest size."""
-    r = rows[-1]
-    head = f"{r.get('model', 'model')}, {r['enactors']} Enactors: "
-    if not r["bounded"]:
-        return (head + f"{r['states']:,} states in {r['seconds']:.2f} s; with symmetry "
-                f"{r['states_sym']:,} states ({r['states'] / r['states_sym']:.1f}x fewer)")
-
-    def part(states, hit):
-        return f"≥ {states:,} states (stopped at the {r['budget']:,}-state budget)" if hit else \
-            f"{states:,} states (complete)"
-
-    text = head + f"{part(r['states'], r['bounded_states'])}; with symmetry {part(r['states_sym'], r['bounded_sym'])}"
-    if r["bounded_sym"]:
-        text += "; shrink generations or endpoints to finish the search"
-    return text
-
-
-def explosion_experiment():
-    """Return the state-explosion widget: Enactors, generations, endpoints -> states and time (Run button)."""
-    from ..enactor_model import FIXES, state_explosion
-    from ..widgets import Experiment, dropdown, int_slider
-
-    controls = {"model": dropdown("model", [("buggy (no fixes, as in the outage)", ()),
-                                            ("fixed (all fixes on)", FIXES)], value=()),
-                "enactors": int_slider("Enactors", 3, 1, 4), "generations": int_slider("generations", 4, 2, 6),
-                "endpoints": int_slider("endpoints", 2, 1, 3),
-                # K must stay below the number of generations; the model says so if it does not
-                "K": int_slider("K (clean-up threshold, < generations)", 2, 1, 3)}
-
-    def compute(model, enactors, generations, endpoints, K):
-        return state_explosion(enactors, generations, endpoints, K, max_states=BUDGET, fixes=model)
-
-    return Experiment(controls, compute, draw_explosion_figure, explosion_summary,
-                      figsize=(8.0, 3.2), run_button=True, margins={"bottom": 0.17, "top": 0.82})

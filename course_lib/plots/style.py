@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["OKABE_ITO", "PALETTE", "tidy"]
+__all__ = ["OKABE_ITO", "PALETTE", "SERIES", "WIDGET_DPI", "tidy"]
 
 OKABE_ITO = {
     "black": "#000000",
@@ -24,6 +24,7 @@ PALETTE = {
     "accent": OKABE_ITO["purple"],
     "good": OKABE_ITO["green"],
 }
+WIDGET_DPI = 80  # resolution of a widget's PNG: small images keep a redraw inside the 100 ms budget
 SERIES = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from .plots.timeline import draw_status, move_status_line
-from .timeline import describe, slider_options, snapshot
-from .widgets import Experiment
+from ..plots.timeline import draw_status, move_status_line
+from ..timeline import describe, slider_options, snapshot
+from ..widgets import Experiment
 
 __all__ = ["START_MINUTES", "time_slider"]
 
