@@ -37,12 +37,12 @@ def test_widget_fix_toggle_changes_the_verdicts():
     assert exp.readout.value.count("✔") == 3 and not exp.result.stuck
 
 
-def test_widget_says_when_settings_changed_before_run():
-    """In Run-button mode a slider move marks the readout stale until Run redraws."""
+def test_widget_redraws_when_a_slider_is_released():
+    """The sliders are live (updating on release): a move replays the race and redraws at once."""
     exp = make_experiment()
+    assert all(getattr(c, "continuous_update", False) is False for c in exp.controls.values())
     exp.controls["slow_delay"].value = 4.0
-    assert "press Run" in exp.readout.value
-    exp.update()
+    assert exp.values["slow_delay"] == 4.0 and exp.result.params["slow_delay"] == 4.0
     assert "press Run" not in exp.readout.value and "mid-run" not in exp.readout.value
 
 
