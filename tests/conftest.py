@@ -42,3 +42,24 @@ def exercise_namespace(chapter: str, kind: str = "solution") -> dict:
         src = "\n".join(ln for ln in src.splitlines() if ".check()" not in ln and ".hint(" not in ln)
         exec(compile(src, f"{chapter}-cell-{i}", "exec"), ns)
     return ns
+
+
+def png_rgba(png_b64: str):
+    """Decode a base64 PNG (as an Experiment stores it) to an RGBA integer array."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(png_b64))).convert("RGBA"), dtype=int)
+
+
+def fresh_draw(exp):
+    """Draw an Experiment's current result on a new figure, as its first, full draw would."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=exp.figure.get_size_inches())
+    fig.subplots_adjust(**exp.margins)
+    exp.draw(fig, exp.result)
+    return fig

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import ast
-import base64
 import importlib
 import io
 
 import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
-from conftest import ROOT
-from matplotlib.figure import Figure
+from conftest import ROOT, fresh_draw, png_rgba
 from PIL import Image
 
 from course_lib.contention import contention_view
@@ -103,20 +101,6 @@ def test_notebook_imports_exist():
     assert checked > 20
 
 
-def _decoded_png(exp) -> np.ndarray:
-    """Return the widget's current PNG as an RGBA array."""
-    data = base64.b64decode(exp.output.outputs[0]["data"]["image/png"])
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"), dtype=int)
-
-
-def _fresh(exp) -> Figure:
-    """Draw the widget's current result on a new figure, as a first draw would."""
-    fig = Figure(figsize=exp.figure.get_size_inches())
-    fig.subplots_adjust(**exp.margins)
-    exp.draw(fig, exp.result)
-    return fig
-
-
 def _artists(fig) -> list:
     """Return what a learner sees of *fig*: limits, ticks, titles, line data and markers, patches, texts."""
     out = []
@@ -135,10 +119,9 @@ def _assert_restyle_matches_full_draw(exp, moves: list[dict]) -> None:
     for move in moves:
         exp.set(**move)
         assert exp.error is None, exp.error
-        fresh = _fresh(exp)
+        fresh = fresh_draw(exp)
         assert _artists(exp.figure) == _artists(fresh), move
-        assert np.array_equal(_decoded_png(exp), np.asarray(Image.open(io.BytesIO(base64.b64decode(
-            figure_png(fresh)))).convert("RGBA"), dtype=int)), move
+        assert np.array_equal(png_rgba(exp.output.outputs[0]["data"]["image/png"]), png_rgba(figure_png(fresh))), move
 
 
 def test_contention_widget_restyle_matches_a_full_draw():
@@ -174,7 +157,7 @@ def test_restyled_figure_saved_at_another_dpi_matches_a_full_draw():
     exp.set(base=9.0)
     exp.set(strategy="none")
     pictures = []
-    for fig in (exp.figure, _fresh(exp)):
+    for fig in (exp.figure, fresh_draw(exp)):
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=120)
         pictures.append(np.asarray(Image.open(buf), dtype=int))

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import io
-
 import numpy as np
-from matplotlib.figure import Figure
-from PIL import Image
+from conftest import fresh_draw, png_rgba
 
 from course_lib.experiments.ch04 import capacity_experiment, leases_experiment
 from course_lib.widgets import figure_png
-
-
-def _rgba(png_b64: str) -> np.ndarray:
-    """Decode a base64 PNG to an RGBA integer array."""
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(png_b64))).convert("RGBA"), dtype=int)
-
-
-def _fresh(exp) -> Figure:
-    """Draw the widget's current result on a new figure, as a first draw would."""
-    fig = Figure(figsize=exp.figure.get_size_inches())
-    fig.subplots_adjust(**exp.margins)
-    exp.draw(fig, exp.result)
-    return fig
 
 
 def _artists(fig) -> list:
@@ -44,9 +27,9 @@ def _assert_restyle_matches_full_draw(exp, moves: list[dict], tolerance: int = 0
     for move in moves:
         exp.set(**move)
         assert exp.error is None, exp.error
-        fresh = _fresh(exp)
+        fresh = fresh_draw(exp)
         assert _artists(exp.figure) == _artists(fresh), move
-        diff = np.abs(_rgba(exp.output.outputs[0]["data"]["image/png"]) - _rgba(figure_png(fresh)))
+        diff = np.abs(png_rgba(exp.output.outputs[0]["data"]["image/png"]) - png_rgba(figure_png(fresh)))
         assert diff.max() <= tolerance, (move, int(diff.max()))
     assert exp.figure.artists, "the widget should reuse its figure (backdrop image) instead of redrawing"
 
