@@ -12,7 +12,8 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 .PHONY: lab test browser venv exercises execute bench site clean
 
 lab: $(STAMP)  ## open the course in JupyterLab at Chapter 0
-	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" notebooks/00_the_night.ipynb
+	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate notebooks/00_the_night.ipynb
 
 test: $(STAMP)  ## run every test: ruff, unit and property tests, exercise checks, strict nbval, browser tests
 	$(BIN)/ruff check course_lib tests tools benchmarks notebooks solutions
