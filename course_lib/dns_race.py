@@ -48,8 +48,6 @@ stops ("blocked") — consistent with the PES's "inconsistent state that prevent
 
 from __future__ import annotations
 
-import heapq
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -65,6 +63,7 @@ from .dns_race_properties import (
     pes_steps,
     record_never_empty,
 )
+from .events import Scheduler
 from .route53 import Change, HostedZone, Record
 from .trace import Event
 from .validate import check_choice, check_int, check_number, check_type
@@ -209,31 +208,6 @@ def delete_if_old(zone: HostedZone, endpoint: str, generation: int, applied: int
 def delete_if_old_and_inactive(zone: HostedZone, endpoint: str, generation: int, applied: int, K: int) -> bool:
     """Delete an old tree only if no alias points at it."""
     return applied - generation >= K and not _points_at(zone, tree_name(generation, endpoint))
-
-
-# --- the scheduler ----------------------------------------------------------------------------------
-
-class Scheduler:
-    """Run generator processes from a (time, priority, seq, process) heap; a process yields delays."""
-
-    def __init__(self):
-        self.now = 0.0
-        self._heap: list = []
-        self._seq = itertools.count()
-
-    def process(self, proc, delay: float = 0.0, priority: int = 1) -> None:
-        """Schedule *proc* to resume after *delay*; ties go to lower priority, then to the earlier one."""
-        heapq.heappush(self._heap, (self.now + delay, priority, next(self._seq), proc))
-
-    def run(self, until: float) -> None:
-        """Resume processes in order until the heap is empty or the next time is past *until*."""
-        while self._heap and self._heap[0][0] <= until:
-            self.now, priority, _, proc = heapq.heappop(self._heap)
-            try:
-                delay = next(proc)
-            except StopIteration:
-                continue
-            self.process(proc, delay, priority)
 
 
 # --- the result -------------------------------------------------------------------------------------

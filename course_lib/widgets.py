@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from .plots.style import WIDGET_DPI as DPI  # one resolution for widget PNGs and plot backdrops
 
-__all__ = ["Experiment", "dropdown", "float_slider", "int_slider", "toggle"]
+__all__ = ["Experiment", "control", "dropdown", "float_slider", "int_slider", "toggle"]
 
 # Fixed margins instead of constrained layout: the layout engine re-draws the figure to measure it, which
 # tripled the cost of a redraw on the course's 2-core reference machine.
@@ -50,6 +50,19 @@ def dropdown(description: str, options, value=None, **kw) -> W.Dropdown:
 def toggle(description: str, value: bool = False, **kw) -> W.Checkbox:
     """Return a keyboard-operable checkbox."""
     return W.Checkbox(value=value, description=description, indent=False, **kw)
+
+
+def control(param, value=None) -> W.ValueWidget:
+    """Return the control for a declared :class:`course_lib.params.Param`: its range, step and label, once."""
+    value = param.default if value is None else param.check(value)
+    if param.kind == "choice":
+        return dropdown(param.text, list(param.choices), value)
+    if param.kind == "bool":
+        return toggle(param.text, value)
+    lo, hi = param.window
+    if param.kind == "int":
+        return int_slider(param.text, value, int(lo), int(hi), int(param.step or 1))
+    return float_slider(param.text, value, lo, hi, param.step or (hi - lo) / 100)
 
 
 def figure_png(fig: Figure) -> str:

@@ -8,7 +8,6 @@ Authors never hand-edit outputs: run this (``make execute``) and commit the resu
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -38,8 +37,9 @@ def execute(path: Path) -> float:
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - start
     clean(nb)
-    text = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-    path.write_text(text, encoding="utf-8")
+    # nbformat's own layout (one JSON string per source line): what JupyterLab writes on save, so a prose
+    # edit is a one-line diff and saving in Lab does not rewrite every cell.
+    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
     return elapsed
 
 

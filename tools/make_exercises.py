@@ -18,6 +18,8 @@ import re
 import sys
 from pathlib import Path
 
+import nbformat
+
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 ASSIGN = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=(?!=)")
@@ -85,7 +87,8 @@ def exercise_notebook(solution: dict, name: str) -> dict:
 
 
 def dumps(nb: dict) -> str:
-    return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    """Return the notebook as nbformat writes it (one JSON string per source line), as JupyterLab saves it."""
+    return nbformat.writes(nbformat.from_dict(nb)) + "\n"
 
 
 def main(argv=None) -> int:
