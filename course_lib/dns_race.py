@@ -53,6 +53,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .dns.layout import ENDPOINTS as LAYOUT_ENDPOINTS
+from .dns.layout import (
+    REGIONAL_ENDPOINT,
+    alias_generation,
+    alias_record,
+    tree_generation,
+    tree_name,
+    tree_record,
+)
+from .dns.rules import FIXES, check_fixes, delete_rule, write_rule
 from .dns_race_properties import (
     PROPERTIES,
     PropertyVerdict,
@@ -64,9 +74,9 @@ from .dns_race_properties import (
     record_never_empty,
 )
 from .events import Scheduler
-from .route53 import Change, HostedZone, Record
+from .route53 import Change, HostedZone
 from .trace import Event
-from .validate import check_choice, check_int, check_number, check_type
+from .validate import check_int, check_number
 
 __all__ = [
     "ACTORS",
@@ -104,9 +114,7 @@ __all__ = [
     "widget_horizon",
 ]
 
-REGIONAL_ENDPOINT = "dynamodb.us-east-1.amazonaws.com"
-ENDPOINTS = (REGIONAL_ENDPOINT, "dynamodb.us-east-1.api.aws", "dynamodb-fips.us-east-1.amazonaws.com")
-FIXES = ("recheck_at_write", "protect_active", "freeze_on_inconsistency")
+ENDPOINTS = LAYOUT_ENDPOINTS[:3]  # the published scenario walks the regional, IPv6 and FIPS endpoints
 ACTORS = ("Planner", "Enactor 1", "Enactor 2", "Enactor 3", "clean-up")
 LEASE = 30.0  # lock lease in seconds: a model choice, longer than any single apply here
 
@@ -114,36 +122,6 @@ LEASE = 30.0  # lock lease in seconds: a model choice, longer than any single ap
 PUBLISHED = dict(period=1.0, K=5, n_endpoints=3, endpoint_time=0.1, slow_delay=1.5, lock_losses=2,
                  retry_after=0.5, cleanup_step=0.15, run_interval=3.0, horizon=15.0,
                  starts=(1.05, 8.3, 11.0), n_lbs=4)
-
-
-# --- the zone layout -------------------------------------------------------------------------------
-
-def tree_name(generation: int, endpoint: str) -> str:
-    """Return the name of plan *generation*'s record tree for *endpoint*."""
-    check_int("generation", generation, lo=1)
-    check_type("endpoint", endpoint, str)
-    return f"plan-{generation}.{endpoint}"
-
-
-def tree_generation(name: str) -> int:
-    """Return the generation encoded in a tree name."""
-    return int(name.split(".", 1)[0].removeprefix("plan-"))
-
-
-def tree_record(generation: int, endpoint: str, ips: tuple[str, ...]) -> Record:
-    """Return the A record set holding plan *generation*'s IPs for *endpoint*."""
-    return Record(tree_name(generation, endpoint), "A", tuple(ips))
-
-
-def alias_record(endpoint: str, generation: int) -> Record:
-    """Return the endpoint's top-level alias pointing at plan *generation*'s tree."""
-    return Record(endpoint, "ALIAS", (tree_name(generation, endpoint),))
-
-
-def alias_generation(zone: HostedZone, endpoint: str) -> int | None:
-    """Return the generation the endpoint's alias points at, or None if there is no alias."""
-    alias = zone.get(endpoint, "ALIAS")
-    return tree_generation(alias.values[0]) if alias else None
 
 
 def _points_at(zone: HostedZone, name: str) -> bool:
@@ -192,7 +170,7 @@ def apply_as_published(zone: HostedZone, endpoint: str, generation: int, ips: tu
 def apply_fenced(zone: HostedZone, endpoint: str, generation: int, ips: tuple[str, ...]) -> bool:
     """Apply only if the plan is newer than the alias's generation; the exact DELETE makes it conditional."""
     current = zone.get(endpoint, "ALIAS")
-    if current is not None and generation <= tree_generation(current.values[0]):
+    if not write_rule(generation, alias_generation(zone, endpoint), ("recheck_at_write",)):
         return False  # a newer (or the same) plan is already live: the fencing token says no
     batch = [] if zone.get(tree_name(generation, endpoint)) else [Change("CREATE", tree_record(generation, endpoint, ips))]
     if current is not None:
@@ -202,12 +180,12 @@ def apply_fenced(zone: HostedZone, endpoint: str, generation: int, ips: tuple[st
 
 def delete_if_old(zone: HostedZone, endpoint: str, generation: int, applied: int, K: int) -> bool:
     """Delete a tree that is K or more generations older than the plan just applied (age alone)."""
-    return applied - generation >= K
+    return delete_rule(generation, applied, K, active=False)
 
 
 def delete_if_old_and_inactive(zone: HostedZone, endpoint: str, generation: int, applied: int, K: int) -> bool:
     """Delete an old tree only if no alias points at it."""
-    return applied - generation >= K and not _points_at(zone, tree_name(generation, endpoint))
+    return delete_rule(generation, applied, K, _points_at(zone, tree_name(generation, endpoint)), ("protect_active",))
 
 
 # --- the result -------------------------------------------------------------------------------------
@@ -243,9 +221,7 @@ def _simulate(*args, **kw) -> RaceResult:
 def _check_fixes(fixes) -> tuple[str, ...]:
     if isinstance(fixes, str) or not isinstance(fixes, (tuple, list, set, frozenset)):
         raise TypeError(f"fixes must be a tuple of fix names, got {fixes!r}")
-    for name in fixes:
-        check_choice("fix", name, FIXES)
-    return tuple(f for f in FIXES if f in fixes)
+    return check_fixes(fixes)
 
 
 def _strategies(fixes, apply, cleanup) -> tuple[Callable, Callable]:

@@ -2,11 +2,12 @@
 
 Every zone change goes through a Route 53 change batch (``HostedZone.change``); every event that changes
 the zone carries a snapshot (each endpoint's answer and alias generation) so properties can be judged from
-the trace alone.  Per-endpoint lock: ``r53lock`` on a TXT record named ``lock.<endpoint>``.
+the trace alone.  Per-endpoint lock: ``r53lock`` on a TXT record named ``dns.layout.lock_name(endpoint)``.
 """
 
 from __future__ import annotations
 
+from .dns.layout import label, lock_name
 from .dns_race import (
     ACTORS,
     ENDPOINTS,
@@ -121,12 +122,12 @@ def enactor_run(w: World, index: int):
         yield from take_lock(w, name, endpoint, losses)
         yield apply_time  # the lock is held while the change is prepared and sent
         if w.frozen:
-            release(w.zone, f"lock.{endpoint}", name)
+            release(w.zone, lock_name(endpoint), name)
             w.log(name, "frozen", "automation frozen mid-run")
             return "frozen"
         previous = alias_generation(w.zone, endpoint)
         wrote = w.apply(w.zone, endpoint, g, plan.ips)
-        release(w.zone, f"lock.{endpoint}", name)
+        release(w.zone, lock_name(endpoint), name)
         kind = "apply" if wrote else "skip"
         w.log(name, kind, f"plan {g} -> {short(endpoint)}" + ("" if wrote else " (a newer plan is live)"),
               changed=True, endpoint=endpoint, generation=g, previous=previous)
@@ -137,7 +138,7 @@ def enactor_run(w: World, index: int):
 
 def take_lock(w: World, name: str, endpoint: str, losses: int):
     """Retry the endpoint's lock until this Enactor holds it; *losses* attempts are lost to other writers."""
-    lock = f"lock.{endpoint}"
+    lock = lock_name(endpoint)
     while True:
         w.locks["attempts"] += 1
         # A lost attempt is a read that went stale before the write: the exact DELETE does not match.
@@ -200,9 +201,7 @@ def fenced_delete(zone: HostedZone, generation: int, endpoints) -> list[Change]:
     return batch
 
 
-def short(endpoint: str) -> str:
-    """Return a short label for an endpoint (for timelines)."""
-    return {ENDPOINTS[0]: "regional", ENDPOINTS[1]: "ipv6", ENDPOINTS[2]: "fips"}.get(endpoint, endpoint)
+short = label  # the endpoint's short label (for timelines), from the one layout table
 
 
 def simulate(p: dict, fixes, apply, cleanup, delays, seed: int = 0) -> RaceResult:

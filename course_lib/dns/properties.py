@@ -1,0 +1,136 @@
+"""The safety properties of the DNS automation, defined once on zone snapshots.
+
+A :class:`Snapshot` is what the properties need of a zone: per endpoint the generation its alias points at
+(None: no alias) and the generations whose record trees exist.  The event simulator builds one from a
+Route 53 ``HostedZone`` after every change (``Snapshot.of_zone``); the model checker builds one from its
+tuple state (``Snapshot.uniform`` when one set of stored generations holds for every endpoint).
+
+* ``record never empty`` (a state property): every endpoint's alias points at a tree that exists, so DNS
+  answers with addresses;
+* ``applied generation never decreases`` (a change property): no change moves an alias to an older plan;
+* ``active plan never deleted`` (a change property): no change deletes the tree an alias points at.
+
+Every property is called as ``holds(name, before, after)`` (``before`` is None for the initial state);
+``violations(before, after)`` names every property a change breaks and ``explain`` says how in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ..route53 import HostedZone
+from ..validate import check_choice, check_type
+from .layout import ENDPOINTS, alias_generation, tree_generations
+
+__all__ = ["CHANGE_PROPERTIES", "PROPERTY_NAMES", "STATE_PROPERTIES", "Snapshot", "active_plan_never_deleted",
+           "deleted_active", "empty_endpoints", "explain", "first_violations", "generation_never_decreases",
+           "holds", "record_never_empty", "regressed", "violations"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A zone as the properties see it: per endpoint, the alias's generation and the stored tree generations."""
+
+    aliases: tuple[int | None, ...]
+    trees: tuple[frozenset[int], ...]
+
+    def __post_init__(self):
+        if not isinstance(self.aliases, tuple) or not isinstance(self.trees, tuple):
+            raise TypeError("Snapshot needs aliases and trees as tuples (one entry per endpoint)")
+        if not self.aliases or len(self.aliases) != len(self.trees):
+            raise ValueError(f"Snapshot needs one alias and one tree set per endpoint, got {len(self.aliases)} "
+                             f"aliases and {len(self.trees)} tree sets")
+        if not all(isinstance(t, frozenset) for t in self.trees):
+            raise TypeError("Snapshot.trees must hold one frozenset of generations per endpoint")
+
+    @classmethod
+    def uniform(cls, aliases: Sequence[int | None], stored: Iterable[int]) -> Snapshot:
+        """Return the snapshot of a zone where every endpoint stores the same generations (the checker's view)."""
+        aliases = tuple(aliases)
+        return cls(aliases, (frozenset(stored),) * len(aliases))
+
+    @classmethod
+    def of_zone(cls, zone: HostedZone, endpoints: Sequence[str] = ENDPOINTS[:3]) -> Snapshot:
+        """Return the snapshot of a Route 53 hosted zone laid out as in ``course_lib.dns.layout``."""
+        check_type("zone", zone, HostedZone)
+        endpoints = tuple(endpoints)
+        return cls(tuple(alias_generation(zone, ep) for ep in endpoints),
+                   tuple(frozenset(tree_generations(zone, ep)) for ep in endpoints))
+
+
+def empty_endpoints(s: Snapshot) -> tuple[int, ...]:
+    """Return the endpoints (by index) whose alias is missing or points at a tree that does not exist."""
+    return tuple(i for i, (a, trees) in enumerate(zip(s.aliases, s.trees, strict=True))
+                 if a is None or a not in trees)
+
+
+def regressed(before: Snapshot, after: Snapshot) -> tuple[int, ...]:
+    """Return the endpoints whose alias the change moved to an older generation."""
+    return tuple(i for i, (a, b) in enumerate(zip(before.aliases, after.aliases, strict=True))
+                 if a is not None and b is not None and b < a)
+
+
+def deleted_active(before: Snapshot, after: Snapshot) -> tuple[int, ...]:
+    """Return the endpoints whose active tree (the one its alias pointed at before) the change deleted."""
+    return tuple(i for i, (a, t0, t1) in enumerate(zip(before.aliases, before.trees, after.trees, strict=True))
+                 if a is not None and a in t0 and a not in t1)
+
+
+def record_never_empty(s: Snapshot) -> bool:
+    """Return True if every endpoint's alias points at a tree that exists."""
+    return not empty_endpoints(s)
+
+
+def generation_never_decreases(before: Snapshot | None, after: Snapshot) -> bool:
+    """Return True if the change from *before* to *after* moved no alias to an older plan."""
+    return before is None or not regressed(before, after)
+
+
+def active_plan_never_deleted(before: Snapshot | None, after: Snapshot) -> bool:
+    """Return True if the change from *before* to *after* deleted no tree an alias pointed at."""
+    return before is None or not deleted_active(before, after)
+
+
+STATE_PROPERTIES = {"record never empty": record_never_empty}
+CHANGE_PROPERTIES = {"applied generation never decreases": generation_never_decreases,
+                     "active plan never deleted": active_plan_never_deleted}
+PROPERTY_NAMES = ("record never empty", "applied generation never decreases", "active plan never deleted")
+
+
+def holds(name: str, before: Snapshot | None, after: Snapshot) -> bool:
+    """Return True if property *name* holds for the change *before* -> *after* (state properties: on *after*)."""
+    check_choice("property", name, PROPERTY_NAMES)
+    if name in STATE_PROPERTIES:
+        return STATE_PROPERTIES[name](after)
+    return CHANGE_PROPERTIES[name](before, after)
+
+
+def violations(before: Snapshot | None, after: Snapshot) -> tuple[str, ...]:
+    """Return the names of the properties the change *before* -> *after* breaks, in PROPERTY_NAMES order."""
+    return tuple(name for name in PROPERTY_NAMES if not holds(name, before, after))
+
+
+def first_violations(snapshots: Sequence[Snapshot]) -> dict[str, int | None]:
+    """Return, per property, the index of the first snapshot at which it broke (None: it always held)."""
+    first: dict[str, int | None] = dict.fromkeys(PROPERTY_NAMES)
+    before = None
+    for i, after in enumerate(snapshots):
+        for name in violations(before, after):
+            if first[name] is None:
+                first[name] = i
+        before = after
+    return first
+
+
+def explain(name: str, before: Snapshot | None, after: Snapshot, endpoints: Sequence[str] = ENDPOINTS) -> str:
+    """Return how the change broke property *name*, naming the first endpoint concerned ('' if it holds)."""
+    check_choice("property", name, PROPERTY_NAMES)
+    if holds(name, before, after):
+        return ""
+    if name == "record never empty":
+        return f"left {endpoints[empty_endpoints(after)[0]]} with an empty answer"
+    if name == "applied generation never decreases":
+        i = regressed(before, after)[0]
+        return f"moved {endpoints[i]} back from plan {before.aliases[i]} to plan {after.aliases[i]}"
+    return f"deleted the active plan of {endpoints[deleted_active(before, after)[0]]}"
