@@ -1,49 +1,37 @@
 """The DNS Enactor race of 19 October 2025, as a deterministic event simulation.
 
-What the record says (fact sheet §1–§2): a DNS Planner produces successive *generations* of one regional
-plan (load balancers and weights) shared by several endpoints [S1a][S1c]; three Enactors, fully independent,
-each take the newest plan, check **once, at the start** that it is newer than the plan applied before, then
-walk the endpoints, replacing the plan with a Route 53 transaction and retrying an endpoint when blocked
-[S1a][S1c][S1e]; when done, an Enactor's clean-up deletes plans "significantly older" than the one it just
-applied [S1c][S1d].  Plans are record trees; a top-level alias points at the active tree; older trees are
-kept as rollback trees [S2].  The one-time check went stale, an old plan overwrote the regional endpoint,
-clean-up deleted it, the record went empty and no Enactor could apply later plans [S1c][S1d][S1e].
+What the record says: a DNS Planner produces successive *generations* of one regional plan (load balancers
+and weights) shared by several endpoints [S1a][S1c]; three Enactors, fully independent, each take the newest
+plan, check **once, at the start** that it is newer than the plan applied before, then walk the endpoints,
+replacing the plan with a Route 53 transaction and retrying an endpoint when blocked [S1a][S1c][S1e]; when
+done, an Enactor's clean-up deletes plans "significantly older" than the one it just applied [S1c][S1d].
+Plans are record trees; a top-level alias points at the active tree; older trees are kept as rollback trees
+[S2].  The one-time check went stale, an old plan overwrote the regional endpoint, clean-up deleted it, the
+record went empty and no Enactor could apply later plans [S1c][S1d][S1e].
 
-Contract (other chapters rely on these names):
+The zone layout, the rules (and ``FIXES``) and the properties come from ``course_lib.dns``; this module is
+the mechanism in time: the Planner, three Enactors and their clean-up as ``events.Scheduler`` processes,
+every zone change a Route 53 change batch on a ``HostedZone``.
 
-* ``REGIONAL_ENDPOINT`` and ``ENDPOINTS`` (regional first, then an IPv6 and a FIPS variant; the variant
-  names are illustrative, a model choice).  ``tree_name(generation, endpoint)`` names a plan's record tree
-  for one endpoint (an ``A`` record set); each endpoint has an ``ALIAS`` record at its own name pointing at
-  the active tree; other trees stay as rollback trees until clean-up deletes them.
-* ``FIXES = ("recheck_at_write", "protect_active", "freeze_on_inconsistency")``: (1) the apply batch is
-  conditional on the alias's current generation (a fencing token: read it, compare, and DELETE it exactly
-  in the same batch); (2) clean-up never deletes a tree that an alias points at (every clean-up
-  delete batch is fenced on the aliases it read, ``dns_race_world.fenced_delete``); (3) when clean-up finds
-  that an old plan is active, or an Enactor finds a dangling alias, freeze the automation and raise an
-  alarm instead of acting.
-* ``run_published(fixes=())`` replays the PES sequence (§2 steps 1–7); ``run_scenario(**params)`` is the
-  same scenario with other parameters (the widget); ``run_random(seed, fixes=(), **params)`` draws
-  lognormal (heavy-tailed) per-endpoint delays and lock losses from a seed.
-* ``RaceResult``: ``.trace`` (``Event`` list), ``.zone`` (``HostedZone`` at the end), ``.answers``
-  (regional DNS answer over time), ``.active`` (regional alias generation over time), ``.stuck``,
-  ``.frozen``, ``.alarms``, ``.runs`` / ``.locks`` (work accounting), ``.params``.
-* Properties (``PropertyVerdict(name, holds, first_violation_index, explanation)``): ``record_never_empty``,
-  ``generation_never_decreases``, ``active_plan_never_deleted``; ``PROPERTIES`` maps "record never empty",
-  "applied generation never decreases", "active plan never deleted" to them; ``pes_steps(result)`` finds
-  PES steps 1–7 in a trace and ``became_stale_index`` the event that made a freshness check stale.
-* Strategies are plain functions, swappable per run (``apply=``, ``cleanup=``): ``apply(zone, endpoint,
-  generation, ips) -> bool`` (``apply_as_published``, ``apply_fenced``) and ``cleanup(zone, endpoint,
-  generation, applied, K) -> bool`` (``delete_if_old``, ``delete_if_old_and_inactive``).  The engine is in
-  ``dns_race_world``; rare-event estimates (P(race) per run and per year) in ``dns_race_montecarlo``.
+* ``run_published(fixes=())`` replays the PES sequence (steps 1–7); ``run_scenario(**params)`` is the same
+  scenario with other parameters (``SPEC`` declares each one's range, default and label once);
+  ``run_random(seed, fixes=(), **params)`` draws lognormal per-endpoint delays and lock losses from a seed;
+  ``replay(steps, ...)`` executes a model checker's counterexample through the same strategies.
+* ``RaceResult``: ``.trace`` (``Event`` list; zone-changing events carry a ``snapshot``), ``.zone``,
+  ``.answers`` / ``.active`` (regional answer and alias generation over time), ``.stuck``, ``.frozen``,
+  ``.alarms``, ``.runs`` / ``.locks`` (work accounting), ``.params``; ``.verdicts()`` judges the trace with
+  ``course_lib.dns.properties`` (see ``dns_race_properties``).
+* Strategies are plain functions, swappable per run: ``apply(zone, endpoint, generation, ips) -> bool``
+  (``apply_as_published``, ``apply_fenced``) and ``cleanup(zone, endpoint, generation, applied, K) -> bool``
+  (``delete_if_old``, ``delete_if_old_and_inactive``).
 
-Model choices (no published number or mechanism): time in seconds; the Planner's period; K, the number of
-generations that makes a plan "significantly older" (clean-up deletes a tree when applied − generation ≥ K);
-the fleet size; per-endpoint and clean-up step times; the lock lease; Enactors walk the variants first and
-the regional endpoint last; the "previously applied plan" of the start check is the regional alias's
-generation; an Enactor never gives up on an endpoint.  The stuck state: an Enactor starts by reading the
-current plan of every endpoint and cannot build its change set if an alias points at a deleted tree, so it
-stops ("blocked") — consistent with the PES's "inconsistent state that prevented subsequent plan updates"
-[S1d]; why AWS's Enactors were blocked is not published (fact sheet §2, INTERPRETATION).
+Model choices (no published number or mechanism): time in seconds; the Planner's period; K; the per-endpoint
+and clean-up step times; the lock lease; Enactors walk the variants first and the regional endpoint last;
+the "previously applied plan" of the start check is the regional alias's generation; an Enactor never gives
+up on an endpoint.  The stuck state: an Enactor starts by reading the current plan of every endpoint and
+cannot build its change set if an alias points at a deleted tree, so it stops ("blocked") — consistent with
+the PES's "inconsistent state that prevented subsequent plan updates" [S1d]; why AWS's Enactors were blocked
+is not published (INTERPRETATION).
 """
 
 from __future__ import annotations
@@ -58,11 +46,14 @@ from .dns.layout import (
     REGIONAL_ENDPOINT,
     alias_generation,
     alias_record,
+    label,
+    lock_name,
     tree_generation,
     tree_name,
     tree_record,
 )
-from .dns.rules import FIXES, check_fixes, delete_rule, write_rule
+from .dns.properties import Snapshot
+from .dns.rules import FIXES, check_fixes, delete_rule, freeze_rule, start_action, take_rule, write_rule
 from .dns_race_properties import (
     PROPERTIES,
     PropertyVerdict,
@@ -72,24 +63,31 @@ from .dns_race_properties import (
     generation_never_decreases,
     pes_steps,
     record_never_empty,
+    slow_run_finished,
+    summarize,
 )
 from .events import Scheduler
-from .route53 import Change, HostedZone
+from .params import Param, Spec
+from .r53lock import holder_of, release, try_acquire
+from .route53 import Change, HostedZone, Record
 from .trace import Event
-from .validate import check_int, check_number
+from .validate import check_int, check_number, check_type
 
 __all__ = [
     "ACTORS",
     "ENDPOINTS",
     "FIXES",
+    "FIX_SPEC",
     "PROPERTIES",
     "PUBLISHED",
+    "RANDOM",
+    "RANDOM_SPEC",
     "REGIONAL_ENDPOINT",
+    "SPEC",
     "Plan",
     "Planner",
     "PropertyVerdict",
     "RaceResult",
-    "Scheduler",
     "active_plan_never_deleted",
     "alias_generation",
     "alias_record",
@@ -99,34 +97,66 @@ __all__ = [
     "check_all",
     "delete_if_old",
     "delete_if_old_and_inactive",
-    "experiment",
+    "fenced_delete",
     "generation_never_decreases",
     "pes_steps",
     "record_never_empty",
     "run_published",
     "run_random",
     "run_scenario",
+    "short",
+    "simulate",
     "slow_run_finished",
     "summarize",
     "tree_generation",
     "tree_name",
     "tree_record",
-    "widget_horizon",
 ]
 
 ENDPOINTS = LAYOUT_ENDPOINTS[:3]  # the published scenario walks the regional, IPv6 and FIPS endpoints
 ACTORS = ("Planner", "Enactor 1", "Enactor 2", "Enactor 3", "clean-up")
 LEASE = 30.0  # lock lease in seconds: a model choice, longer than any single apply here
+MAX_PLANS = 20_000  # horizon / period: more generations than a kernel should wait for
+MAX_RUNS = 10_000  # horizon / run_interval per Enactor
+short = label  # an endpoint's short label for timelines, from the one layout table
 
-# The "as published" scenario: every number is a model choice picked so the PES order of steps happens.
-PUBLISHED = dict(period=1.0, K=5, n_endpoints=3, endpoint_time=0.1, slow_delay=1.5, lock_losses=2,
-                 retry_after=0.5, cleanup_step=0.15, run_interval=3.0, horizon=15.0,
-                 starts=(1.05, 8.3, 11.0), n_lbs=4)
+# The scenario's parameters, declared once: the model validates with them, the widget builds its controls
+# from them.  Every default is a model choice picked so the PES order of steps happens.
+SPEC = Spec([
+    Param("slow_delay", 1.5, lo=0, hi=1000, label="slow Enactor delay / endpoint", unit="s", step=0.25,
+          view=(0.0, 4.0), help="Enactor 1's extra delay before each endpoint (the PES's unusually high delays)"),
+    Param("lock_losses", 2, "int", lo=0, hi=1000, label="lost lock attempts / endpoint", view=(0, 6)),
+    Param("period", 1.0, lo=0.01, hi=1000, label="planner period", unit="s", step=0.25, view=(0.25, 3.0)),
+    Param("K", 5, "int", lo=1, hi=1000, label="K (clean-up threshold)", view=(1, 12)),
+    Param("n_endpoints", 3, "int", lo=1, hi=len(ENDPOINTS), label="endpoints"),
+    Param("endpoint_time", 0.1, lo=0, hi=1000, label="per-endpoint time", unit="s", step=0.05,
+          view=(0.05, 0.5)),
+    Param("retry_after", 0.5, lo=0.001, hi=1000, label="lock retry wait", unit="s"),
+    Param("cleanup_step", 0.15, lo=0, hi=1000, label="clean-up step", unit="s"),
+    Param("run_interval", 3.0, lo=0.01, hi=10_000, label="pause between runs", unit="s"),
+    Param("horizon", 15.0, lo=0, lo_open=True, hi=10_000, label="horizon", unit="s"),
+    Param("n_lbs", 4, "int", lo=1, hi=64, label="load balancers"),
+])
+PUBLISHED = {**SPEC.defaults, "starts": (1.05, 8.3, 11.0)}  # when each Enactor starts its first run
 
+# Fix switches as widget toggles (the names are rules.FIXES).
+FIX_SPEC = Spec([
+    Param("recheck_at_write", False, "bool", label="fix 1: recheck at write"),
+    Param("protect_active", False, "bool", label="fix 2: protect active"),
+    Param("freeze_on_inconsistency", False, "bool", label="fix 3: freeze + alarm"),
+])
 
-def _points_at(zone: HostedZone, name: str) -> bool:
-    """Return True if any alias in the zone targets *name*."""
-    return any(r.type == "ALIAS" and r.values[0] == name for r in zone.records())
+RANDOM_SPEC = Spec([
+    *(SPEC[name] for name in ("period", "n_endpoints", "retry_after", "cleanup_step", "n_lbs")),
+    Param("K", 3, "int", lo=1, hi=1000, label="K (clean-up threshold)"),
+    Param("endpoint_time", 0.05, lo=0, hi=1000, label="per-endpoint time", unit="s"),
+    Param("run_interval", 2.0, lo=0.01, hi=10_000, label="pause between runs", unit="s"),
+    Param("horizon", 40.0, lo=0, lo_open=True, hi=10_000, label="horizon", unit="s"),
+    Param("median_delay", 0.3, lo=0, lo_open=True, hi=100, label="median delay / endpoint", unit="s"),
+    Param("sigma", 1.5, lo=0, hi=5, label="delay spread σ (log scale)"),
+    Param("loss_prob", 0.3, lo=0, hi=0.95, label="lock loss probability"),
+])
+RANDOM = RANDOM_SPEC.defaults
 
 
 # --- plans ------------------------------------------------------------------------------------------
@@ -149,7 +179,7 @@ class Planner:
 
     def __init__(self, n_lbs: int = 4, seed: int = 0):
         self.n_lbs = check_int("n_lbs", n_lbs, lo=1, hi=64)
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(check_int("seed", seed, lo=0))
 
     def plan(self, generation: int, now: float) -> Plan:
         """Return plan *generation*: each load balancer weighted 0–3, 0 meaning drained (a model choice)."""
@@ -160,10 +190,18 @@ class Planner:
 
 # --- strategies: how an Enactor writes and what clean-up deletes -------------------------------------
 
+def _points_at(zone: HostedZone, name: str) -> bool:
+    """Return True if any alias in the zone targets *name*."""
+    return any(r.type == "ALIAS" and r.values[0] == name for r in zone.records())
+
+
+def _create_tree(zone: HostedZone, endpoint: str, generation: int, ips) -> list[Change]:
+    return [] if zone.get(tree_name(generation, endpoint)) else [Change("CREATE", tree_record(generation, endpoint, ips))]
+
+
 def apply_as_published(zone: HostedZone, endpoint: str, generation: int, ips: tuple[str, ...]) -> bool:
     """Point the alias at the plan's tree in one batch, whatever the alias holds now."""
-    batch = [] if zone.get(tree_name(generation, endpoint)) else [Change("CREATE", tree_record(generation, endpoint, ips))]
-    zone.change([*batch, Change("UPSERT", alias_record(endpoint, generation))])
+    zone.change([*_create_tree(zone, endpoint, generation, ips), Change("UPSERT", alias_record(endpoint, generation))])
     return True
 
 
@@ -172,7 +210,7 @@ def apply_fenced(zone: HostedZone, endpoint: str, generation: int, ips: tuple[st
     current = zone.get(endpoint, "ALIAS")
     if not write_rule(generation, alias_generation(zone, endpoint), ("recheck_at_write",)):
         return False  # a newer (or the same) plan is already live: the fencing token says no
-    batch = [] if zone.get(tree_name(generation, endpoint)) else [Change("CREATE", tree_record(generation, endpoint, ips))]
+    batch = _create_tree(zone, endpoint, generation, ips)
     if current is not None:
         batch.append(Change("DELETE", current))
     return zone.try_change([*batch, Change("CREATE", alias_record(endpoint, generation))])
@@ -185,7 +223,23 @@ def delete_if_old(zone: HostedZone, endpoint: str, generation: int, applied: int
 
 def delete_if_old_and_inactive(zone: HostedZone, endpoint: str, generation: int, applied: int, K: int) -> bool:
     """Delete an old tree only if no alias points at it."""
-    return delete_rule(generation, applied, K, _points_at(zone, tree_name(generation, endpoint)), ("protect_active",))
+    active = _points_at(zone, tree_name(generation, endpoint))
+    return delete_rule(generation, applied, K, active, ("protect_active",))
+
+
+def fenced_delete(zone: HostedZone, generation: int, endpoints) -> list[Change]:
+    """Return one batch deleting plan *generation*'s trees, fenced on each endpoint's alias as read now."""
+    # DELETE + CREATE of the unchanged alias is a precondition: the exact DELETE fails if another Enactor
+    # moved the alias between clean-up's read and this write, and the whole batch is rejected with it.
+    # In the simulator read and write happen at one instant, so the fence never fires here; in Route 53 a
+    # check followed by a separate delete would need it (the same trap as the Enactor's one-time check).
+    check_type("zone", zone, HostedZone)
+    batch = [Change("DELETE", zone.get(tree_name(generation, ep))) for ep in endpoints]
+    for ep in endpoints:
+        alias = zone.get(ep, "ALIAS")
+        if alias is not None:
+            batch += [Change("DELETE", alias), Change("CREATE", alias)]
+    return batch
 
 
 # --- the result -------------------------------------------------------------------------------------
@@ -207,60 +261,279 @@ class RaceResult:
     params: dict
     fixes: tuple[str, ...] = ()
     endpoints: tuple[str, ...] = field(default=ENDPOINTS)
+    initial: Snapshot | None = None  # the zone before the first change, for the change properties
 
     def verdicts(self) -> dict[str, PropertyVerdict]:
         """Return every property's verdict on this result."""
         return check_all(self)
 
 
-def _simulate(*args, **kw) -> RaceResult:
-    from .dns_race_world import simulate  # imported late: the engine builds on the names above
-    return simulate(*args, **kw)
+# --- the mechanism: the Planner, three Enactors and clean-up as scheduler processes ------------------
 
+PHANTOM = Record("lock.phantom", "TXT", ("another-writer 0",))  # a stale read: its exact DELETE cannot match
+
+
+class World:
+    """The shared state of one run: zone, plans, trace and the accounting of runs and lock attempts."""
+
+    def __init__(self, p, fixes, apply, cleanup, delays, seed):
+        self.p, self.fixes, self.apply, self.cleanup, self.delays = p, fixes, apply, cleanup, delays
+        self.endpoints = ENDPOINTS[: p["n_endpoints"]]
+        # Model choice: the variants first, the regional endpoint last (the PES's slow Enactor retried
+        # several endpoints before it reached the regional one [S1c]).
+        self.walk = self.endpoints[1:] + self.endpoints[:1]
+        self.planner = Planner(p["n_lbs"], seed)
+        first = self.planner.plan(1, 0.0)
+        self.plans = [first]
+        self.zone = HostedZone([r for ep in self.endpoints
+                                for r in (tree_record(1, ep, first.ips), alias_record(ep, 1))])
+        self.initial = Snapshot.of_zone(self.zone, self.endpoints)
+        self.sim = Scheduler()
+        self.trace: list[Event] = []
+        self.answers = [(0.0, self.zone.resolve(REGIONAL_ENDPOINT))]
+        self.active = [(0.0, 1)]
+        self.runs = dict(started=0, done=0, blocked=0, frozen=0, pending=0)
+        self.locks = dict(attempts=0, won=0, lost=0)
+        self.frozen, self.stuck, self.alarms = False, False, []
+
+    def log(self, actor: str, kind: str, detail: str = "", changed: bool = False, **data) -> None:
+        """Append an event; after a zone change, attach the snapshot and extend the answer strips."""
+        if changed:
+            data["answers"] = {ep: self.zone.resolve(ep) for ep in self.endpoints}
+            data["snapshot"] = snap = Snapshot.of_zone(self.zone, self.endpoints)
+            data["aliases"] = dict(zip(self.endpoints, snap.aliases, strict=True))
+            answer, gen = data["answers"][REGIONAL_ENDPOINT], snap.aliases[0]
+            if answer != self.answers[-1][1]:
+                self.answers.append((self.sim.now, answer))
+            if gen != self.active[-1][1]:
+                self.active.append((self.sim.now, gen))
+        self.trace.append(Event(round(self.sim.now, 6), actor, kind, detail, data))
+
+    def dangling(self) -> list[str]:
+        """Return the endpoints whose alias points at a tree that no longer exists."""
+        return [ep for ep in self.endpoints
+                if (a := self.zone.get(ep, "ALIAS")) is not None and self.zone.get(a.values[0]) is None]
+
+    def freeze(self, actor: str, why: str) -> None:
+        """Stop all automation and raise an alarm for an operator (fix 3)."""
+        self.frozen = True
+        self.alarms.append(f"t={self.sim.now:g} {actor}: {why}")
+        self.log(actor, "freeze", f"alarm: {why}")
+
+    def result(self) -> RaceResult:
+        """Return the run's RaceResult."""
+        self.stuck = self.stuck or bool(self.dangling())
+        return RaceResult(trace=self.trace, zone=self.zone, answers=self.answers, active=self.active,
+                          plans=self.plans, stuck=self.stuck, frozen=self.frozen, alarms=self.alarms,
+                          runs=self.runs, locks=self.locks, params=dict(self.p), fixes=tuple(self.fixes),
+                          endpoints=self.endpoints, initial=self.initial)
+
+
+def planner(w: World):
+    """Produce a new plan generation every period."""
+    while True:
+        yield w.p["period"]
+        publish(w)
+
+
+def publish(w: World) -> Plan:
+    """Let the Planner publish the next generation."""
+    plan = w.planner.plan(len(w.plans) + 1, w.sim.now)
+    w.plans.append(plan)
+    w.log("Planner", "plan", f"generation {plan.generation}", generation=plan.generation)
+    return plan
+
+
+def enactor(w: World, index: int):
+    """Start a run at this Enactor's offset, then again run_interval after each run ends."""
+    yield w.p["starts"][index - 1]
+    while True:
+        w.runs["started"] += 1
+        w.runs["pending"] += 1
+        outcome = yield from enactor_run(w, index)
+        w.runs["pending"] -= 1
+        w.runs[outcome] += 1
+        yield w.p["run_interval"]
+
+
+def take_plan(w: World, name: str) -> Plan | str:
+    """Start a run: read the zone, take the newest plan and check it once; return the plan or the outcome."""
+    if w.frozen:
+        w.log(name, "frozen", "automation frozen: waiting for an operator")
+        return "frozen"
+    missing = w.dangling()
+    action = start_action(bool(missing), w.fixes)
+    if action == "freeze":
+        w.freeze(name, f"alias of {missing[0]} points at a deleted tree")
+        return "frozen"
+    if action == "blocked":
+        w.stuck = True
+        w.log(name, "blocked", f"current plan of {missing[0]} is gone", endpoint=missing[0])
+        return "blocked"
+    plan = w.plans[-1]
+    g, applied = plan.generation, alias_generation(w.zone, REGIONAL_ENDPOINT)
+    fresh = take_rule(g, applied)  # the one-time freshness check, made here and never again [S1a][S1c]
+    w.log(name, "check", f"plan {g} newer than applied {applied}: {'yes' if fresh else 'no'}",
+          generation=g, applied=applied, fresh=fresh)
+    return plan if fresh else "done"
+
+
+def write(w: World, name: str, endpoint: str, plan: Plan) -> bool:
+    """Write the plan to one endpoint with the run's apply strategy; log the apply or the skip."""
+    previous = alias_generation(w.zone, endpoint)
+    wrote = w.apply(w.zone, endpoint, plan.generation, plan.ips)
+    kind = "apply" if wrote else "skip"
+    w.log(name, kind, f"plan {plan.generation} -> {short(endpoint)}" + ("" if wrote else " (a newer plan is live)"),
+          changed=True, endpoint=endpoint, generation=plan.generation, previous=previous)
+    return wrote
+
+
+def enactor_run(w: World, index: int):
+    """Take the newest plan, check it once, walk the endpoints, then clean up; return the outcome."""
+    name = f"Enactor {index}"
+    plan = take_plan(w, name)
+    if isinstance(plan, str):
+        return plan
+    for endpoint in w.walk:
+        before, losses, apply_time = w.delays(index, endpoint)
+        yield before
+        yield from take_lock(w, name, endpoint, losses)
+        yield apply_time  # the lock is held while the change is prepared and sent
+        if w.frozen:
+            release(w.zone, lock_name(endpoint), name)
+            w.log(name, "frozen", "automation frozen mid-run")
+            return "frozen"
+        write(w, name, endpoint, plan)
+        release(w.zone, lock_name(endpoint), name)
+    w.log(name, "done", f"plan {plan.generation} on all endpoints", generation=plan.generation)
+    yield from clean_up(w, name, plan.generation)
+    return "frozen" if w.frozen else "done"
+
+
+def take_lock(w: World, name: str, endpoint: str, losses: int):
+    """Retry the endpoint's lock until this Enactor holds it; *losses* attempts are lost to other writers."""
+    lock = lock_name(endpoint)
+    while True:
+        w.locks["attempts"] += 1
+        # A lost attempt is a read that went stale before the write: the exact DELETE does not match.
+        seen = PHANTOM if losses > 0 else False
+        if try_acquire(w.zone, lock, name, w.sim.now, LEASE, seen=seen):
+            w.locks["won"] += 1
+            return
+        injected = losses > 0
+        losses -= 1
+        w.locks["lost"] += 1
+        # An injected loss is the model's stand-in for the PES's unexplained delays: no other Enactor need
+        # be running at that moment, so the trace says so rather than naming a holder.
+        holder = holder_of(w.zone, lock, w.sim.now)
+        why = "contention injected: model choice" if injected and holder is None else f"held by {holder}"
+        w.log(name, "lock lost", f"{short(endpoint)} ({why})", endpoint=endpoint, injected=injected)
+        yield w.p["retry_after"]
+
+
+def older_generations(w: World, after: int, applied: int) -> list[int]:
+    """Return the generations with a stored tree strictly between *after* and *applied*, oldest first."""
+    return sorted({tree_generation(r.name) for r in w.zone.records()
+                   if r.type == "A" and after < tree_generation(r.name) < applied})
+
+
+def start_clean_up(w: World, name: str, applied: int) -> None:
+    """Log the start of *name*'s clean-up after it applied plan *applied*."""
+    w.log("clean-up", "clean-up start", f"{name}: plans {w.p['K']}+ generations older than {applied}",
+          applied=applied, by=name)
+
+
+def clean_up_step(w: World, name: str, visited: int, applied: int) -> str:
+    """Judge one older generation with the run's clean-up strategy; return 'delete', 'keep', 'freeze' or ''."""
+    K = w.p["K"]
+    trees = [ep for ep in w.endpoints if w.zone.get(tree_name(visited, ep)) is not None]
+    doomed = [ep for ep in trees if w.cleanup(w.zone, ep, visited, applied, K)]
+    active = [ep for ep in doomed if alias_generation(w.zone, ep) == visited]
+    if freeze_rule(w.fixes, deleting_active=bool(active)):
+        w.freeze("clean-up", f"plan {visited} is old but active on {short(active[0])}")
+        return "freeze"
+    outcome = ""
+    if doomed and w.zone.try_change(fenced_delete(w.zone, visited, doomed)):
+        w.log("clean-up", "delete", f"plan {visited} ({len(doomed)} trees), {name}'s clean-up", changed=True,
+              generation=visited, deleted=doomed, deleted_active=active, by=name)
+        outcome = "delete"
+    elif doomed:  # cannot happen while each step is instant; in Route 53 it is the fence doing its job
+        w.log("clean-up", "skip", f"plan {visited}: an alias moved since clean-up read it", by=name)
+    kept = [ep for ep in trees if ep not in doomed and alias_generation(w.zone, ep) == visited]
+    if kept and applied - visited >= K:
+        w.log("clean-up", "keep", f"plan {visited}: active on {short(kept[0])}", generation=visited)
+        outcome = outcome or "keep"
+    return outcome
+
+
+def clean_up(w: World, name: str, applied: int):
+    """Visit older generations one step each, oldest first, deleting trees the clean-up rule selects."""
+    start_clean_up(w, name, applied)
+    visited = 0
+    while gens := older_generations(w, visited, applied):
+        visited = gens[0]
+        yield w.p["cleanup_step"]  # clean-up re-reads the zone at each step: a newer write can slip in
+        if w.frozen or clean_up_step(w, name, visited, applied) == "freeze":
+            return
+
+
+def simulate(p: dict, fixes, apply, cleanup, delays, seed: int = 0) -> RaceResult:
+    """Run the Planner and three Enactors until the horizon; return the RaceResult."""
+    w = World(p, fixes, apply, cleanup, delays, seed)
+    w.sim.process(planner(w), priority=0)  # a plan made at time t is visible to an Enactor starting at t
+    for index in (1, 2, 3):
+        w.sim.process(enactor(w, index))
+    w.sim.run(until=p["horizon"])
+    return w.result()
+
+
+# --- entry points -----------------------------------------------------------------------------------
 
 def _check_fixes(fixes) -> tuple[str, ...]:
     if isinstance(fixes, str) or not isinstance(fixes, (tuple, list, set, frozenset)):
-        raise TypeError(f"fixes must be a tuple of fix names, got {fixes!r}")
+        raise TypeError(f"fixes must be a tuple of fix names from {FIXES}, got {type(fixes).__name__} {fixes!r}")
     return check_fixes(fixes)
 
 
 def _strategies(fixes, apply, cleanup) -> tuple[Callable, Callable]:
+    for name, fn in (("apply", apply), ("cleanup", cleanup)):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"{name} must be a function (a strategy) or None, got {type(fn).__name__} {fn!r}")
     apply = apply or (apply_fenced if "recheck_at_write" in fixes else apply_as_published)
     cleanup = cleanup or (delete_if_old_and_inactive if "protect_active" in fixes else delete_if_old)
-    if not callable(apply) or not callable(cleanup):
-        raise TypeError("apply and cleanup must be functions")
     return apply, cleanup
 
 
-def _check_params(p: dict) -> dict:
-    check_number("period", p["period"], lo=0, lo_open=True)
-    check_int("K", p["K"], lo=1, hi=1000)
-    check_int("n_endpoints", p["n_endpoints"], lo=1, hi=len(ENDPOINTS))
-    for name in ("endpoint_time", "slow_delay", "cleanup_step"):
-        check_number(name, p[name], lo=0)
-    # Zero waits between retries or runs would let a process spin forever at one instant.
-    for name in ("retry_after", "run_interval"):
-        check_number(name, p[name], lo=0, lo_open=True)
-    check_int("lock_losses", p["lock_losses"], lo=0, hi=1000)
-    check_number("horizon", p["horizon"], lo=0, lo_open=True, hi=10_000)
+def _check_sizes(p: dict) -> dict:
+    # Bounds on the work a run can cost, so no slider or learner value keeps a kernel busy for minutes.
+    if p["horizon"] / p["period"] > MAX_PLANS:
+        raise ValueError(f"horizon / period must be at most {MAX_PLANS:,} plan generations, got "
+                         f"horizon={p['horizon']:g}, period={p['period']:g}")
+    if p["horizon"] / p["run_interval"] > MAX_RUNS:
+        raise ValueError(f"horizon / run_interval must be at most {MAX_RUNS:,} runs per Enactor, got "
+                         f"horizon={p['horizon']:g}, run_interval={p['run_interval']:g}")
     return p
 
 
+def _check_starts(starts) -> tuple[float, float, float]:
+    if not isinstance(starts, (tuple, list)) or len(starts) != 3:
+        raise TypeError(f"starts must be a tuple of 3 start times (one per Enactor), got {starts!r}")
+    return tuple(check_number("starts", s, lo=0, hi=10_000) for s in starts)
+
+
 def run_scenario(fixes: tuple[str, ...] = (), apply: Callable | None = None, cleanup: Callable | None = None,
-                 **params) -> RaceResult:
+                 starts=PUBLISHED["starts"], **params) -> RaceResult:
     """Replay the published scenario with some parameters changed (a slider experiment)."""
-    unknown = set(params) - set(PUBLISHED)
-    if unknown:
-        raise ValueError(f"unknown parameter(s) {sorted(unknown)}; choose from {sorted(PUBLISHED)}")
     fixes = _check_fixes(fixes)
-    p = _check_params({**PUBLISHED, **params})
+    p = _check_sizes({**SPEC.validate(params), "starts": _check_starts(starts)})
+    apply, cleanup = _strategies(fixes, apply, cleanup)
     slow, losses, quick = p["slow_delay"], p["lock_losses"], p["endpoint_time"]
 
     def delays(enactor: int, endpoint: str) -> tuple[float, int, float]:
         # Enactor 1 is the one with "unusually high delays" and lost locks [S1c][S2]; the others are quick.
         return (slow, losses, quick) if enactor == 1 else (0.0, 0, quick)
 
-    return _simulate(p, fixes, *_strategies(fixes, apply, cleanup), delays, seed=0)
+    return simulate(p, fixes, apply, cleanup, delays, seed=0)
 
 
 def run_published(fixes: tuple[str, ...] = (), apply: Callable | None = None,
@@ -269,69 +542,20 @@ def run_published(fixes: tuple[str, ...] = (), apply: Callable | None = None,
     return run_scenario(fixes, apply, cleanup)
 
 
-RANDOM = dict(period=1.0, K=3, n_endpoints=3, endpoint_time=0.05, median_delay=0.3, sigma=1.5,
-              loss_prob=0.3, retry_after=0.5, cleanup_step=0.15, run_interval=2.0, horizon=40.0, n_lbs=4)
-
-
 def run_random(seed: int, fixes: tuple[str, ...] = (), apply: Callable | None = None,
                cleanup: Callable | None = None, **params) -> RaceResult:
     """Run three Enactors with lognormal per-endpoint delays and random lock losses drawn from *seed*."""
-    check_int("seed", seed, lo=0)
-    unknown = set(params) - set(RANDOM)
-    if unknown:
-        raise ValueError(f"unknown parameter(s) {sorted(unknown)}; choose from {sorted(RANDOM)}")
+    seed = check_int("seed", seed, lo=0, hi=2**63 - 1)
     fixes = _check_fixes(fixes)
-    p = {**RANDOM, **params}
-    check_number("median_delay", p["median_delay"], lo=0, lo_open=True)
-    check_number("sigma", p["sigma"], lo=0, hi=5)
-    check_number("loss_prob", p["loss_prob"], lo=0, hi=0.95)
+    p = _check_sizes(RANDOM_SPEC.validate(params))
+    apply, cleanup = _strategies(fixes, apply, cleanup)
     rng = np.random.default_rng(seed)
     p["starts"] = tuple(float(x) for x in rng.uniform(0, p["run_interval"] + 1e-9, 3))
     p.update(slow_delay=0.0, lock_losses=0)
-    _check_params(p)
     mu, sigma, q = np.log(p["median_delay"]), p["sigma"], p["loss_prob"]
 
     def delays(enactor: int, endpoint: str) -> tuple[float, int, float]:
         # Heavy tail: most walks are quick, a few are very slow (lognormal); losses are geometric.
         return float(rng.lognormal(mu, sigma)), int(rng.geometric(1 - q) - 1), p["endpoint_time"]
 
-    return _simulate(p, fixes, *_strategies(fixes, apply, cleanup), delays, seed=seed)
-
-
-def experiment(slow_delay: float = 1.5, lock_losses: int = 2, period: float = 1.0, K: int = 5,
-               n_endpoints: int = 3, endpoint_time: float = 0.1, recheck_at_write: bool = False,
-               protect_active: bool = False, freeze_on_inconsistency: bool = False) -> RaceResult:
-    """Run the published scenario with the widget's values (the widget's compute)."""
-    flags = dict(recheck_at_write=recheck_at_write, protect_active=protect_active,
-                 freeze_on_inconsistency=freeze_on_inconsistency)
-    return run_scenario(tuple(name for name, on in flags.items() if on), slow_delay=slow_delay,
-                        lock_losses=lock_losses, period=period, K=K, n_endpoints=n_endpoints,
-                        endpoint_time=endpoint_time,
-                        horizon=widget_horizon(slow_delay, lock_losses, n_endpoints, endpoint_time))
-
-
-def widget_horizon(slow_delay: float, lock_losses: int, n_endpoints: int, endpoint_time: float) -> float:
-    """Return a horizon long enough for the slow Enactor's first run to end, with time to see what follows."""
-    p = PUBLISHED
-    # Enactor 1's walk: per endpoint its delay, its lost lock attempts and the write; then some later runs.
-    walk = n_endpoints * (slow_delay + lock_losses * p["retry_after"] + endpoint_time)
-    return max(p["horizon"], round(p["starts"][0] + walk + 2 * p["run_interval"]))
-
-
-def slow_run_finished(result: RaceResult) -> bool:
-    """Return True if Enactor 1 (the slow one) finished its first run before the horizon."""
-    ends = ("done", "blocked", "frozen", "freeze")
-    return any(e.actor == "Enactor 1" and (e.kind in ends or (e.kind == "check" and not e.data["fresh"]))
-               for e in result.trace)
-
-
-def summarize(result: RaceResult) -> str:
-    """Return one line: a verdict per property and the end state of the regional record."""
-    marks = "; ".join(f"{'✔' if v.holds else '✘'} {name}" for name, v in result.verdicts().items())
-    end = result.answers[-1][1]
-    state = ("STUCK: record empty, later runs blocked" if result.stuck else
-             "FROZEN: alarm raised" if result.frozen else f"answer: {len(end)} IP{'' if len(end) == 1 else 's'}")
-    if not slow_run_finished(result):
-        # The verdicts only cover what happened so far: the slow write may still be to come.
-        state += f" | Enactor 1 still mid-run at t={result.params['horizon']:g} s: verdicts so far"
-    return f"{marks} | {state}"
+    return simulate(p, fixes, apply, cleanup, delays, seed=seed)

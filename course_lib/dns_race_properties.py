@@ -1,16 +1,20 @@
-"""Safety properties of the Enactor race, judged on a trace, and the PES steps located in a trace.
+"""The Enactor race's safety properties judged on a trace, and the PES steps located in a trace.
 
-Each property takes a result with a ``.trace`` (events whose zone-changing steps carry ``answers`` and
-``aliases`` snapshots) and returns a :class:`PropertyVerdict`.  They read only the trace, so they work
-on any run: published, random, with fixes, or with a learner's strategy.
+The properties themselves are defined once, on zone snapshots, in ``course_lib.dns.properties``; here each
+is evaluated over a result's ``.trace`` (zone-changing events carry a ``snapshot``; ``.initial`` is the zone
+before the first change) and returns a :class:`PropertyVerdict` naming the first event that broke it.  They
+read only the trace, so they work on any run: published, random, replayed, with fixes or with a learner's
+strategy.  ``summarize`` and ``slow_run_finished`` put a run's verdicts in one line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .dns import properties as dns_properties
+
 __all__ = ["PROPERTIES", "PropertyVerdict", "active_plan_never_deleted", "became_stale_index", "check_all",
-           "generation_never_decreases", "pes_steps", "record_never_empty"]
+           "generation_never_decreases", "pes_steps", "record_never_empty", "slow_run_finished", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -31,38 +35,38 @@ def _where(result, i: int) -> str:
     return f"event {i} (t={e.time:g}, {e.actor}: {e.kind} {e.detail})"
 
 
-def record_never_empty(result) -> PropertyVerdict:
-    """Judge whether every endpoint's DNS answer stayed non-empty after every zone change."""
-    name = "record never empty"
+def _snapshots(result):
+    """Yield (index, before, after) for every zone-changing event of the trace."""
+    before = getattr(result, "initial", None)
     for i, e in enumerate(result.trace):
-        for endpoint, answer in e.data.get("answers", {}).items():
-            if not answer:
-                return PropertyVerdict(name, False, i, f"{_where(result, i)} left {endpoint} with an empty answer")
-    return PropertyVerdict(name, True, None, "every endpoint always resolved to at least one IP")
+        after = e.data.get("snapshot")
+        if after is not None:
+            yield i, before, after
+            before = after
+
+
+def _verdict(result, name: str, held: str) -> PropertyVerdict:
+    """Judge property *name* (from ``course_lib.dns.properties``) on every change the trace records."""
+    for i, before, after in _snapshots(result):
+        if not dns_properties.holds(name, before, after):
+            why = dns_properties.explain(name, before, after, result.endpoints)
+            return PropertyVerdict(name, False, i, f"{_where(result, i)} {why}")
+    return PropertyVerdict(name, True, None, held)
+
+
+def record_never_empty(result) -> PropertyVerdict:
+    """Judge whether every endpoint's alias pointed at an existing tree after every zone change."""
+    return _verdict(result, "record never empty", "every endpoint always resolved to at least one IP")
 
 
 def generation_never_decreases(result) -> PropertyVerdict:
-    """Judge whether no endpoint's alias ever moved to an older plan generation."""
-    name = "applied generation never decreases"
-    last: dict[str, int] = {}
-    for i, e in enumerate(result.trace):
-        for endpoint, gen in e.data.get("aliases", {}).items():
-            if gen is not None and last.get(endpoint, gen) > gen:
-                return PropertyVerdict(name, False, i, f"{_where(result, i)} moved {endpoint} back from "
-                                       f"plan {last[endpoint]} to plan {gen}")
-            if gen is not None:
-                last[endpoint] = gen
-    return PropertyVerdict(name, True, None, "every alias only ever moved to newer plans")
+    """Judge whether no zone change ever moved an endpoint's alias to an older plan generation."""
+    return _verdict(result, "applied generation never decreases", "every alias only ever moved to newer plans")
 
 
 def active_plan_never_deleted(result) -> PropertyVerdict:
-    """Judge whether clean-up never deleted a tree that an alias pointed at."""
-    name = "active plan never deleted"
-    for i, e in enumerate(result.trace):
-        if e.data.get("deleted_active"):
-            return PropertyVerdict(name, False, i, f"{_where(result, i)} deleted the active plan of "
-                                   f"{e.data['deleted_active'][0]}")
-    return PropertyVerdict(name, True, None, "clean-up only deleted trees no alias pointed at")
+    """Judge whether no zone change deleted a tree that an alias pointed at."""
+    return _verdict(result, "active plan never deleted", "clean-up only deleted trees no alias pointed at")
 
 
 PROPERTIES = {
@@ -113,3 +117,22 @@ def became_stale_index(result, check_index: int) -> int | None:
     return _first(t, check_index + 1, lambda x: x.actor != e.actor
                   and (x.data.get("aliases") or {}).get(regional, 0) is not None
                   and (x.data.get("aliases") or {}).get(regional, 0) >= e.data["generation"])
+
+
+def slow_run_finished(result) -> bool:
+    """Return True if Enactor 1 (the slow one) finished its first run before the horizon."""
+    ends = ("done", "blocked", "frozen", "freeze")
+    return any(e.actor == "Enactor 1" and (e.kind in ends or (e.kind == "check" and not e.data["fresh"]))
+               for e in result.trace)
+
+
+def summarize(result) -> str:
+    """Return one line: a verdict per property and the end state of the regional record."""
+    marks = "; ".join(f"{'✔' if v.holds else '✘'} {name}" for name, v in check_all(result).items())
+    end = result.answers[-1][1]
+    state = ("STUCK: record empty, later runs blocked" if result.stuck else
+             "FROZEN: alarm raised" if result.frozen else f"answer: {len(end)} IP{'' if len(end) == 1 else 's'}")
+    if not slow_run_finished(result):
+        # The verdicts only cover what happened so far: the slow write may still be to come.
+        state += f" | Enactor 1 still mid-run at t={result.params['horizon']:g} s: verdicts so far"
+    return f"{marks} | {state}"

@@ -20,7 +20,7 @@ from course_lib.dns_race import (
     RaceResult,
     Scheduler,
     alias_record,
-    experiment,
+    fenced_delete,
     pes_steps,
     run_published,
     run_random,
@@ -33,7 +33,7 @@ from course_lib.dns_race import (
 )
 from course_lib.dns_race_montecarlo import p_at_least_one, race_curve, race_probability, runs_per_year
 from course_lib.dns_race_properties import became_stale_index
-from course_lib.dns_race_world import fenced_delete
+from course_lib.experiments.ch02 import experiment
 from course_lib.plots.dns_race import RACE_GRID, draw_architecture, draw_race, draw_race_curve, step_labels
 from course_lib.route53 import Change, HostedZone
 

@@ -6,13 +6,14 @@ import base64
 import io
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from PIL import Image
 
-from course_lib.dns_race import experiment, pes_steps, slow_run_finished, summarize
-from course_lib.experiments.ch02 import race_experiment
+from course_lib.dns_race import SPEC, pes_steps, slow_run_finished, summarize
+from course_lib.experiments.ch02 import CONTROLS, experiment, race_experiment
 from course_lib.plots.dns_race import draw_race, draw_race_widget, race_axes, step_labels
 from course_lib.widgets import Experiment, figure_png
 
@@ -58,12 +59,26 @@ def test_race_plot_has_a_marker_key_and_labels_inside_the_axes():
     assert label.get_window_extent().x1 <= fig.bbox.x1
 
 
-def test_widget_shows_bad_value_as_message():
-    """A planner period of 0 shows a message naming the parameter instead of crashing."""
+def test_sliders_offer_only_values_the_model_accepts():
+    """Each slider is built from the model's declaration: its ends are values the model accepts."""
     exp = make_experiment()
-    exp.set(period=0.0)
+    for name in CONTROLS:
+        w = exp.controls[name]
+        assert (w.min, w.max) == SPEC[name].window
+        for value in (w.min, w.max):
+            SPEC.check(name, value)
+    with pytest.raises(ValueError, match="period"):  # below the slider, the model refuses by name
+        experiment(period=0.0)
+
+
+def test_widget_shows_bad_value_as_message():
+    """A model error (here an injected one) shows as a message in the readout instead of a traceback."""
+    exp = make_experiment()
+    exp.compute = lambda **kw: experiment(**{**kw, "period": 0.0})
+    exp.set(K=4)
     assert exp.error is not None and "period" in exp.error
-    exp.set(period=1.0)
+    exp.compute = experiment
+    exp.set(K=5)
     assert exp.error is None
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..route53 import HostedZone
 from ..validate import check_choice, check_type
-from .layout import ENDPOINTS, alias_generation, tree_generations
+from .layout import ENDPOINTS, alias_generation, is_tree_name, tree_generation
 
 __all__ = ["CHANGE_PROPERTIES", "PROPERTY_NAMES", "STATE_PROPERTIES", "Snapshot", "active_plan_never_deleted",
            "deleted_active", "empty_endpoints", "explain", "first_violations", "generation_never_decreases",
@@ -52,11 +52,20 @@ class Snapshot:
 
     @classmethod
     def of_zone(cls, zone: HostedZone, endpoints: Sequence[str] = ENDPOINTS[:3]) -> Snapshot:
-        """Return the snapshot of a Route 53 hosted zone laid out as in ``course_lib.dns.layout``."""
+        """Return the snapshot of a Route 53 hosted zone laid out as in ``course_lib.dns.layout``.
+
+        A tree counts as existing only if it holds at least one address: an empty tree answers nothing.
+        """
         check_type("zone", zone, HostedZone)
         endpoints = tuple(endpoints)
-        return cls(tuple(alias_generation(zone, ep) for ep in endpoints),
-                   tuple(frozenset(tree_generations(zone, ep)) for ep in endpoints))
+        where = {ep: i for i, ep in enumerate(endpoints)}
+        trees: list[set[int]] = [set() for _ in endpoints]
+        for record in zone.records():  # one pass over the zone: the simulator takes a snapshot per change
+            if record.type == "A" and record.values and is_tree_name(record.name):
+                i = where.get(record.name.split(".", 1)[1])
+                if i is not None:
+                    trees[i].add(tree_generation(record.name))
+        return cls(tuple(alias_generation(zone, ep) for ep in endpoints), tuple(frozenset(t) for t in trees))
 
 
 def empty_endpoints(s: Snapshot) -> tuple[int, ...]:
