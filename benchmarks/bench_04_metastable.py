@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course_lib import dwfm, nlb
+from course_lib import dwfm, network_manager, nlb
 from course_lib.experiments import ch04 as plots
 from course_lib.metastable import simulate, simulate_batch
 
@@ -156,9 +156,10 @@ def run() -> list[str]:
     lines.append(f"ch04 SimPy equivalent (one process per request): {sp[0]:,.0f} requests/s "
                  f"({sp[1]:,} in {sp[2]:.2f} s); last 20 s offered {counts['late_offered'] / 20:.0f} QPS; "
                  f"speed ratio tick model / SimPy: {single[0] / sp[0]:.0f}x one run, {batch[0] / sp[0]:.0f}x batched")
-    d = _rate(lambda: int(dwfm.simulate(mitigation="none").attempts.sum()))
+    d = _rate(lambda: int(dwfm.simulate(actions=dwfm.mitigation_actions("none")).attempts.sum()))
     lines.append(f"ch04 DWFM, default night (no mitigation): {d[0]:,.0f} lease attempts/s ({d[2] * 1000:.0f} ms)")
-    n = _rate(lambda: int(nlb.simulate().connections.sum()))
+    prop = network_manager.simulate(dwfm.simulate())
+    n = _rate(lambda: int(nlb.simulate(prop, **plots.published_failover()).connections.sum()))
     lines.append(f"ch04 NLB, default morning: {n[0]:,.0f} connection attempts/s ({n[2] * 1000:.0f} ms)")
     rng = np.random.default_rng(1)
     storm = plots.storm_experiment()

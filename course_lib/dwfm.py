@@ -1,61 +1,142 @@
 """DropletWorkflow Manager (DWFM): droplet leases, their loss during the outage, and congestive collapse.
 
-What the post-event summary says ([S1e][S1f], fact sheet §4): DWFM holds a lease on every droplet and renews
-it with a state check every few minutes; the checks depend on DynamoDB.  Between 23:48 and 02:24 the checks
-failed and leases slowly timed out.  At 02:25 DynamoDB's DNS was restored and DWFM tried to re-establish every
-lease at once; establishing a lease then took longer than the lease timeout, each failed attempt queued more
-work, and DWFM "had entered a state of congestive collapse".  At 04:14 engineers throttled incoming work and
-selectively restarted DWFM hosts, which cleared the queues; at 05:28 DWFM held leases with all droplets.
+What the post-event summary says ([S1e][S1f]): DWFM hosts each hold a lease on every droplet they manage and
+renew it with a state check every few minutes; the checks depend on DynamoDB.  From 23:48 the checks failed
+and between 23:48 and 02:24 leases across the fleet slowly timed out.  When DynamoDB's DNS was restored (02:25)
+DWFM tried to re-establish every lease at once; establishing a lease then took longer than the lease timeout,
+each failed attempt queued more work, and DWFM "had entered a state of congestive collapse".  At 04:14
+engineers throttled incoming work and **selectively** restarted DWFM hosts, which cleared the queues; at 05:28
+DWFM held leases with all droplets; throttles were relaxed from 11:23.
 
-The model, minute by minute with integer counts (the same ``DeadlineQueue`` as the retry storm):
-an attempt to establish a lease waits in a FIFO queue and must finish within ``lease_timeout`` minutes of
-being queued; if it does not, it fails, the droplet goes back to the backlog and new work is queued for it
-(the sustaining effect).  The server still spends time on attempts whose deadline has passed (wasted work),
-and the time per attempt grows with the length of the queue (``slowdown`` per ``QUEUE_SCALE`` queued attempts,
-the same for any fleet), which restarts undo.  Held leases are renewed
-every ``check_interval`` minutes; a renewal stuck behind more than the remaining lease time fails and the
-lease is lost.  AWS published no fleet size, host count, timeout or rate ([S1e]); every such number here is a
-**model choice**, and ``rate`` is calibrated so that the default run tells the published story:
-collapse from 02:25, throttling plus restarts at 04:14, all leases held at about 05:28.
-Mitigations: ``throttle`` (admit work only up to a queue target), ``restart`` (drop the queue once), both,
-``LIFO`` (serve the newest attempt first) and ``admission control`` (the throttle, in place from 02:25).
+The stage: ``simulate(dynamodb, actions=...)`` takes DynamoDB's :class:`~course_lib.dynamodb.Availability`
+(leases time out while it is unreachable; state checks resume when its DNS is restored, as the record says
+DWFM did at 02:25) and the operators' :class:`Actions` in model minutes, and returns a :class:`LeaseRun` whose
+``all_held_at`` and ``launch_capacity`` the Network Manager stage reads.  No clock time is typed in here.
+
+The model, minute by minute with integer counts, per DWFM host (each host manages an equal share of the
+droplets: a model choice).  An attempt to establish a lease waits in its host's FIFO queue (the retry storm's
+``DeadlineQueue``) and must finish within ``lease_timeout`` minutes of being queued; if it does not, it fails,
+the droplet goes back to the host's backlog and new work is queued for it (the sustaining effect).  The host
+still spends time on attempts whose deadline has passed (wasted work), and the time per attempt grows with the
+host's queue (``slowdown`` per ``QUEUE_SCALE``/``hosts`` queued attempts).  A **restart** empties a host's queue
+(its droplets go back to the backlog); ``restart_fraction`` says which share of the hosts is restarted, the ones
+with the longest queues first.  The **throttle** admits work to a host only up to its share of a queue target.
+Held leases are renewed every ``check_interval`` minutes; a renewal stuck behind more than the remaining lease
+time fails and the lease is lost.
+
+Which numbers come from where.  AWS published no fleet size, host count, timeout, rate or restart share
+([S1e]); every such number is a **model choice**.  Three are **fitted**, each to one published time (see
+``FITTED``): ``rate`` to all leases held at 05:28, ``lease_loss_minutes`` to the end of the timing-out window
+(02:24) and ``relax_minutes`` to EC2 fully normal at 13:50 (launch throttles relaxed from 11:23).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import dynamodb as _dynamodb
 from . import timeline
 from .metastable import DeadlineQueue
-from .validate import check_choice, check_int, check_number
+from .params import Param, Spec
+from .validate import check_choice, check_number, check_type
 
-__all__ = ["DEFAULT_FLEET", "DEFAULT_RATE", "DEFAULT_TIMEOUT", "MITIGATIONS",
-           "QUEUE_SCALE", "TIMES", "LeaseRun", "clock", "minutes", "simulate", "throttle_by_queue"]
+__all__ = ["DEFAULT_RATE", "DEFAULT_RESTART_FRACTION", "FITTED", "MITIGATIONS", "QUEUE_SCALE", "SPEC", "Actions",
+           "LeaseRun", "mitigation_actions", "simulate", "throttle_by_queue"]
 
-TIMES = {"event start": "23:48", "leases stop timing out": "02:24", "DNS restored": "02:25",
-         "throttling and restarts": "04:14", "all leases held": "05:28"}  # [S1e][S1f]
-DEFAULT_RATE = 1440.0  # attempts a minute: calibrated so throttling + restarts at 04:14 give all leases at 05:28
-DEFAULT_TIMEOUT = 10.0  # lease timeout in minutes (model choice; AWS published none)
-DEFAULT_FLEET = 100_000  # droplets (model choice; AWS published no count)
-# Queued attempts at which one attempt takes (1 + slowdown) times as long (model choice).  A fixed number of
-# attempts, not a share of the fleet: a queue of 7,200 attempts costs the same whatever the fleet, so a smaller
-# fleet (less to re-establish) never recovers later than a larger one under the same throttle.
+# Fitted to 05:28 (all leases held) with the published actions at 04:14 and the restart share below.
+DEFAULT_RATE = 1440.0
+# Model choice.  The record says the restarts were *selective* but not which hosts.  Here the hosts with the
+# longest queues are restarted first; every host manages an equal share and collapses alike, so restarting the
+# collapsed hosts means restarting all of them.  A host left out stays collapsed: its queue of expired work
+# drains at the collapsed speed (see the chapter's restart-share table).
+DEFAULT_RESTART_FRACTION = 1.0
+# Queued attempts (over the whole manager) at which one attempt takes (1 + slowdown) times as long (model
+# choice).  A fixed number of attempts, not a share of the fleet, so a smaller fleet never recovers later.
 QUEUE_SCALE = 100_000
 MITIGATIONS = ("none", "throttle", "restart", "throttle+restart", "LIFO", "admission control")
+_H = float(timeline.LAST_MINUTE)
+
+SPEC = Spec((
+    Param("fleet", 100_000, "int", lo=1, hi=10_000_000, label="fleet", unit="droplets", view=(10_000, 200_000),
+          step=10_000, help="model choice: AWS published no droplet count"),
+    Param("hosts", 10, "int", lo=1, hi=1000, label="DWFM hosts", view=(1, 40),
+          help="model choice: AWS published no host count"),
+    Param("lease_timeout", 10.0, lo=1.0, hi=240.0, label="lease timeout", unit="min", view=(1.0, 30.0), step=1.0,
+          help="model choice"),
+    Param("check_interval", 3, "int", lo=1, hi=240, label="state check every", unit="min",
+          help="model choice: 'every few minutes' [S1e]; at most the lease timeout"),
+    Param("rate", DEFAULT_RATE, lo=0.0, hi=1e7, lo_open=True, label="attempts a minute (short queue)",
+          help="fitted to 05:28 (all leases held)"),
+    Param("slowdown", 1.0, lo=0.0, hi=100.0, label="slowdown per QUEUE_SCALE queued attempts"),
+    Param("throttle", 7_200, "int", lo=0, hi=100_000_000, label="throttle (queue target)", view=(0, 40_000),
+          step=400, help="model choice: half of what a short-queued manager finishes in one lease timeout"),
+    Param("lease_loss_minutes", timeline.published("leases stop timing out") + 1, lo=1.0, hi=_H,
+          label="minutes to lose every lease", help="fitted: leases timed out between 23:48 and 02:24"),
+    Param("throttled_launches", 0.5, lo=0.0, hi=1.0, label="share of launches admitted while throttled",
+          help="model choice: the record says launches hit 'request limit exceeded' while throttled"),
+    Param("relax_minutes", timeline.published("ec2 normal") - timeline.published("throttles relaxed"), lo=0.0,
+          hi=_H, label="minutes to relax the throttles fully", help="fitted: relaxed from 11:23, normal 13:50"),
+    Param("horizon", timeline.published("event end") + 40.0, lo=1.0, hi=_H, label="run until",
+          unit="min after 23:48", help="default: 40 minutes after the event ended (15:00)"),
+))
+FITTED = {"rate": "all leases held", "lease_loss_minutes": "leases stop timing out", "relax_minutes": "ec2 normal"}
 
 
-def minutes(hhmm: str) -> int:
-    """Return the model minute (minutes after the 23:48 PDT start) of a clock time 'HH:MM' that night."""
-    return timeline.duration(timeline.EVENT_START, timeline.at(hhmm))
+def _minute_or_none(name: str, value):
+    return None if value is None else check_number(name, value, lo=-_H, hi=_H)
 
 
-def clock(minute: float) -> str:
-    """Return the PDT clock time 'HH:MM' of a model minute."""
-    return (timeline.EVENT_START + timedelta(minutes=round(minute))).strftime("%H:%M")
+@dataclass(frozen=True)
+class Actions:
+    """The operators' DWFM actions in model minutes (None: never): throttle, selective restart, relax, LIFO."""
+
+    throttle_at: float | None = None
+    restart_at: float | None = None
+    restart_fraction: float | None = DEFAULT_RESTART_FRACTION
+    relax_at: float | None = None
+    lifo_at: float | None = None  # serve the newest attempt first (a HotOS '21 policy, not an AWS action)
+
+    def __post_init__(self):
+        for name in ("throttle_at", "restart_at", "relax_at", "lifo_at"):
+            object.__setattr__(self, name, _minute_or_none(name, getattr(self, name)))
+        if self.restart_fraction is not None:
+            object.__setattr__(self, "restart_fraction",
+                               check_number("restart_fraction", self.restart_fraction, lo=0.0, hi=1.0))
+        if self.relax_at is not None and self.throttle_at is not None and self.relax_at < self.throttle_at:
+            raise ValueError(f"relax_at ({self.relax_at:g}) must not be before throttle_at ({self.throttle_at:g})")
+
+    @classmethod
+    def published(cls) -> Actions:
+        """Return what AWS did: throttle and selective restarts at 04:14, throttles relaxed from 11:23."""
+        at = timeline.published("throttling and restarts")
+        return cls(throttle_at=at, restart_at=at, relax_at=timeline.published("throttles relaxed"))
+
+    @property
+    def restarts(self) -> bool:
+        return self.restart_at is not None and bool(self.restart_fraction)
+
+
+def mitigation_actions(mitigation: str, at: float | None = None, dynamodb=None) -> Actions:
+    """Return the :class:`Actions` of one of Chapter 4's named mitigations, acting at *at* (default 04:14).
+
+    'admission control' is the queue-size throttle in place before the trigger (from minute 0).
+    """
+    check_choice("mitigation", mitigation, MITIGATIONS)
+    at = timeline.published("throttling and restarts") if at is None else check_number("at", at, lo=0.0, hi=_H)
+    relax = timeline.published("throttles relaxed")
+    if mitigation == "none":
+        return Actions(restart_fraction=None)
+    if mitigation == "admission control":
+        return Actions(throttle_at=0.0, restart_fraction=None, relax_at=max(relax, 0.0))
+    if mitigation == "LIFO":
+        return Actions(restart_fraction=None, lifo_at=at)
+    throttle = at if "throttle" in mitigation else None
+    restart = at if "restart" in mitigation else None
+    return Actions(throttle_at=throttle, restart_at=restart, restart_fraction=DEFAULT_RESTART_FRACTION
+                   if restart is not None else None, relax_at=max(relax, at) if throttle is not None else None)
 
 
 def throttle_by_queue(queue: int, backlog: int, target: int) -> int:
@@ -65,7 +146,7 @@ def throttle_by_queue(queue: int, backlog: int, target: int) -> int:
 
 @dataclass(frozen=True)
 class LeaseRun:
-    """Leases over time, per minute: held, backlog, queue, and what happened to each attempt."""
+    """Leases over time, per minute (totals over the hosts), the recovery time and the launches possible."""
 
     t: np.ndarray
     held: np.ndarray
@@ -76,108 +157,168 @@ class LeaseRun:
     wasted: np.ndarray
     dropped: np.ndarray
     attempts: np.ndarray
+    restarted: np.ndarray  # hosts restarted in that minute
+    launch_capacity: np.ndarray  # share of launches possible: leases held x the launch throttle
+    all_held_at: float  # first minute after the DNS repair with every lease held (inf if never)
     pending: int
     fleet: int
-    mitigation: str
-    mitigation_at: float
-
-    def all_held_at(self) -> float:
-        """Return the first minute after DNS was restored with every lease held (inf if never)."""
-        after = self.t >= minutes(TIMES["DNS restored"])
-        full = np.nonzero(after & (self.held == self.fleet))[0]
-        return float(self.t[full[0]]) if full.size else float("inf")
+    hosts: int
+    dynamodb: _dynamodb.Availability
+    actions: Actions
+    params: dict = field(repr=False)
 
 
-def simulate(fleet: int = DEFAULT_FLEET, lease_timeout: float = DEFAULT_TIMEOUT, check_interval: int = 3,
-             rate: float = DEFAULT_RATE,
-             slowdown: float = 1.0, mitigation: str = "throttle+restart", mitigation_at: str = "04:14",
-             throttle: int | None = None, throttle_fn: Callable | None = None, horizon: str = "06:30",
-             outage_end: str = "02:25") -> LeaseRun:
-    """Run DWFM through the night and return leases held per minute."""
-    fleet = check_int("fleet", fleet, lo=1, hi=10_000_000)
-    lease_timeout = check_number("lease_timeout", lease_timeout, lo=1, hi=240)
-    check_interval = check_int("check_interval", check_interval, lo=1, hi=int(lease_timeout))
-    rate = check_number("rate", rate, lo=0, lo_open=True)
-    slowdown = check_number("slowdown", slowdown, lo=0, hi=100)
-    check_choice("mitigation", mitigation, MITIGATIONS)
-    end, fix, stop = (minutes(_check_clock(n, v)) for n, v in
-                      (("outage_end", outage_end), ("mitigation_at", mitigation_at), ("horizon", horizon)))
-    if not end < stop:
-        raise ValueError(f"horizon must be after outage_end ({outage_end}), got {horizon}")
-    if not end <= fix <= stop:
-        raise ValueError(f"mitigation_at must be between outage_end ({outage_end}) and the horizon ({horizon}), "
-                         f"got {mitigation_at}")
-    target = int(rate * lease_timeout / 2) if throttle is None else check_int("throttle", throttle, lo=0)
-    window = round(lease_timeout)
-    queue = DeadlineQueue(1, window, 1)
-    held = np.zeros(check_interval, dtype=np.int64)  # held leases by minutes since their last state check
-    held[:] = fleet // check_interval
-    held[0] += fleet - held.sum()
-    backlog = 0
-    # Leases time out evenly over the outage (model choice; the PES says they "slowly timed out").
-    expiring = np.diff(np.floor(np.linspace(0, fleet, end + 1)).astype(np.int64))
-    rec = {k: np.zeros(stop + 1, dtype=np.int64) for k in ("held", "backlog", "queue", "established", "timed_out",
-                                                            "wasted", "dropped", "attempts")}
-    carry = 0.0
-    # Admission control is a standing mechanism (the queue-size throttle AWS announced [S1g], applied here to
-    # DWFM as a model choice): it is in place before the trigger, so it acts as soon as work returns at 02:25.
-    fix = end if mitigation == "admission control" else fix
+def simulate(dynamodb: _dynamodb.Availability | None = None, *, actions: Actions | None = None,
+             throttle_fn: Callable | None = None, **params) -> LeaseRun:
+    """Run DWFM through the night for DynamoDB's *dynamodb* availability and the operators' *actions*."""
+    avail = _dynamodb.published() if dynamodb is None else check_type("dynamodb", dynamodb,
+                                                                      _dynamodb.Availability)
+    actions = Actions.published() if actions is None else check_type("actions", actions, Actions)
+    if throttle_fn is not None and not callable(throttle_fn):
+        raise TypeError(f"throttle_fn must be a function (queue, backlog) -> admitted, got "
+                        f"{type(throttle_fn).__name__}")
+    p = SPEC.validate(params)
+    fleet, hosts, timeout, interval = p["fleet"], p["hosts"], p["lease_timeout"], p["check_interval"]
+    if interval > timeout:
+        raise ValueError(f"check_interval must be at most lease_timeout ({timeout:g} min), got {interval}")
+    if hosts > fleet:
+        raise ValueError(f"hosts must be at most fleet ({fleet}), got {hosts}")
+    stop = int(p["horizon"])
+    lost_from, back = avail.unreachable_from, avail.dns_restored
+    if lost_from < 0 or back >= stop:
+        raise ValueError(f"dynamodb must become unreachable at or after minute 0 and have its DNS restored "
+                         f"before the horizon ({stop}), got {lost_from:g} and {back:g}")
+    rate, slowdown, target = p["rate"], p["slowdown"], p["throttle"]
+    share = _shares(fleet, hosts)  # droplets per host
+    window = max(1, round(timeout))
+    queue = DeadlineQueue(hosts, window, 1)
+    held = np.zeros((hosts, interval), dtype=np.int64)  # held leases by minutes since their last state check
+    held[:] = (share // interval)[:, None]
+    held[:, 0] += share - held.sum(axis=1)
+    backlog = np.zeros(hosts, dtype=np.int64)
+    host_rate, host_scale = rate / hosts, QUEUE_SCALE / hosts
+    host_target = _shares(target, hosts)
+    loss = p["lease_loss_minutes"]
+    carry = np.zeros(hosts)
+    names = ("held", "backlog", "queue", "established", "timed_out", "wasted", "dropped", "attempts", "restarted")
+    rec = {k: np.zeros(stop + 1, dtype=np.int64) for k in names}
+    throttle_on, relax_on = actions.throttle_at, actions.relax_at
+    restart_minute = None if not actions.restarts else max(int(np.ceil(actions.restart_at)), int(np.ceil(back)))
+    # Once every lease is held and nothing is queued, only a restart still to come could change anything.
+    settle = max(back, restart_minute if restart_minute is not None else back)
+    zero_rows = np.zeros((hosts, 1), dtype=np.int64)
+    t = 0
     for t in range(stop + 1):
-        mitigated = mitigation != "none" and t >= fix
-        if t < end:
-            backlog += _take_oldest(held, expiring[t])
+        if t < back:
+            if t >= lost_from:  # leases time out at a steady pace while DynamoDB is unreachable (model choice)
+                k = t - lost_from
+                lost = np.floor(share * min(k + 1, loss) / loss) - np.floor(share * min(k, loss) / loss)
+                backlog += _take_oldest(held, lost.astype(np.int64))
         else:
-            if mitigated and t == fix and "restart" in mitigation:
-                fresh, stale = queue.clear()
-                backlog += int(fresh.sum())
-                rec["dropped"][t] = int(fresh.sum())
-            size = int(queue.size()[0])
-            admit = backlog
-            if mitigated and throttle_fn is not None:
-                admit = int(throttle_fn(size, backlog))
-            elif mitigated and ("throttle" in mitigation or mitigation == "admission control"):
-                admit = throttle_by_queue(size, backlog, target)
-            admit = min(max(admit, 0), backlog)
-            backlog -= admit
-            queue.push(np.array([[admit]]))
-            rec["attempts"][t] = admit
-            lifo = mitigated and mitigation == "LIFO"
-            # Work per attempt grows with the queue (model choice); renewals take a small share of the rate.
-            speed = rate / (1.0 + slowdown * (size + admit) / QUEUE_SCALE)
-            carry += speed
-            cap = int(carry)
-            carry -= cap
-            ok, stale = queue.serve(np.array([cap]), lifo)
-            expired = int(queue.expire()[0, 0])
-            backlog += expired
-            wait = 0.0 if lifo else float(queue.size()[0]) / max(speed, 1e-9)
-            due = int(held[-1])
-            held[1:] = held[:-1]
-            held[0] = int(ok[0, 0])
-            if wait <= lease_timeout - check_interval:
-                held[0] += due  # the state check got through in time: the lease is renewed
+            throttled = throttle_on is not None and throttle_on <= t and not (relax_on is not None and t >= relax_on)
+            if t == restart_minute:
+                restart = _restart_hosts(queue, round(actions.restart_fraction * hosts))
+                fresh, _ = queue.clear_rows(restart)
+                backlog += fresh[:, 0]
+                rec["dropped"][t], rec["restarted"][t] = int(fresh.sum()), int(restart.sum())
+            size = queue.size()
+            if throttled and throttle_fn is not None:
+                admit = _split(_learner_admit(throttle_fn, int(size.sum()), int(backlog.sum())), backlog)
+            elif throttled:
+                admit = np.maximum(0, np.minimum(backlog, host_target - size))
             else:
-                backlog += due
-            rec["established"][t], rec["timed_out"][t], rec["wasted"][t] = int(ok[0, 0]), expired, int(stale[0])
-        rec["held"][t], rec["backlog"][t], rec["queue"][t] = int(held.sum()), backlog, int(queue.size()[0])
-    pending = int(queue.fresh.sum())
-    return LeaseRun(t=np.arange(stop + 1, dtype=float), pending=pending, fleet=fleet, mitigation=mitigation,
-                    mitigation_at=float(fix), **rec)
+                admit = backlog.copy()
+            backlog -= admit
+            zero_rows[:, 0] = admit
+            queue.push(zero_rows)
+            rec["attempts"][t] = int(admit.sum())
+            lifo = actions.lifo_at is not None and t >= actions.lifo_at
+            # Work per attempt grows with the host's queue (model choice).
+            speed = host_rate / (1.0 + slowdown * (size + admit) / host_scale)
+            carry += speed
+            cap = carry.astype(np.int64)
+            carry -= cap
+            ok, stale = queue.serve(cap, lifo)
+            expired = queue.expire()[:, 0]
+            backlog += expired
+            wait = np.zeros(hosts) if lifo else queue.size() / np.maximum(speed, 1e-9)
+            due = held[:, -1].copy()
+            held[:, 1:] = held[:, :-1]
+            held[:, 0] = ok[:, 0]
+            renewed = wait <= timeout - interval  # the state check got through in time: the lease is renewed
+            held[:, 0] += np.where(renewed, due, 0)
+            backlog += np.where(renewed, 0, due)
+            rec["established"][t], rec["timed_out"][t] = int(ok.sum()), int(expired.sum())
+            rec["wasted"][t] = int(stale.sum())
+        total_held = int(held.sum())
+        rec["held"][t], rec["backlog"][t], rec["queue"][t] = total_held, int(backlog.sum()), int(queue.size().sum())
+        if t >= settle and total_held == fleet and not backlog.any() and not queue.size().any():
+            break  # steady from here on: every lease held, nothing queued, no restart left to come
+    for k in ("held", "backlog", "queue"):
+        rec[k][t + 1:] = rec[k][t]
+    minutes = np.arange(stop + 1, dtype=float)
+    after = minutes >= back
+    full = np.nonzero(after & (rec["held"] == fleet))[0]
+    all_held = float(minutes[full[0]]) if full.size else float("inf")
+    launches = rec["held"] / fleet * _launch_share(minutes, actions, p["throttled_launches"], p["relax_minutes"])
+    return LeaseRun(t=minutes, launch_capacity=launches, all_held_at=all_held, pending=int(queue.fresh.sum()),
+                    fleet=fleet, hosts=hosts, dynamodb=avail, actions=actions, params=p, **rec)
 
 
-def _take_oldest(held: np.ndarray, k: int) -> int:
-    """Remove up to *k* leases from the cohorts checked longest ago; return how many were removed."""
-    taken = 0
-    for i in range(held.size - 1, -1, -1):
-        step = min(int(held[i]), k - taken)
-        held[i] -= step
+def _launch_share(t: np.ndarray, actions: Actions, throttled: float, relax_minutes: float) -> np.ndarray:
+    """Return the share of launch requests EC2 admits: all, the throttled share, then a linear relaxation."""
+    share = np.ones_like(t)
+    if actions.throttle_at is None:
+        return share
+    on = t >= actions.throttle_at
+    share[on] = throttled
+    if actions.relax_at is not None:
+        since = t - actions.relax_at
+        ramp = np.clip(since / relax_minutes, 0.0, 1.0) if relax_minutes > 0 else (since >= 0).astype(float)
+        share = np.where(on & (since >= 0), throttled + (1.0 - throttled) * ramp, share)
+    return share
+
+
+def _shares(total: int, hosts: int) -> np.ndarray:
+    """Split *total* evenly over the hosts (the first ones take the remainder)."""
+    out = np.full(hosts, total // hosts, dtype=np.int64)
+    out[: total - int(out.sum())] += 1
+    return out
+
+
+def _restart_hosts(queue: DeadlineQueue, n: int) -> np.ndarray:
+    """Return a mask of the *n* hosts with the longest queues (ties: lowest index) — the ones restarted."""
+    order = np.argsort(-queue.size(), kind="stable")
+    mask = np.zeros(queue.stale.size, dtype=bool)
+    mask[order[:n]] = True
+    return mask
+
+
+def _learner_admit(fn: Callable, size: int, backlog: int) -> int:
+    got = fn(size, backlog)
+    if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)) or not np.isfinite(got):
+        raise TypeError(f"throttle_fn must return a whole number of attempts to admit, got {got!r}")
+    return int(min(max(int(got), 0), backlog))
+
+
+def _split(total: int, backlog: np.ndarray) -> np.ndarray:
+    """Share *total* admitted attempts among the hosts in proportion to their backlogs (largest remainder)."""
+    whole = int(backlog.sum())
+    if whole == 0 or total <= 0:
+        return np.zeros_like(backlog)
+    exact = backlog * (total / whole)
+    out = np.floor(exact).astype(np.int64)
+    left = total - int(out.sum())
+    if left > 0:
+        out[np.argsort(-(exact - out), kind="stable")[:left]] += 1
+    return np.minimum(out, backlog)
+
+
+def _take_oldest(held: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Remove up to *k* leases per host from the cohorts checked longest ago; return how many were removed."""
+    taken = np.zeros(held.shape[0], dtype=np.int64)
+    for i in range(held.shape[1] - 1, -1, -1):
+        step = np.minimum(held[:, i], k - taken)
+        held[:, i] -= step
         taken += step
     return taken
-
-
-def _check_clock(name: str, value) -> str:
-    """Return *value* if it is a clock time 'HH:MM', else raise ValueError naming *name*."""
-    if not isinstance(value, str) or len(value) != 5 or value[2] != ":" or not (value[:2] + value[3:]).isdigit() \
-            or int(value[:2]) > 23 or int(value[3:]) > 59:
-        raise ValueError(f"{name} must be a clock time 'HH:MM' (PDT), got {value!r}")
-    return value

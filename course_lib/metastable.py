@@ -132,6 +132,16 @@ class DeadlineQueue:
         self.fresh[:, -1] = 0
         return out
 
+    def clear_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Drop the queues of the scenarios (or hosts) in the boolean mask *rows*; return per-row fresh counts
+        per class and stale counts dropped (zero for the rows kept)."""
+        rows = np.asarray(rows, dtype=bool)
+        fresh = np.where(rows[:, None], self.fresh.sum(axis=1), 0)
+        stale = np.where(rows, self.stale, 0)
+        self.fresh[rows] = 0
+        self.stale[rows] = 0
+        return fresh, stale
+
     def clear(self) -> tuple[np.ndarray, np.ndarray]:
         """Drop everything (a restart); return the fresh counts per class and the stale count dropped."""
         fresh, stale = self.fresh.sum(axis=1), self.stale.copy()

@@ -1,38 +1,60 @@
-"""NLB health checks: flapping on new instances, automatic AZ DNS failover, and the velocity cap.
+"""NLB health checks: flapping on new instances, automatic AZ DNS failover, failing open, and velocity control.
 
-What the post-event summary says ([S1e][S1h], fact sheet §5): from 05:28 Network Manager had a backlog of
-network-state propagations, so new EC2 instances were brought into service before their network state had
-propagated.  Their health checks failed although the targets were healthy, then passed, then failed again
-(flapping); each flip removed nodes from DNS and put them back, and the extra work degraded the health-check
-subsystem.  That triggered automatic AZ DNS failover, which took healthy capacity out of service, so clients saw
-connection errors (05:30).  Monitoring detected the failures at 06:52; at 09:36 engineers switched automatic
-failover off and every healthy node came back; it was re-enabled at 14:09.  AWS announced a velocity control
-that caps how much capacity one NLB can remove during health-check-driven AZ failover ([S1g]).
+What the post-event summary says ([S1e][S1h]): while Network Manager had a backlog, NLB's health checks brought
+new EC2 instances into service before their network state had propagated.  Their checks failed although the
+targets were healthy, then passed, then failed again (flapping); each flip removed nodes from DNS and put them
+back, and the extra work degraded the health-check subsystem.  That triggered automatic AZ DNS failover, which
+took capacity out of service, and clients saw connection errors wherever the remaining capacity could not
+carry the load (from 05:30).  Monitoring detected the failures at 06:52; at 09:36 engineers disabled automatic
+failover and every healthy node came back; it was re-enabled at 14:09.  AWS announced a velocity control that
+limits how much capacity one NLB can remove during health-check-driven AZ failover ([S1g]).
 
-The model, minute by minute, per AZ, with integer counts: instances are replaced at ``churn`` per minute; a new
-one's network state takes ``propagation_delay`` minutes (0: at once), and a ``surge`` of pent-up launches lands
-at 05:28, while the Network Manager backlog lasts (05:28-10:36, [S1e]), and one minute otherwise.  Every target can serve.  A target whose state has not propagated passes its
-check with probability one half (flapping); a failing target is removed from DNS.  Flips load the checker; past
-``checker_capacity`` flips a minute it degrades and fails a share of checks on propagated targets too (the
-second loop).  An AZ whose failing share passes ``az_threshold`` is failed over, removing its capacity, up to
-``velocity_cap`` of the whole NLB.  Connection errors are the demand that in-service capacity cannot carry.
-Every count, rate and threshold here is a **model choice**; only the clock times come from the record.
+The stage: ``simulate(propagation, failover_disabled_at=..., failover_enabled_at=...)`` reads Network
+Manager's :class:`~course_lib.network_manager.PropagationRun`: each minute's launches bring new targets, and
+a new target's network state arrives after that minute's propagation ``delay``.  No clock time is typed in.
+
+The model, minute by minute, per AZ, with integer counts (every count, rate and threshold is a **model
+choice**).  A share of the targets is replaced in proportion to EC2's launches (``churn`` per minute at the
+steady launch rate).  A target whose state has not propagated passes its check with probability one half; a
+failing target is taken out of service.  Flips load the checker; past ``checker_capacity`` flips a minute it
+degrades and fails a share of checks on propagated targets too (the second loop).  An AZ whose failing share
+passes ``az_threshold`` is failed over (removed from DNS), up to ``velocity_control`` of the whole NLB.
+
+**Failing open.**  When every AZ looks unhealthy at once, the load balancer sends traffic to all targets
+regardless of their checks.  That is the documented behaviour of NLB target groups (AWS Elastic Load Balancing
+documentation, "Health checks for Network Load Balancer target groups") and of Route 53 DNS failover; the
+post-event summary does not describe it, so here it is a **labelled model choice** resting on AWS's product
+documentation.  Failover therefore never takes the NLB to 0 %: errors appear only where the remaining
+capacity cannot carry the load.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .dwfm import _check_clock, clock, minutes
-from .validate import check_int, check_number, check_type
+from . import timeline
+from .network_manager import PropagationRun
+from .params import Param, Spec
+from .validate import check_number, check_type
 
-__all__ = ["TIMES", "CapacityRun", "clock", "minutes", "simulate"]
+__all__ = ["SPEC", "CapacityRun", "simulate"]
 
-TIMES = {"backlog begins": "05:28", "errors begin": "05:30", "detected": "06:52", "failover disabled": "09:36",
-         "propagation normal": "10:36", "failover re-enabled": "14:09"}  # [S1e][S1f][S1h]
+MAX_LAG = 24 * 60  # minutes: the longest propagation delay a target waits in the model (an explicit bound)
+_H = float(timeline.LAST_MINUTE)
+
+SPEC = Spec((
+    Param("azs", 3, "int", lo=1, hi=10, label="Availability Zones"),
+    Param("targets", 200, "int", lo=1, hi=100_000, label="targets per AZ"),
+    Param("demand", 0.45, lo=0.0, hi=1.0, lo_open=True, label="demand (share of full capacity)"),
+    Param("churn", 0.025, lo=0.0, hi=0.5, label="share of targets replaced a minute at the steady launch rate"),
+    Param("az_threshold", 0.25, lo=0.0, hi=1.0, lo_open=True, label="failing share that fails an AZ over"),
+    Param("checker_capacity", 60, "int", lo=1, hi=10_000_000, label="flips a minute the checker handles"),
+    Param("error_threshold", 0.01, lo=0.0, hi=1.0, lo_open=True, label="error rate counted as errors"),
+    Param("seed", 0, "int", lo=0, hi=2**32 - 1),
+))
 
 
 @dataclass(frozen=True)
@@ -50,8 +72,14 @@ class CapacityRun:
     connections: np.ndarray
     served: np.ndarray
     errors: np.ndarray
-    velocity_cap: float
-    failover: bool
+    failed_open: np.ndarray  # minutes in which every AZ looked unhealthy and the NLB failed open
+    errors_begin_at: float  # first minute with an error rate above error_threshold (inf: none)
+    errors_end_at: float  # minute after the last such minute (inf: none, or still erring at the end)
+    velocity_control: float | None
+    failover_disabled_at: float | None
+    failover_enabled_at: float | None
+    propagation: PropagationRun
+    params: dict = field(repr=False)
 
     @property
     def error_rate(self) -> np.ndarray:
@@ -59,80 +87,90 @@ class CapacityRun:
         return self.errors / np.maximum(self.connections, 1)
 
 
-def simulate(azs: int = 3, targets: int = 200, demand: float = 0.45, churn: float = 0.01, surge: float = 0.3,
-             propagation_delay: float = 45.0, failover: bool = True, velocity_cap: float = 1.0,
-             switch_off: str | None = "09:36", re_enable: str = "14:09", az_threshold: float = 0.2,
-             checker_capacity: int = 60, start: str = "05:00", horizon: str = "14:30", seed: int = 0) -> CapacityRun:
-    """Run the NLB through the morning and return capacity and connection errors per minute."""
-    azs = check_int("azs", azs, lo=1, hi=10)
-    targets = check_int("targets", targets, lo=1, hi=100_000)
-    demand = check_number("demand", demand, lo=0, hi=1, lo_open=True)
-    churn = check_number("churn", churn, lo=0, hi=0.5)
-    surge = check_number("surge", surge, lo=0, hi=1)
-    delay = check_number("propagation_delay", propagation_delay, lo=0, hi=600)  # 0: state propagates at once
-    check_type("failover", failover, (bool, np.bool_))
-    velocity_cap = check_number("velocity_cap", velocity_cap, lo=0, hi=1)
-    az_threshold = check_number("az_threshold", az_threshold, lo=0, hi=1, lo_open=True)
-    checker_capacity = check_int("checker_capacity", checker_capacity, lo=1)
-    t0, t1 = minutes(_check_clock("start", start)), minutes(_check_clock("horizon", horizon))
-    if t1 <= t0:
-        raise ValueError(f"horizon must be after start ({start}), got {horizon}")
-    off = minutes(_check_clock("switch_off", switch_off)) if switch_off is not None else None
-    back = minutes(_check_clock("re_enable", re_enable))
-    backlog = (minutes(TIMES["backlog begins"]), minutes(TIMES["propagation normal"]))
-    rng = np.random.default_rng(seed)
-    conns = round(demand * azs * targets) * 10  # ten connections per unit of demand a minute (model choice)
-    t = np.arange(t0, t1 + 1, dtype=float)
-    total, need = azs * targets, round(demand * azs * targets)
+def _when(name: str, value):
+    return None if value is None else check_number(name, value, lo=-_H, hi=_H)
+
+
+def simulate(propagation: PropagationRun, *, failover_disabled_at: float | None,
+             failover_enabled_at: float | None, velocity_control: float | None = None, **params) -> CapacityRun:
+    """Run the NLB on Network Manager's *propagation* result; return capacity and connection errors a minute."""
+    check_type("propagation", propagation, PropagationRun,
+               "a network_manager.PropagationRun (the result of network_manager.simulate)")
+    off, back = _when("failover_disabled_at", failover_disabled_at), _when("failover_enabled_at", failover_enabled_at)
+    if off is not None and back is not None and back < off:
+        raise ValueError(f"failover_enabled_at ({back:g}) must not be before failover_disabled_at ({off:g})")
+    cap = None if velocity_control is None else check_number("velocity_control", velocity_control, lo=0.0, hi=1.0)
+    p = SPEC.validate(params)
+    azs, targets, churn = p["azs"], p["targets"], p["churn"]
+    rng = np.random.default_rng(p["seed"])
+    t = propagation.t
+    total, need = azs * targets, round(p["demand"] * azs * targets)
+    conns = need * 10  # ten connections per unit of demand a minute (model choice)
+    steady = propagation.params["launch_rate"]
+    shares = (np.minimum(1.0, churn * propagation.launches / steady) if steady > 0
+              else np.zeros_like(propagation.launches)).tolist()
+    lags = np.minimum(np.ceil(propagation.delay), MAX_LAG).astype(int).tolist()
     # ring[k % slots][a]: new targets in AZ a whose network state propagates at minute k.  Plain Python
     # integers and a ring buffer: numpy calls on three-element arrays cost more than the arithmetic they do.
-    # One scalar draw per AZ gives the same stream as one array draw over the AZs (numpy draws an array
-    # element by element), without the array call's checks.
-    slots = int(delay) + 2
+    slots = max(lags) + 2
     ring = [[0] * azs for _ in range(slots)]
     unprop = [0] * azs  # running total of the ring's rows
     zeros = [0] * azs
-    rec = {k: [] for k in ("in_service", "node_removed", "az_removed", "unpropagated", "flips", "connections",
-                           "served", "errors")}
+    names = ("in_service", "node_removed", "az_removed", "unpropagated", "flips", "connections", "served", "errors",
+             "failed_open")
+    rec = {k: [] for k in names}
     binomial = rng.binomial
-    budget0 = math.floor(velocity_cap * total + 1e-9)
+    budget0 = total if cap is None else math.floor(cap * total + 1e-9)
+    threshold = p["az_threshold"] * targets
+    checker = p["checker_capacity"]
     for i, now in enumerate(t.tolist()):
-        # Launches pent up since 02:25 succeed together when DWFM recovers (05:28), then steady churn.
-        share = surge if now == backlog[0] else churn
-        launches = [binomial(targets - u, share) for u in unprop]  # replace propagated targets
-        lag = int(delay) if backlog[0] <= now < backlog[1] else min(1, int(delay))
-        if lag > 0:  # with no delay a new target's state is there before its first check
-            row = ring[(i + lag) % slots]
-            for a in range(azs):
-                row[a] += launches[a]
-                unprop[a] += launches[a]
-        # Not yet propagated: each check passes or fails with probability one half, so about half of these
-        # targets fail now and about half change state since the last check (the flaps that load the checker).
-        failing = [binomial(u, 0.5) for u in unprop]
-        flips = sum([binomial(u, 0.5) for u in unprop])
-        overload = flips / checker_capacity - 1.0
-        if overload > 0:  # a degraded checker times out on healthy targets too (the second loop)
-            p = min(0.5, 0.1 * overload)
-            failing = [f + binomial(targets - u, p) for f, u in zip(failing, unprop, strict=True)]
-        auto = failover and not (off is not None and off <= now < back)
-        node_out = failing if auto else zeros
+        share, lag = shares[i], lags[i]
+        if share > 0:
+            launches = [binomial(targets - u, share) for u in unprop]  # replace propagated targets
+            if lag > 0:  # with no delay a new target's state is there before its first check
+                row = ring[(i + lag) % slots]
+                for a in range(azs):
+                    row[a] += launches[a]
+                    unprop[a] += launches[a]
+        if any(unprop):
+            # Not yet propagated: each check passes or fails with probability one half, so about half of these
+            # targets fail now and about half change state since the last check (the flaps that load the checker).
+            failing = [binomial(u, 0.5) for u in unprop]
+            flips = sum([binomial(u, 0.5) for u in unprop])
+            overload = flips / checker - 1.0
+            if overload > 0:  # a degraded checker times out on healthy targets too (the second loop)
+                q = min(0.5, 0.1 * overload)
+                failing = [f + binomial(targets - u, q) for f, u in zip(failing, unprop, strict=True)]
+        else:
+            failing, flips = zeros, 0
+        auto = not (off is not None and now >= off and (back is None or now < back))
+        unhealthy = [f > threshold for f in failing]
+        # Every AZ looks unhealthy: DNS keeps them all (fails open) instead of removing the whole NLB; and if
+        # every target fails its check, traffic goes to all of them (both documented AWS behaviours).
+        fail_open = all(unhealthy)
+        node_out = failing if auto and sum(failing) < total else zeros
         up = [targets - x for x in node_out]
         az_out = [0] * azs
-        if auto and any(f > az_threshold * targets for f in failing):
+        if auto and not fail_open and any(unhealthy):
             budget = budget0
-            for a in sorted(range(azs), key=lambda a: -failing[a]):  # stable, like argsort(kind="stable")
-                if failing[a] > az_threshold * targets and budget > 0:
-                    az_out[a] = min(up[a], budget)  # the velocity cap may stop a failover part-way
+            for a in sorted(range(azs), key=lambda a: -failing[a]):  # worst AZ first, ties by index
+                if unhealthy[a] and budget > 0:
+                    az_out[a] = min(up[a], budget)  # the velocity control may stop a failover part-way
                     budget -= az_out[a]
         capacity = sum(up) - sum(az_out)
         served = min(conns, capacity * 10)
         for key, value in (("in_service", capacity), ("node_removed", sum(node_out)), ("az_removed", sum(az_out)),
                            ("unpropagated", sum(unprop)), ("flips", flips), ("connections", conns),
-                           ("served", served), ("errors", conns - served)):
+                           ("served", served), ("errors", conns - served), ("failed_open", int(fail_open and auto))):
             rec[key].append(value)
         row = ring[i % slots]  # this minute's row has propagated: drop it from the running total
         for a in range(azs):
             unprop[a] -= row[a]
             row[a] = 0
-    rec = {k: np.array(v, dtype=np.int64) for k, v in rec.items()}
-    return CapacityRun(t=t, total=total, demand=need, velocity_cap=velocity_cap, failover=bool(failover), **rec)
+    arr = {k: np.array(v, dtype=np.int64) for k, v in rec.items()}
+    bad = np.nonzero(arr["errors"] / np.maximum(arr["connections"], 1) > p["error_threshold"])[0]
+    begin = float(t[bad[0]]) if bad.size else math.inf
+    end = float(t[bad[-1] + 1]) if bad.size and bad[-1] + 1 < t.size else math.inf
+    return CapacityRun(t=t, total=total, demand=need, errors_begin_at=begin, errors_end_at=end,
+                       velocity_control=cap, failover_disabled_at=off, failover_enabled_at=back,
+                       propagation=propagation, params=p, **arr)

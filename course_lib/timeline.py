@@ -1,13 +1,20 @@
 """The published timeline of 19–20 October 2025 in us-east-1, as data (Chapter 0).
 
 All times are PDT, as AWS published them; the event began late on Sunday 19 October.  Each entry names
-its source keys in ``../shared/facts/outage-facts.md`` (section 3).  Rows that only one compilation
-carries are left out; the Pragmatic Engineer's incident narrative [S2] is labelled "as reported".
-Durations are computed from these times, never typed in.
+its source keys (the course's bibliography resolves them).  Rows that only one compilation carries are left
+out; the Pragmatic Engineer's incident narrative [S2] is labelled "as reported".  Durations are computed from
+these times, never typed in.
+
+This module is the only place in ``course_lib`` where a published clock time is written down.  Models work in
+**minutes after the event start** (19 Oct 23:48 PDT, minute 0) as floats: :func:`minutes` turns a clock time
+into a model minute, :func:`clock` turns a minute back into 'HH:MM', and :data:`PUBLISHED` names the moments
+the models are compared with (``PUBLISHED["dns restored"].minute == 157``).
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,17 +27,22 @@ __all__ = [
     "EVENT_START",
     "IMPAIRMENTS",
     "PERIODS",
+    "PUBLISHED",
     "SERVICES",
     "Impairment",
+    "Moment",
     "Period",
     "Snapshot",
     "TimelineEvent",
     "at",
+    "clock",
     "describe",
     "duration",
     "event",
     "format_duration",
     "format_time",
+    "minutes",
+    "published",
     "slider_options",
     "snapshot",
     "status_at",
@@ -108,6 +120,55 @@ EVENTS: tuple[TimelineEvent, ...] = (
 )
 
 EVENT_START, EVENT_END = EVENTS[0].time, EVENTS[-1].time
+LAST_MINUTE = 24 * 60 * 2  # model minutes are accepted up to two days after the start (an explicit bound)
+
+
+def minutes(hhmm: str) -> int:
+    """Return the model minute of a clock time that night: minutes after 19 Oct 23:48 PDT.
+
+    Times from 23:00 are 19 October (so 23:00 is minute -48), earlier ones 20 October (02:25 is 157).
+    """
+    return duration(EVENT_START, at(hhmm)) if at(hhmm) >= EVENT_START else -duration(at(hhmm), EVENT_START)
+
+
+def clock(minute: float) -> str:
+    """Return the PDT clock time 'HH:MM' of a model minute (rounded to the nearest minute)."""
+    if type(minute) not in (float, int) and (isinstance(minute, bool) or not isinstance(minute, numbers.Real)):
+        raise TypeError(f"minute must be a number of minutes after 23:48 PDT, got {type(minute).__name__} "
+                        f"{minute!r}")
+    if not math.isfinite(minute) or not -LAST_MINUTE <= minute <= LAST_MINUTE:
+        raise ValueError(f"minute must be a finite number of minutes in [-{LAST_MINUTE}, {LAST_MINUTE}], "
+                         f"got {minute}")
+    return (EVENT_START + timedelta(minutes=round(float(minute)))).strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A named published moment: its model minute, clock time, what happened and its source keys."""
+
+    name: str
+    minute: float
+    what: str
+    sources: tuple[str, ...]
+    reported: bool = False  # True: only in the incident narrative [S2], "as reported"
+
+    @property
+    def clock(self) -> str:
+        return clock(self.minute)
+
+    @property
+    def time(self) -> datetime:
+        return EVENT_START + timedelta(minutes=self.minute)
+
+    def __float__(self) -> float:
+        return float(self.minute)
+
+
+def _m(name: str, hhmm: str, service: str | None = None) -> Moment:
+    e = event(hhmm, service)
+    return Moment(name, float(minutes(hhmm)), e.what, e.sources, e.reported)
+
+
 
 
 def event(hhmm: str, service: str | None = None) -> TimelineEvent:
@@ -249,3 +310,32 @@ def slider_options(step: int = 10) -> list[tuple[str, int]]:
     minutes = set(range(-8, duration(EVENT_START, at("14:30")) + 1, step))
     minutes |= {duration(EVENT_START, e.time) for e in EVENTS}
     return [(format_time(EVENT_START + timedelta(minutes=m)), m) for m in sorted(minutes)]
+
+
+# The moments the cascade's stages are compared with, by name (the stage models read their times here).
+PUBLISHED: dict[str, Moment] = {m.name: m for m in (
+    _m("event start", "23:48", "DynamoDB"),
+    _m("identified", "00:38"),
+    Moment("rpz override", float(minutes("01:15")), "Temporary mitigation for internal services (PES); as "
+           "reported, an RPZ override on the internal resolvers", ("S1e", "S1f", "S2")),
+    _m("alias repaired", "02:15"),
+    Moment("leases stop timing out", float(minutes("02:24")), "End of the window in which droplet leases "
+           "timed out", ("S1e",)),
+    _m("dns restored", "02:25"),
+    _m("dynamodb recovered", "02:40"),
+    _m("throttling and restarts", "04:14"),
+    _m("all leases held", "05:28"),
+    _m("nlb errors begin", "05:30"),
+    _m("connectivity problems", "06:21"),
+    _m("nlb failures detected", "06:52"),
+    _m("failover disabled", "09:36"),
+    _m("propagation normal", "10:36"),
+    _m("throttles relaxed", "11:23"),
+    _m("ec2 normal", "13:50"),
+    _m("failover re-enabled", "14:09"),
+    _m("event end", "14:20"),
+)}
+def published(name: str) -> float:
+    """Return the model minute of a named published moment (one of PUBLISHED)."""
+    check_type("name", name, str)
+    return PUBLISHED[check_choice("name", name, PUBLISHED)].minute

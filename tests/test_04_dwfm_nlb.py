@@ -1,7 +1,8 @@
-"""Chapter 4 DWFM leases and NLB failover: the published story, conservation, velocity control, bad input."""
+"""Chapter 4 DWFM leases, Network Manager and NLB failover: the published story, conservation, bad input."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -9,22 +10,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_lib import dwfm, nlb
+from course_lib import dwfm, dynamodb, network_manager, nlb
+from course_lib.timeline import published
 
 STORY_TOLERANCE = 5  # minutes either side of a published clock time
+OFF = {"failover_disabled_at": published("failover disabled"), "failover_enabled_at": published("failover re-enabled")}
+NEVER = {"failover_disabled_at": None, "failover_enabled_at": None}
 
 
-def test_clock_round_trips_across_midnight():
-    """minutes() and clock() agree, with 23:48 as minute 0 and the night wrapping at 24:00."""
-    assert dwfm.minutes("23:48") == 0 and dwfm.minutes("02:25") == 157
-    assert dwfm.clock(dwfm.minutes("05:28")) == "05:28"
+@pytest.fixture(scope="module")
+def night():
+    """The published night through DWFM and Network Manager (computed once for the NLB tests)."""
+    leases = dwfm.simulate()
+    return leases, network_manager.simulate(leases)
 
 
 def test_default_run_collapses_without_mitigation():
     """With no mitigation DWFM makes no progress after 02:25: leases never all come back."""
-    run = dwfm.simulate(mitigation="none")
-    assert math.isinf(run.all_held_at())
-    after = run.t >= dwfm.minutes("03:00")
+    run = dwfm.simulate(actions=dwfm.mitigation_actions("none"))
+    assert math.isinf(run.all_held_at)
+    after = run.t >= published("dns restored") + 35
     assert run.held[after].max() == 0  # congestive collapse: no forward progress
     assert run.wasted[after].sum() > 0  # the manager is busy, on attempts whose lease already timed out
 
@@ -32,36 +37,52 @@ def test_default_run_collapses_without_mitigation():
 def test_default_run_tells_the_published_story():
     """Leases are gone by 02:24, stuck until 04:14, and all held at about 05:28 with throttling + restarts."""
     run = dwfm.simulate()
-    assert run.held[dwfm.minutes("02:24")] == 0
-    assert run.held[dwfm.minutes("04:13")] == 0
-    assert abs(run.all_held_at() - dwfm.minutes("05:28")) <= STORY_TOLERANCE
+    assert run.held[int(published("leases stop timing out"))] == 0
+    assert run.held[int(published("throttling and restarts")) - 1] == 0
+    assert abs(run.all_held_at - published("all leases held")) <= STORY_TOLERANCE
+    assert run.restarted.sum() == run.hosts  # every collapsed host restarted once, at 04:14
+    assert run.restarted[int(published("throttling and restarts"))] == run.hosts
 
 
 @pytest.mark.parametrize("mitigation", ["restart", "throttle"])
 def test_either_action_alone_is_not_enough_by_05_28(mitigation):
     """A restart alone refloods; a throttle alone leaves the doomed queue to drain."""
-    assert dwfm.simulate(mitigation=mitigation).all_held_at() > dwfm.minutes("05:28") + STORY_TOLERANCE
+    run = dwfm.simulate(actions=dwfm.mitigation_actions(mitigation))
+    assert run.all_held_at > published("all leases held") + STORY_TOLERANCE
 
 
-@pytest.mark.parametrize("throttle", [None, 7_200])
+def test_hosts_left_out_of_the_restart_stay_collapsed():
+    """Selective restarts: restarting only half the hosts leaves the other half's leases lost."""
+    half = dataclasses.replace(dwfm.Actions.published(), restart_fraction=0.5)
+    run = dwfm.simulate(actions=half)
+    assert run.restarted.sum() == run.hosts // 2
+    assert math.isinf(run.all_held_at)
+    assert run.held[-1] == run.fleet // 2  # the restarted half recovers, the rest does not
+
+
+@pytest.mark.parametrize("throttle", [7_200, 5_000])
 def test_smaller_fleets_recover_no_later(throttle):
     """With throttling + restarts at 04:14, a smaller fleet holds all leases no later than the default 100,000."""
-    default = dwfm.simulate(throttle=throttle).all_held_at()
-    times = [dwfm.simulate(fleet=fleet, throttle=throttle).all_held_at() for fleet in range(10_000, 100_001, 10_000)]
+    default = dwfm.simulate(throttle=throttle).all_held_at
+    times = [dwfm.simulate(fleet=fleet, throttle=throttle).all_held_at for fleet in range(10_000, 100_001, 10_000)]
     assert all(t <= default for t in times)
     assert times == sorted(times)  # monotone in the fleet size
 
 
 def test_admission_control_in_place_prevents_the_collapse():
     """The queue-size throttle, in place when DNS returns, recovers with no restart; added at 04:14 it cannot."""
-    assert dwfm.simulate(mitigation="admission control").all_held_at() < dwfm.minutes("04:14")
-    assert math.isinf(dwfm.simulate(mitigation="throttle").all_held_at())
+    assert dwfm.simulate(actions=dwfm.mitigation_actions("admission control")).all_held_at < published(
+        "throttling and restarts")
+    assert math.isinf(dwfm.simulate(actions=dwfm.mitigation_actions("throttle")).all_held_at)
 
 
-def test_zero_propagation_delay_means_no_flapping():
-    """With network state propagating at once nothing flaps, so failover never removes capacity."""
-    run = nlb.simulate(propagation_delay=0.0, switch_off=None)
-    assert run.flips.max() == 0 and run.in_service.min() == run.total
+def test_dwfm_reads_dynamodb_availability():
+    """An earlier DNS repair loses fewer leases; DWFM's result carries the availability it was given."""
+    early = dynamodb.after_repair(published("identified") + 30)
+    run = dwfm.simulate(early)
+    assert run.dynamodb is early
+    assert run.held[int(early.dns_restored) - 1] > 0
+    assert run.all_held_at <= dwfm.simulate().all_held_at
 
 
 def _dwfm_balanced(run):
@@ -69,13 +90,14 @@ def _dwfm_balanced(run):
     assert run.held[-1] + run.backlog[-1] + run.pending == run.fleet
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(fleet=st.integers(1, 300_000), timeout=st.integers(2, 30), rate=st.floats(100, 20_000),
-       mitigation=st.sampled_from(dwfm.MITIGATIONS), slowdown=st.floats(0, 3))
-def test_every_lease_attempt_is_counted_once(fleet, timeout, rate, mitigation, slowdown):
+       mitigation=st.sampled_from(dwfm.MITIGATIONS), slowdown=st.floats(0, 3), hosts=st.integers(1, 12))
+def test_every_lease_attempt_is_counted_once(fleet, timeout, rate, mitigation, slowdown, hosts):
     """Conservation: attempts = established + timed out + dropped + pending; droplets are held, waiting or queued."""
-    _dwfm_balanced(dwfm.simulate(fleet=fleet, lease_timeout=timeout, check_interval=min(3, timeout),
-                                 rate=rate, mitigation=mitigation, slowdown=slowdown))
+    _dwfm_balanced(dwfm.simulate(actions=dwfm.mitigation_actions(mitigation), fleet=fleet, lease_timeout=timeout,
+                                 check_interval=min(3, timeout), rate=rate, slowdown=slowdown,
+                                 hosts=min(hosts, fleet), horizon=420.0))
 
 
 def test_dwfm_is_deterministic():
@@ -85,58 +107,79 @@ def test_dwfm_is_deterministic():
 
 @pytest.mark.parametrize(("kw", "name"), [
     ({"fleet": 0}, "fleet"), ({"lease_timeout": 0.0}, "lease_timeout"), ({"rate": -1.0}, "rate"),
-    ({"rate": math.nan}, "rate"), ({"mitigation": "pray"}, "mitigation"), ({"mitigation_at": "25:00"},
-                                                                             "mitigation_at"),
-    ({"horizon": "01:00"}, "horizon")])
+    ({"rate": math.nan}, "rate"), ({"rate": True}, "rate"), ({"horizon": 100.0}, "horizon"),
+    ({"horizon": math.inf}, "horizon"), ({"hosts": 0}, "hosts"), ({"check_interval": 20}, "check_interval"),
+    ({"actions": "04:14"}, "actions"), ({"dynamodb": 157}, "dynamodb"), ({"throttle_fn": 3}, "throttle_fn"),
+    ({"wat": 1}, "unknown")])
 def test_dwfm_bad_input(kw, name):
-    """Bad DWFM parameters raise ValueError naming the parameter."""
-    with pytest.raises(ValueError, match=name):
+    """Bad DWFM parameters raise ValueError/TypeError naming the parameter."""
+    with pytest.raises((ValueError, TypeError), match=name):
         dwfm.simulate(**kw)
 
 
-def test_nlb_default_run_tells_the_published_story():
-    """Errors start near 05:30, stop when failover is switched off at 09:36, none after re-enabling."""
-    run = nlb.simulate()
-    bad = run.t[run.error_rate > 0.01]
-    assert abs(bad[0] - nlb.minutes("05:30")) <= STORY_TOLERANCE
-    assert bad[-1] < nlb.minutes("09:36")
-    off = (run.t >= nlb.minutes("09:36")) & (run.t < nlb.minutes("14:09"))
-    assert np.all(run.in_service[off] == run.total)  # every healthy node back in service
+@pytest.mark.parametrize(("kw", "name"), [
+    ({"throttle_at": math.nan}, "throttle_at"), ({"restart_fraction": 1.5}, "restart_fraction"),
+    ({"relax_at": "11:23"}, "relax_at"), ({"throttle_at": 300.0, "relax_at": 200.0}, "relax_at")])
+def test_actions_bad_input(kw, name):
+    """Actions are validated when they are made."""
+    with pytest.raises((ValueError, TypeError), match=name):
+        dwfm.Actions(**kw)
 
 
-def test_nlb_without_switch_off_errors_last_until_propagation_recovers():
-    """Left on, failover keeps removing capacity until propagation is normal again (10:36)."""
-    run = nlb.simulate(switch_off=None)
-    assert run.t[run.error_rate > 0.01][-1] >= nlb.minutes("10:30")
+def test_nlb_default_run_tells_the_published_story(night):
+    """Errors start near 05:30, none from the 09:36 switch-off until re-enabling."""
+    run = nlb.simulate(night[1], **OFF)
+    assert abs(run.errors_begin_at - published("nlb errors begin")) <= 25
+    assert run.errors_end_at <= published("failover disabled")
+    off = (run.t >= published("failover disabled")) & (run.t < published("failover re-enabled"))
+    assert np.all(run.az_removed[off] == 0) and np.all(run.errors[off] == 0)
 
 
-@settings(max_examples=40, deadline=None)
-@given(cap=st.floats(0, 1), delay=st.floats(1, 120), seed=st.integers(0, 50), demand=st.floats(0.1, 0.9))
-def test_velocity_control_bounds_capacity_removed_by_failover(cap, delay, seed, demand):
-    """AZ failover never removes more than the velocity cap; targets and connections are conserved."""
-    run = nlb.simulate(velocity_cap=cap, propagation_delay=delay, switch_off=None, seed=seed, demand=demand)
+def test_nlb_never_goes_to_zero_it_fails_open(night):
+    """Failover alone never removes every AZ: when every AZ looks unhealthy the NLB fails open."""
+    run = nlb.simulate(night[1], **NEVER)
+    assert run.in_service.min() > 0
+    assert run.failed_open.sum() > 0
+    assert np.all(run.az_removed[run.failed_open.astype(bool)] == 0)
+    assert np.all(run.az_removed < run.total)
+
+
+def test_errors_only_where_capacity_cannot_carry_the_load(night):
+    """A minute has connection errors exactly when the capacity in service is below demand."""
+    run = nlb.simulate(night[1], **NEVER)
+    short = run.in_service * 10 < run.connections
+    assert np.array_equal(run.errors > 0, short)
+
+
+@settings(max_examples=25, deadline=None)
+@given(cap=st.floats(0, 1), seed=st.integers(0, 50), demand=st.floats(0.1, 0.9))
+def test_velocity_control_bounds_capacity_removed_by_failover(night, cap, seed, demand):
+    """AZ failover never removes more than the velocity control; targets and connections are conserved."""
+    run = nlb.simulate(night[1], velocity_control=cap, seed=seed, demand=demand, **NEVER)
     assert np.all(run.az_removed <= math.floor(cap * run.total + 1e-9))
     assert np.all(run.in_service + run.node_removed + run.az_removed == run.total)
     assert np.all(run.connections == run.served + run.errors)
 
 
-def test_a_small_cap_keeps_capacity_above_demand():
-    """With a 0.1 cap capacity stays above demand all morning, where no cap drops it to zero."""
-    assert nlb.simulate(velocity_cap=0.1, switch_off=None).in_service.min() >= nlb.simulate().demand
-    assert nlb.simulate(switch_off=None).in_service.min() < nlb.simulate().demand
-
-
-def test_nlb_is_deterministic_per_seed():
+def test_nlb_is_deterministic_per_seed(night):
     """One seed, one run."""
-    assert np.array_equal(nlb.simulate(seed=4).in_service, nlb.simulate(seed=4).in_service)
+    assert np.array_equal(nlb.simulate(night[1], seed=4, **OFF).in_service,
+                          nlb.simulate(night[1], seed=4, **OFF).in_service)
 
 
 @pytest.mark.parametrize(("kw", "name"), [
-    ({"demand": 0.0}, "demand"), ({"velocity_cap": -0.1}, "velocity_cap"), ({"velocity_cap": math.nan},
-                                                                            "velocity_cap"),
-    ({"propagation_delay": -1.0}, "propagation_delay"), ({"targets": 0}, "targets"),
-    ({"horizon": "04:00"}, "horizon")])
-def test_nlb_bad_input(kw, name):
-    """Bad NLB parameters raise ValueError naming the parameter."""
-    with pytest.raises(ValueError, match=name):
-        nlb.simulate(**kw)
+    ({"demand": 0.0}, "demand"), ({"velocity_control": -0.1}, "velocity_control"),
+    ({"velocity_control": math.nan}, "velocity_control"), ({"targets": 0}, "targets"), ({"seed": -1}, "seed"),
+    ({"failover_disabled_at": "09:36"}, "failover_disabled_at"),
+    ({"failover_disabled_at": 600.0, "failover_enabled_at": 500.0}, "failover_enabled_at")])
+def test_nlb_bad_input(night, kw, name):
+    """Bad NLB parameters raise ValueError/TypeError naming the parameter."""
+    with pytest.raises((ValueError, TypeError), match=name):
+        nlb.simulate(night[1], **{**OFF, **kw})
+
+
+def test_nlb_refuses_anything_but_a_propagation_run(night):
+    """NLB takes Network Manager's result, not DWFM's or a number."""
+    for wrong in (night[0], 5, None):
+        with pytest.raises(TypeError, match="propagation"):
+            nlb.simulate(wrong, **OFF)

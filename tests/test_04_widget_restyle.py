@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from conftest import fresh_draw, png_rgba
 
-from course_lib.experiments.ch04 import capacity_experiment, leases_experiment
+from course_lib.experiments.ch04 import ACT_AT, capacity_experiment, leases_experiment
 from course_lib.widgets import figure_png
 
 
@@ -36,15 +36,15 @@ def _assert_restyle_matches_full_draw(exp, moves: list[dict], tolerance: int = 0
 
 def test_leases_widget_restyle_matches_a_full_draw():
     """The DWFM widget moves its curves, action line and clock axis in place, pixel for pixel as a full draw."""
-    moves = [{"throttle": 2000}, {"fleet": 30_000}, {"lease_timeout": 3.0}, {"restart_at": "03:00"},
-             {"mitigation": "none"}, {"fleet": 200_000, "throttle": 0}, {"restart_at": "04:45"}]
+    moves = [{"throttle": 2000}, {"fleet": 30_000}, {"lease_timeout": 3.0}, {"restart_at": ACT_AT[0][1]},
+             {"mitigation": "none"}, {"fleet": 200_000, "throttle": 0}, {"restart_at": ACT_AT[-1][1]}]
     _assert_restyle_matches_full_draw(leases_experiment(), moves)
 
 
 def test_capacity_widget_restyle_matches_a_full_draw():
     """The NLB widget moves its curve, demand line and error band in place, as a full draw shows them."""
-    moves = [{"velocity_cap": 0.3}, {"propagation_delay": 0.0}, {"failover": False}, {"failover": True},
-             {"switch_off": False}, {"propagation_delay": 120.0, "velocity_cap": 0.0}]
+    moves = [{"velocity_control": 0.3}, {"propagation_rate": 400.0}, {"failover": False}, {"failover": True},
+             {"switch_off": False}, {"propagation_rate": 100.0, "velocity_control": 0.0}]
     # The error band is drawn over the tick marks' backdrop: a few edge pixels differ by <= 4 of 255.
     _assert_restyle_matches_full_draw(capacity_experiment(), moves, tolerance=6)
 

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from .. import dwfm, nlb
+from .. import dwfm, network_manager, nlb, timeline
 from ..exercises import Exercise, Incorrect, expect_type, learner_call
 from ..metastable import Trigger, hidden_capacity, outcome, simulate
 from ..mitigations import BudgetPolicy
@@ -15,7 +15,10 @@ from ..phase import classify, largest_surviving_load
 __all__ = ["SCENARIOS", "q1", "q2", "q3", "q4", "q5"]
 
 Q1_BELOW = 6.0  # QPS: answers this far below the largest surviving load still count (the load grid is 2 QPS)
-Q3_BOUND = "05:45"  # all leases must be held by then: the published 05:28 plus a margin (model choice)
+# All leases must be held 17 minutes after the published recovery (05:28 + 17 = 05:45; the margin is a model choice).
+Q3_BOUND = timeline.published("all leases held") + 17.0
+Q3_CLOCK = timeline.clock(Q3_BOUND)
+_FIX = timeline.published("throttling and restarts")
 Q4_SEEDS = (0, 1, 2)
 
 # q5: (load QPS, outage seconds, when we look) -> the learner names the state.
@@ -94,25 +97,26 @@ def _check_q3(fn) -> None:
     expect_type(got, (numbers.Integral, np.integer), "throttle(0, 500)")
     if not 0 <= got <= 500:
         raise Incorrect(f"throttle(queue=0, backlog=500) returned {got}; it must admit between 0 and the backlog.")
-    run = dwfm.simulate(mitigation="throttle+restart", throttle_fn=fn)
-    done, bound = run.all_held_at(), dwfm.minutes(Q3_BOUND)
+    run = dwfm.simulate(actions=dwfm.mitigation_actions("throttle+restart"), throttle_fn=fn,
+                        horizon=timeline.published("all leases held") + 62.0)
+    done, bound = run.all_held_at, Q3_BOUND
     if done <= bound:
         return
-    at, fix = int(bound), dwfm.minutes("04:14")
+    at, fix = int(bound), int(_FIX)
     queue, est, timed = int(run.queue[at]), int(run.established[fix:at + 1].sum()), int(run.timed_out[fix:at + 1].sum())
     # Judge by what happened: attempts expiring in the queue mean too much was admitted; a short queue with
     # nothing expiring means the throttle starves the manager.
     if timed > 0.05 * max(est, 1) or (est == 0 and queue > 0):
-        why = (f"the throttle admits too much: {timed:,} attempts timed out in the queue between 04:14 and "
-               f"{Q3_BOUND} and only {est:,} leases were established; the queue held {queue:,} attempts at "
-               f"{Q3_BOUND}, more than the manager finishes within the lease timeout")
+        why = (f"the throttle admits too much: {timed:,} attempts timed out in the queue between {timeline.clock(_FIX)} and "
+               f"{Q3_CLOCK} and only {est:,} leases were established; the queue held {queue:,} attempts at "
+               f"{Q3_CLOCK}, more than the manager finishes within the lease timeout")
     else:
-        why = (f"the throttle admits too little: the queue held only {queue:,} attempts at {Q3_BOUND} and "
-               f"{timed:,} timed out, but only {est:,} leases were established since 04:14, so re-establishment "
+        why = (f"the throttle admits too little: the queue held only {queue:,} attempts at {Q3_CLOCK} and "
+               f"{timed:,} timed out, but only {est:,} leases were established since {timeline.clock(_FIX)}, so re-establishment "
                "crawls")
-    raise Incorrect(f"by {Q3_BOUND} only {run.held[at] / run.fleet:.0%} of leases were held; {why}.",
-                    case=f"restart at 04:14, your throttle from then on; all leases "
-                         f"{'never held' if not np.isfinite(done) else 'held at ' + dwfm.clock(done)}")
+    raise Incorrect(f"by {Q3_CLOCK} only {run.held[at] / run.fleet:.0%} of leases were held; {why}.",
+                    case=f"restart at {timeline.clock(_FIX)}, your throttle from then on; all leases "
+                         f"{'never held' if not np.isfinite(done) else 'held at ' + timeline.clock(done)}")
 
 
 def _check_q4(cap) -> None:
@@ -124,12 +128,19 @@ def _check_q4(cap) -> None:
                         "that switches the AZ-level automation off instead of limiting its velocity. "
                         "Pick a cap above 0.")
     for seed in Q4_SEEDS:
-        run = nlb.simulate(velocity_cap=float(cap), switch_off=None, seed=seed)
+        run = nlb.simulate(_propagation(), velocity_control=float(cap), failover_disabled_at=None,
+                           failover_enabled_at=None, seed=seed)
         low = int(np.argmin(run.in_service))
         if run.in_service[low] < run.demand:
             raise Incorrect(f"with a cap of {cap:g}, capacity fell to {run.in_service[low] / run.total:.0%} "
-                            f"at {nlb.clock(run.t[low])}, below the demand of {run.demand / run.total:.0%}.",
-                            case=f"failover left on all morning (no 09:36 switch-off), seed {seed}")
+                            f"at {timeline.clock(run.t[low])}, below the demand of {run.demand / run.total:.0%}.",
+                            case=f"failover left on all morning (no "
+                                 f"{timeline.PUBLISHED['failover disabled'].clock} switch-off), seed {seed}")
+
+
+def _propagation():
+    """Network Manager on DWFM's published night: the input of every q4 run."""
+    return network_manager.simulate(dwfm.simulate())
 
 
 def expected_states() -> dict:
@@ -176,8 +187,9 @@ q3 = Exercise("q3", "throttle", _check_q3, [
     "timeout is 10 minutes: keep the queue well under 14,400, e.g. admit max(0, min(backlog, 7_000 - queue)).",
 ], chapter="04")
 q4 = Exercise("q4", "velocity_cap", _check_q4, [
-    "Run `nlb.simulate(velocity_cap=c, switch_off=None)` for a few caps and compare `in_service.min()` "
-    "with `demand`.",
+    "Run `nlb.simulate(propagation, velocity_control=c, failover_disabled_at=None, failover_enabled_at=None)` "
+    "for a few caps (with `propagation = network_manager.simulate(dwfm.simulate())`) and compare "
+    "`in_service.min()` with `demand`.",
     "Node-level removals already take some capacity; the cap must leave room above demand for them.",
 ], chapter="04")
 q5 = Exercise("q5", "answer_q5", _check_q5, [

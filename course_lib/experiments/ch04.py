@@ -6,13 +6,23 @@ plot helper from ``course_lib.plots.metastable`` -> a text readout.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
-from ..dwfm import clock
+from .. import dwfm, network_manager, nlb, timeline
 from ..plots.metastable import draw_capacity, draw_leases, draw_storm, restyle_capacity, restyle_leases
 
-__all__ = ["capacity_compute", "capacity_experiment", "capacity_summary", "leases_compute", "leases_experiment",
-           "leases_summary", "storm_compute", "storm_experiment", "storm_summary"]
+__all__ = ["ACT_AT", "LEASE_HORIZON", "capacity_compute", "capacity_experiment", "capacity_summary",
+           "leases_compute", "leases_experiment", "leases_summary", "published_failover", "storm_compute",
+           "storm_experiment", "storm_summary"]
+
+# The DWFM widget runs until an hour after the published recovery and offers four action times, all read
+# from the timeline: 35 and 65 minutes after the DNS repair, the published 04:14, and half an hour later.
+LEASE_HORIZON = timeline.published("all leases held") + 62.0
+_FIX = timeline.published("throttling and restarts")
+ACT_AT = tuple((timeline.clock(m), m) for m in (timeline.published("dns restored") + 35.0,
+                                                   timeline.published("dns restored") + 65.0, _FIX, _FIX + 31.0))
 
 
 def storm_compute(load=280.0, trigger="outage", size=1.0, duration=10.0, timeout=1.0, retries=1, policy="none"):
@@ -50,60 +60,76 @@ def storm_experiment():
                       run_button=True, margins={"right": 0.72})
 
 
-def leases_compute(fleet=100_000, lease_timeout=10.0, throttle=7_200, restart_at="04:14",
+def leases_compute(fleet=100_000, lease_timeout=10.0, throttle=7_200, restart_at=_FIX,
                    mitigation="throttle+restart"):
     """Run DWFM for the widget (state checks every 3 minutes, or every lease timeout if that is shorter)."""
-    from ..dwfm import simulate
-
-    return simulate(fleet=fleet, lease_timeout=lease_timeout, check_interval=max(1, min(3, int(lease_timeout))),
-                    throttle=throttle, mitigation_at=restart_at, mitigation=mitigation)
+    return dwfm.simulate(actions=dwfm.mitigation_actions(mitigation, at=restart_at), fleet=fleet,
+                         lease_timeout=lease_timeout, check_interval=max(1, min(3, int(lease_timeout))),
+                         throttle=throttle, horizon=LEASE_HORIZON)
 
 
 def leases_summary(run) -> str:
-    """Say when all leases were held, next to the published 05:28."""
-    done = run.all_held_at()
-    when = clock(done) if np.isfinite(done) else "never (by 06:30)"
-    return f"all leases held: {when}   (published: 05:28) - fleet, timeout and rate are model choices"
+    """Say when all leases were held, next to the published time."""
+    done = run.all_held_at
+    when = timeline.clock(done) if np.isfinite(done) else f"never (by {timeline.clock(run.t[-1])})"
+    return (f"all leases held: {when}   (published: {timeline.PUBLISHED['all leases held'].clock}) - fleet, "
+            "timeout and rate are model choices")
 
 
 def leases_experiment():
-    """Build the DWFM widget: fleet size, lease timeout, throttle, restart time, mitigation."""
-    from ..dwfm import MITIGATIONS
-    from ..widgets import Experiment, dropdown, float_slider, int_slider
+    """Build the DWFM widget: fleet size, lease timeout, throttle, action time, mitigation."""
+    from ..widgets import Experiment, control, dropdown
 
-    controls = {"fleet": int_slider("fleet (droplets)", 100_000, 10_000, 200_000, 10_000),
-                "lease_timeout": float_slider("lease timeout (min)", 10, 1, 30, 1),
-                "throttle": int_slider("throttle (queue target)", 7_200, 0, 40_000, 400),
-                "restart_at": dropdown("act at", ["03:00", "03:30", "04:14", "04:45"], "04:14"),
-                "mitigation": dropdown("mitigation", list(MITIGATIONS), "throttle+restart")}
+    controls = {"fleet": control(dwfm.SPEC["fleet"]),
+                "lease_timeout": control(dwfm.SPEC["lease_timeout"]),
+                "throttle": control(dwfm.SPEC["throttle"]),
+                "restart_at": dropdown("act at", list(ACT_AT), _FIX),
+                "mitigation": dropdown("mitigation", list(dwfm.MITIGATIONS), "throttle+restart")}
     draw = lambda fig, run: draw_leases(fig.subplots(), run)  # noqa: E731
     return Experiment(controls, leases_compute, draw, leases_summary, figsize=(7.5, 2.6), height="230px",
                       margins={"bottom": 0.2, "top": 0.82}, restyle=restyle_leases)
 
 
-def capacity_compute(propagation_delay=45.0, failover=True, velocity_cap=1.0, switch_off=True):
-    """Run the NLB model for the widget."""
-    from ..nlb import simulate
+@lru_cache(maxsize=1)
+def _published_leases():
+    """DWFM on the published night (computed once: the NLB widget changes only later stages)."""
+    return dwfm.simulate()
 
-    return simulate(propagation_delay=propagation_delay, failover=failover, velocity_cap=velocity_cap,
-                    switch_off="09:36" if switch_off else None)
+
+def published_failover() -> dict:
+    """Return the published NLB failover actions: disabled at 09:36, re-enabled at 14:09."""
+    return {"failover_disabled_at": timeline.published("failover disabled"),
+            "failover_enabled_at": timeline.published("failover re-enabled")}
+
+
+def capacity_compute(propagation_rate=163.0, failover=True, velocity_control=1.0, switch_off=True):
+    """Run Network Manager and the NLB for the widget, on DWFM's published night."""
+    prop = network_manager.simulate(_published_leases(), propagation_rate=propagation_rate)
+    if not failover:
+        when = {"failover_disabled_at": 0.0, "failover_enabled_at": None}
+    elif switch_off:
+        when = published_failover()
+    else:
+        when = {"failover_disabled_at": None, "failover_enabled_at": None}
+    return nlb.simulate(prop, velocity_control=None if velocity_control >= 1.0 else velocity_control, **when)
 
 
 def capacity_summary(run) -> str:
     """Quote the lowest capacity and the minutes with connection errors."""
-    bad = int((run.error_rate > 0.01).sum())
+    bad = int((run.error_rate > run.params["error_threshold"]).sum())
     return (f"lowest capacity {run.in_service.min() / run.total:.0%} (demand {run.demand / run.total:.0%}); "
             f"{bad} minutes with connection errors")
 
 
 def capacity_experiment():
-    """Build the NLB widget: propagation delay, failover on/off, velocity cap, manual switch-off at 09:36."""
-    from ..widgets import Experiment, float_slider, toggle
+    """Build the NLB widget: propagation rate, failover on/off, velocity control, the manual switch-off."""
+    from ..widgets import Experiment, control, float_slider, toggle
 
-    controls = {"propagation_delay": float_slider("propagation delay (min)", 45, 0, 120, 5),
+    off = timeline.PUBLISHED["failover disabled"].clock
+    controls = {"propagation_rate": control(network_manager.SPEC["propagation_rate"]),
                 "failover": toggle("automatic AZ failover", True),
-                "velocity_cap": float_slider("velocity cap", 1.0, 0, 1, 0.05),
-                "switch_off": toggle("switch failover off at 09:36", True)}
+                "velocity_control": float_slider("velocity control", 1.0, 0, 1, 0.05),
+                "switch_off": toggle(f"switch failover off at {off}", True)}
     draw = lambda fig, run: draw_capacity(fig.subplots(), run)  # noqa: E731
     return Experiment(controls, capacity_compute, draw, capacity_summary, figsize=(7.5, 2.6), height="230px",
                       margins={"bottom": 0.2, "top": 0.82}, restyle=restyle_capacity)

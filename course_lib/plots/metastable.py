@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dwfm import TIMES as DWFM_TIMES
-from ..dwfm import clock, minutes
-from ..nlb import TIMES as NLB_TIMES
+from ..timeline import EVENT_START, PUBLISHED, clock
 from .backdrop import backdrop
 from .style import PALETTE, tidy
 
@@ -87,18 +85,25 @@ def draw_phase(ax, phase):
 
 def _clock_axis(ax, start: float, stop: float, step: int = 60) -> None:
     """Label the x axis with PDT clock times every *step* minutes."""
-    offset = minutes("00:00")  # align ticks to whole clock hours, not to the 23:48 start
+    offset = (60 - EVENT_START.minute) % 60  # align ticks to whole clock hours, not to the start's minute
     ticks = np.arange(np.ceil((start - offset) / step) * step + offset, stop + 1, step)
     ax.set_xticks(ticks, [clock(x) for x in ticks], fontsize=7)
     ax.set_xlim(start, stop)
 
 
-def _mark(ax, times: dict, keys) -> None:
+def _mark(ax, keys) -> None:
+    """Mark the named published moments (``timeline.PUBLISHED``) with a dotted line and their clock time."""
     for key in keys:
-        x = minutes(times[key])
-        ax.axvline(x, color="black", lw=0.7, ls=":")
-        ax.text(x, 1.0, f"{times[key]}\n{key}", transform=ax.get_xaxis_transform(), fontsize=6.5,
+        moment = PUBLISHED[key]
+        ax.axvline(moment.minute, color="black", lw=0.7, ls=":")
+        ax.text(moment.minute, 1.0, f"{moment.clock}\n{key}", transform=ax.get_xaxis_transform(), fontsize=6.5,
                 ha="center", va="bottom")
+
+
+def _action_at(run) -> float:
+    """Return the minute of the run's first DWFM action (off the axis when there is none)."""
+    times = [x for x in (run.actions.restart_at, run.actions.throttle_at, run.actions.lifo_at) if x is not None]
+    return max(min(times), run.dynamodb.dns_restored) if times else -1e4
 
 
 def draw_leases(ax, run):
@@ -106,13 +111,25 @@ def draw_leases(ax, run):
     held, queue = _lease_curves(run)
     ax.plot(run.t, held, color=PALETTE["ok"], lw=1.6, label="leases held")
     ax.plot(run.t, queue, color=PALETTE["bad"], lw=1.0, label="work queue (% of fleet, capped at 100)")
-    ax.axvline(run.mitigation_at, color=PALETTE["mitigated"], lw=6, alpha=0.3)
-    _mark(ax, DWFM_TIMES, ("DNS restored", "throttling and restarts", "all leases held"))
-    _clock_axis(ax, minutes("01:30"), run.t[-1])
+    ax.axvline(_action_at(run), color=PALETTE["mitigated"], lw=6, alpha=0.3)
+    _mark(ax, ("dns restored", "throttling and restarts", "all leases held"))
+    _clock_axis(ax, _lease_start(run), run.t[-1])
     ax.set_ylim(0, 105)
     # In the gap between the collapsed queue (top) and the lost leases (bottom), clear of the 04:14-05:28 rise.
     ax.legend(fontsize=7, loc="center", bbox_to_anchor=(0.37, 0.5), frameon=False)
     return tidy(ax, xlabel="time (PDT)", ylabel="% of droplets")
+
+
+def _lease_start(run) -> float:
+    """The DWFM plot starts an hour before DynamoDB's DNS was restored (read from the run, not typed in)."""
+    return max(float(run.t[0]), run.dynamodb.dns_restored - 55.0)
+
+
+def _capacity_start(run) -> float:
+    """The NLB plot starts half an hour before DWFM held every lease (or at the DNS repair if it never did)."""
+    leases = run.propagation.leases
+    start = leases.all_held_at if np.isfinite(leases.all_held_at) else leases.dynamodb.dns_restored
+    return max(float(run.t[0]), start - 28.0)
 
 
 def _lease_curves(run) -> tuple[np.ndarray, np.ndarray]:
@@ -128,8 +145,8 @@ def restyle_leases(fig, run) -> bool:
     held, queue = _lease_curves(run)
     ax.lines[0].set_data(run.t, held)
     ax.lines[1].set_data(run.t, queue)
-    ax.lines[2].set_xdata([run.mitigation_at] * 2)
-    _clock_axis(ax, minutes("01:30"), run.t[-1])
+    ax.lines[2].set_xdata([_action_at(run)] * 2)
+    _clock_axis(ax, _lease_start(run), run.t[-1])
     backdrop(fig, [], ax.get_xlim())  # the marks, ticks and labels move only with the end of the run
     return True
 
@@ -140,8 +157,8 @@ def draw_capacity(ax, run):
     ax.axhline(run.demand / run.total * 100, color="black", lw=0.8, ls="--", label="demand")
     ax.fill_between(run.t, 0, run.error_rate * 100, color=PALETTE["bad"], alpha=0.4, lw=0,
                     label="connection errors (% of attempts)")
-    _mark(ax, NLB_TIMES, ("errors begin", "detected", "failover disabled", "failover re-enabled"))
-    _clock_axis(ax, run.t[0], run.t[-1], step=120)
+    _mark(ax, ("nlb errors begin", "nlb failures detected", "failover disabled", "failover re-enabled"))
+    _clock_axis(ax, _capacity_start(run), run.t[-1], step=120)
     ax.set_ylim(0, 105)
     ax.legend(fontsize=7, loc="lower right", frameon=False)
     return tidy(ax, xlabel="time (PDT)", ylabel="% of NLB capacity")
@@ -155,7 +172,7 @@ def restyle_capacity(fig, run) -> bool:
     ax.lines[0].set_data(run.t, run.in_service / run.total * 100)
     ax.lines[1].set_ydata([run.demand / run.total * 100] * 2)
     ax.collections[0].set_data(run.t, 0, run.error_rate * 100)
-    _clock_axis(ax, run.t[0], run.t[-1], step=120)
+    _clock_axis(ax, _capacity_start(run), run.t[-1], step=120)
     backdrop(fig, [], ax.get_xlim())
     return True
 

@@ -1,0 +1,117 @@
+"""Network Manager: the backlog of network-state propagations after DWFM recovered (a cascade stage).
+
+What the post-event summary says ([S1e][S1f]): Network Manager pushes network configuration to instances and
+network appliances.  From 05:28, when DWFM held every lease and launches started to succeed, Network Manager
+had a large backlog of delayed network-state propagations, for newly launched instances and for instances
+terminated during the event.  From 06:21 propagation latency was so high that new instances launched without
+network connectivity; propagation was back to normal by 10:36.
+
+The stage: ``simulate(leases)`` reads DWFM's :class:`~course_lib.dwfm.LeaseRun` (its per-minute
+``launch_capacity`` and leases held) and returns a :class:`PropagationRun`; nothing here types in a time.
+The model, minute by minute (every rule is a **model choice**; AWS published no rates or counts):
+
+- Launch requests arrive at ``launch_rate`` a minute.  EC2 admits at most ``peak_launches`` x
+  ``launch_capacity`` a minute (no lease, no launch; the throttle admits a share); refused requests are
+  retried later, so they pile up as pending launches and drain once leases are back.
+- Instances are terminated at ``termination_rate`` a minute all night; each termination is propagation work.
+- Network Manager propagates up to ``propagation_rate`` changes a minute, but only for droplets whose lease
+  DWFM holds (a change needs the droplet): of the queue, the share of leased droplets can move, so during the
+  lease outage terminations queue up.
+- The **delay** is the movable queue divided by the propagation rate (FIFO): how long a new instance, which
+  always lands on a leased droplet, waits for its network state.  An instance that waits longer than ``connectivity_limit`` minutes is counted as launched
+  without connectivity; propagation is **normal** once the delay stays below ``normal_delay``.
+
+Two values are **fitted**, each to one published time (``FITTED``): ``propagation_rate`` to propagation
+normal at 10:36 and ``connectivity_limit`` to the first instances without connectivity at 06:21.  The others
+are plain model choices; the chapter shows how far each fitted value moves the result at ±10 %.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .dwfm import LeaseRun
+from .params import Param, Spec
+from .validate import check_type
+
+__all__ = ["FITTED", "SPEC", "PropagationRun", "simulate"]
+
+SPEC = Spec((
+    Param("launch_rate", 100.0, lo=0.0, hi=1e6, label="launch requests a minute", help="model choice"),
+    Param("peak_launches", 400.0, lo=0.0, hi=1e7, lo_open=True, label="launches EC2 admits a minute at most",
+          help="model choice"),
+    Param("termination_rate", 20.0, lo=0.0, hi=1e6, label="terminations a minute", help="model choice"),
+    Param("propagation_rate", 163.0, lo=0.0, hi=1e7, lo_open=True, label="propagations a minute",
+          view=(100.0, 400.0), step=5.0, help="fitted to propagation normal at 10:36"),
+    Param("connectivity_limit", 22.9, lo=0.0, hi=24 * 60.0, lo_open=True,
+          label="delay beyond which a new instance has no connectivity", unit="min",
+          help="fitted to the first instances without connectivity at 06:21"),
+    Param("normal_delay", 1.0, lo=0.0, hi=24 * 60.0, lo_open=True, label="delay counted as normal", unit="min",
+          help="model choice"),
+))
+FITTED = {"propagation_rate": "propagation normal", "connectivity_limit": "connectivity problems"}
+MAX_DELAY = 10_000.0  # minutes: the delay reported while nothing can be propagated at all (an explicit bound)
+
+
+@dataclass(frozen=True)
+class PropagationRun:
+    """Network Manager per minute: launches, work queued and done, the delay, and when it crossed its limits."""
+
+    t: np.ndarray
+    launches: np.ndarray  # instances launched in that minute
+    pending: np.ndarray  # launch requests refused so far and still to be retried
+    backlog: np.ndarray  # propagations waiting
+    propagated: np.ndarray
+    delay: np.ndarray  # minutes a new instance waits for its network state
+    no_connectivity_from: float  # first minute new instances launch without connectivity (inf: never)
+    normal_at: float  # minute from which the delay stays normal (inf: not within the run)
+    leases: LeaseRun
+    params: dict = field(repr=False)
+
+    @property
+    def without_connectivity(self) -> np.ndarray:
+        """True in the minutes in which new instances launch without connectivity."""
+        return (self.delay > self.params["connectivity_limit"]) & (self.launches > 0)
+
+
+def simulate(leases: LeaseRun, **params) -> PropagationRun:
+    """Run Network Manager on DWFM's result *leases* and return its propagation delay per minute."""
+    check_type("leases", leases, LeaseRun, "a dwfm.LeaseRun (the result of dwfm.simulate)")
+    p = SPEC.validate(params)
+    demand, peak, ends = p["launch_rate"], p["peak_launches"], p["termination_rate"]
+    rate, limit, normal = p["propagation_rate"], p["connectivity_limit"], p["normal_delay"]
+    capacity = leases.launch_capacity.tolist()
+    held = (leases.held / leases.fleet).tolist()
+    n = len(capacity)
+    out = {k: [0.0] * n for k in ("launches", "pending", "backlog", "propagated", "delay")}
+    pending = backlog = 0.0
+    # Plain floats: a numpy call per minute would cost more than the arithmetic it does.
+    for i in range(n):
+        wanted = demand + pending
+        launched = min(wanted, peak * capacity[i])
+        pending = wanted - launched  # refused launch requests are retried later (model choice)
+        backlog += launched + ends
+        # A change needs its droplet's lease: only the share of the queue on leased droplets can move.
+        ready = backlog * held[i]
+        done = min(ready, rate)
+        backlog -= done
+        out["launches"][i], out["pending"][i], out["backlog"][i], out["propagated"][i] = (
+            launched, pending, backlog, done)
+        out["delay"][i] = min(backlog * held[i] / rate, MAX_DELAY)
+    arr = {k: np.asarray(v) for k, v in out.items()}
+    t = leases.t
+    # Counted from the DNS repair: the record's connectivity problems are those of the recovery.
+    after = t >= leases.dynamodb.dns_restored
+    bad = np.nonzero(after & (arr["delay"] > limit) & (arr["launches"] > 0))[0]
+    first = float(t[bad[0]]) if bad.size else math.inf
+    slow = np.nonzero(after & (arr["delay"] > normal))[0]
+    if not slow.size:
+        normal_at = float(t[0])
+    elif slow[-1] + 1 < n:
+        normal_at = float(t[slow[-1] + 1])
+    else:
+        normal_at = math.inf
+    return PropagationRun(t=t, no_connectivity_from=first, normal_at=normal_at, leases=leases, params=p, **arr)
