@@ -1,0 +1,122 @@
+"""Plots for Chapter 6: the published-vs-model table as a picture, and the night's stages over time."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .backdrop import backdrop
+from .style import PALETTE, tidy
+
+__all__ = ["draw_night", "draw_table", "restyle_night"]
+
+LAST = 15 * 60 + 12  # the plots show 23:48 to 15:00 (minutes)
+_TICKS = np.arange(12, LAST + 1, 120)  # 00:00, 02:00, ... 14:00
+
+
+def _clock_axis(ax, labels: bool = True) -> None:
+    from ..timeline import clock
+
+    ax.set_xlim(0, LAST)
+    ax.set_xticks(_TICKS)
+    ax.set_xticklabels([clock(float(m)) for m in _TICKS] if labels else [])
+
+
+def draw_table(ax, rows, bands: dict | None = None):
+    """Draw each published moment (black diamond) beside the model's (circle; hollow = predicted) with the
+    ±10 % sensitivity band of the fitted parameters (shaded)."""
+    rows = tuple(rows)
+    if not rows:
+        raise ValueError("rows must not be empty: pass cascade.compare(...)")
+    for i, r in enumerate(rows):
+        y = len(rows) - 1 - i
+        if bands and r.moment in bands:
+            lo, hi = bands[r.moment]
+            hi = min(hi, LAST)
+            ax.barh(y, max(hi - lo, 1.0), left=lo, height=0.5, color=PALETTE["mitigated"], alpha=0.5, lw=0)
+        ax.plot([r.published], [y], "D", color="black", ms=5)
+        model = r.model if math.isfinite(r.model) else LAST
+        face = PALETTE["ok"] if r.kind == "fitted" else "white"
+        ax.plot([model], [y], "o", mec=PALETTE["ok"], mfc=face, ms=7, mew=1.6)
+        ax.text(LAST + 10, y, f"{r.error:+.0f} min, {r.kind}", va="center", fontsize=7)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r.moment for r in reversed(rows)], fontsize=8)
+    _clock_axis(ax)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.plot([], [], "D", color="black", ms=5, label="published")
+    ax.plot([], [], "o", mec=PALETTE["ok"], mfc=PALETTE["ok"], ms=6, label="model (fitted)")
+    ax.plot([], [], "o", mec=PALETTE["ok"], mfc="white", ms=6, mew=1.6, label="model (predicted)")
+    ax.barh([], [], color=PALETTE["mitigated"], alpha=0.5, label="±10 % on each fitted parameter")
+    ax.legend(fontsize=7, loc="lower left", frameon=False)
+    return tidy(ax, title="The night replayed: published vs model", xlabel="time (PDT)")
+
+
+_PANELS = (("DynamoDB reachable / leases held", "share"), ("launches admitted", "share"),
+           ("Network Manager delay", "min"), ("NLB connection errors", "share"))
+
+
+def _curves(night):
+    t = night.t
+    reach = np.ones_like(t)
+    if night.availability is not None:
+        reach[(t >= night.availability.unreachable_from) & (t < night.availability.reachable_at)] = 0.0
+    elif night.race_empty:
+        reach[:] = 0.0
+    held = np.nan_to_num(night._series("leases", "held", 0.0) / (night.leases.fleet if night.leases else 1.0),
+                         nan=0.0) if night.leases is not None else np.zeros_like(t)
+    if not night.race_empty:
+        held = np.ones_like(t)
+    return t, (reach, held), night.launch_capacity, np.minimum(night.nm_delay, 120.0), night.nlb_error_rate
+
+
+def draw_night(fig, night, reference=None):
+    """Draw the night's stages (four panels sharing the clock), AWS's night in grey behind if given."""
+    axes = fig.subplots(4, 1, sharex=True)
+    t, (reach, held), launch, delay, err = _curves(night)
+    if reference is not None:
+        rt, (_, rh), rl, rd, re_ = _curves(reference)
+        for ax, y in zip(axes, (rh, rl, rd, re_), strict=True):
+            ax.plot(rt, y, color=PALETTE["neutral"], lw=2.5, alpha=0.5)
+    else:
+        for ax in axes:
+            ax.plot([], [])
+    axes[0].plot(t, reach, color=PALETTE["bad"], lw=1.2, label="DynamoDB reachable")
+    axes[0].plot(t, held, color=PALETTE["ok"], lw=1.4, label="droplet leases held")
+    axes[1].plot(t, launch, color=PALETTE["ok"], lw=1.4)
+    axes[2].plot(t, delay, color=PALETTE["accent"], lw=1.4)
+    axes[3].plot(t, err, color=PALETTE["bad"], lw=1.4)
+    for ax, (title, unit) in zip(axes, _PANELS, strict=True):
+        ax.set_ylabel(unit, fontsize=7)
+        ax.text(0.01, 0.95, title, transform=ax.transAxes, fontsize=8, va="top")
+        tidy(ax)
+        ax.tick_params(labelsize=7)
+    axes[0].set_ylim(-0.05, 1.15)
+    axes[1].set_ylim(-0.05, 1.1)
+    axes[2].set_ylim(0, 125)
+    axes[3].set_ylim(0, 1.0)
+    axes[0].text(0.99, 0.5, "red: DynamoDB reachable\nblue: droplet leases held", transform=axes[0].transAxes,
+                 fontsize=6, ha="right", va="center")
+    _clock_axis(axes[-1])
+    end = night.end if math.isfinite(night.end) else LAST
+    for ax in axes:
+        ax.axvline(end, color="black", lw=0.8, ls="--")
+    return axes
+
+
+def restyle_night(fig, night) -> bool:
+    """Move the night's curves and end line to *night* in place; False if the figure is not draw_night's."""
+    axes = fig.axes
+    if len(axes) != 4 or any(len(ax.lines) < 3 for ax in axes):
+        return False
+    t, (reach, held), launch, delay, err = _curves(night)
+    axes[0].lines[1].set_data(t, reach)
+    axes[0].lines[2].set_data(t, held)
+    for ax, y in zip(axes[1:], (launch, delay, err), strict=True):
+        ax.lines[1].set_data(t, y)
+    end = night.end if math.isfinite(night.end) else LAST
+    for ax in axes:
+        ax.lines[-1].set_xdata([end, end])
+    # ticks, labels and AWS's grey night never move: render them once
+    backdrop(fig, [], "night", still=[ax.lines[0] for ax in axes])
+    return True

@@ -1,0 +1,268 @@
+"""Chapter 6: the cascade replayed against the published timeline, what-ifs, and the action script."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from course_lib import cascade, timeline
+from course_lib.cascade import Action, ActionScript, ScriptError
+
+
+@pytest.fixture(scope="module")
+def night():
+    return cascade.run()
+
+
+# ---- the table ---------------------------------------------------------------------------------------------
+
+EXPECTED = {  # moment: (model clock, fitted?)
+    "dynamodb recovered": ("02:40", True),
+    "all leases held": ("05:28", True),
+    "nlb errors begin": ("05:49", False),
+    "connectivity problems": ("06:21", True),
+    "failover disabled": ("09:35", False),
+    "propagation normal": ("10:36", True),
+    "ec2 normal": ("13:50", True),
+    "event end": ("14:20", True),
+}
+
+
+def test_published_vs_model_table(night):
+    """The table the chapter shows: every row's model time, and fitted rows exact, predicted within 15 min."""
+    rows = cascade.compare(night)
+    assert [r.moment for r in rows] == list(EXPECTED)
+    for r in rows:
+        clock, fitted = EXPECTED[r.moment]
+        assert cascade.clock(r.model) == clock, r
+        assert (r.kind == "fitted") == fitted, r
+        assert r.published == timeline.published(r.moment)
+        assert r.ok == (r.moment != "nlb errors begin"), r
+    # the one miss, reported as such: Chapter 4's NLB model has errors begin 19 min after the record's 05:30
+    miss = next(r for r in rows if not r.ok)
+    assert miss.error == 19 and miss.kind == "predicted"
+
+
+def test_fitted_parameters_are_named_with_their_moments():
+    """Seven parameters are fitted, each to one published time; the two predicted rows are not among them."""
+    fitted = cascade.fitted_parameters()
+    assert len(fitted) == 7
+    assert set(cascade.PREDICTED) == {"nlb errors begin", "failover disabled"}
+    assert not set(cascade.PREDICTED) & {m for _, m in fitted.values()}
+
+
+def test_every_time_emerges_from_its_upstream(night):
+    """Moving the DNS repair moves every downstream time; the chain carries its upstream results."""
+    late = cascade.run(ActionScript.published().shifted(0, 60))
+    assert late.times["dynamodb recovered"] == night.times["dynamodb recovered"] + 60
+    assert late.times["all leases held"] > night.times["all leases held"]
+    assert late.leases.dynamodb is late.availability
+    assert late.propagation.leases is late.leases
+
+
+def test_no_published_clock_time_is_typed_in():
+    """cascade.py reads every published time from the timeline: no 'HH:MM' literal in its code."""
+    src = Path(cascade.__file__).read_text(encoding="utf-8")
+    code = "\n".join(line.split("#")[0] for line in src.splitlines())
+    body = code[code.index("__all__"):]
+    literals = re.findall(r"[\"'](\d\d:\d\d)[\"']", body)
+    assert literals == []
+
+
+def test_sensitivity_band_contains_the_model_and_moves_predicted_times(night):
+    """±10 % on each fitted parameter: bands contain the model time; DWFM's rate moves the NLB onset."""
+    sens = cascade.sensitivity()
+    assert set(sens) == set(cascade.fitted_parameters())
+    bands = cascade.bands(sens)
+    for m, (lo, hi) in bands.items():
+        assert lo <= night.times[m] <= hi
+    minus, plus = sens["dwfm.rate"]["nlb errors begin"]
+    assert minus > 0 > plus  # a slower DWFM recovers later, so the errors begin later
+    assert all(abs(d) <= cascade.TOLERANCE for d in sens["dwfm.rate"]["nlb errors begin"])
+    assert all(d == 0 for d in sens["dynamodb.ttl"]["all leases held"])  # DWFM reads the repair, not the TTL
+
+
+def test_impact_minutes(night):
+    """AWS's night: DynamoDB 172 min (23:48-02:40), internal services 87 min (to 01:15)."""
+    assert night.impact["DynamoDB"] == 172
+    assert night.impact["Internal services"] == 87
+    assert night.impact["Containers"] == night.end
+    assert night.total_impact == pytest.approx(sum(night.impact.values()))
+    assert night.end == timeline.published("event end")
+
+
+# ---- counterfactuals and monotonicity ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def table():
+    return {c.name.strip(): c for c in cascade.counterfactuals()}
+
+
+def test_restart_all_without_throttle_recollapses(table):
+    cf = table["every DWFM host restarted at once, no throttle"]
+    assert math.isinf(cf.night.times["all leases held"])
+    assert math.isinf(cf.end)
+    assert cf.saved < 0
+    assert any("collapse" in n for n in cf.night.notes)
+
+
+def test_counterfactuals_save_time(table):
+    for name in ("DNS repaired 30 min after it was identified (01:08)",
+                 "DWFM throttled and restarted at 02:25 instead of 04:14", "velocity control on NLB failover",
+                 "NLB failover disabled when detected (06:52)", "admission control in DWFM", "retry budget in DWFM"):
+        assert table[name].saved > 0, name
+    assert table["velocity control on NLB failover"].night.capacity.errors_begin_at == math.inf
+    assert cascade.clock(table["DWFM throttled and restarted at 02:25 instead of 04:14"].night.times[
+        "all leases held"]) == "03:39"
+
+
+def test_dns_earlier_alone_does_not_end_the_night_earlier(table):
+    """The later actions were taken at clock times: an earlier DNS repair alone leaves 14:20."""
+    assert table["DNS repaired 30 min after it was identified (01:08)"].end == timeline.published("event end")
+    assert table["... and every later action as much earlier"].end < timeline.published("event end")
+
+
+# Moving these earlier can make the night longer, and the model says why: relaxing throttles before every
+# lease is held re-collapses DWFM; re-enabling failover early lets flapping checks remove capacity;
+# restarting hosts before the throttle is on re-admits every queued attempt at once (it collapses again).
+EXCEPTIONS = {"relax throttles", "enable nlb failover", "restart dwfm"}
+# Repairing DNS earlier never ends the night later, but alone it costs EC2 impact: DWFM's collapse starts at
+# the repair, and the leases the slow timeouts had not yet taken are lost at once (see the next test).
+IMPACT_EXCEPTIONS = {"dns repair"}
+NOISE = 1.0  # impact minutes: the NLB's seeded draws follow a different path when anything upstream moves
+
+
+@pytest.mark.parametrize("kind", sorted(set(cascade.ACTION_KINDS) - EXCEPTIONS))
+@pytest.mark.parametrize("earlier", [30, 90])
+def test_acting_earlier_never_makes_the_night_longer(kind, earlier):
+    base = cascade.run()
+    script = ActionScript.published()
+    at = script.at(kind)
+    prev = max([a.at for a in script.actions if a.at < at] + [0.0])
+    moved = script.moved(kind, max(prev, at - earlier))
+    night = cascade.run(moved)
+    assert night.end <= base.end
+    if kind not in IMPACT_EXCEPTIONS:
+        assert night.total_impact <= base.total_impact + NOISE
+
+
+def test_dns_repair_alone_starts_the_collapse_earlier():
+    base = cascade.run()
+    early = cascade.run(ActionScript.published().moved("dns repair", "01:08"))
+    assert early.impact["DynamoDB"] < base.impact["DynamoDB"]
+    assert early.impact["EC2"] > base.impact["EC2"]  # leases all lost at once, then collapse until 04:14
+    assert early.times["all leases held"] == base.times["all leases held"]
+    assert early.leases.held[150] == 0 < base.leases.held[150]
+
+
+@pytest.mark.parametrize("earlier", [30, 60, 109])
+def test_throttle_and_restart_together_earlier_never_longer(earlier):
+    base = cascade.run()
+    s = ActionScript.published()
+    at = s.at("throttle dwfm") - earlier
+    night = cascade.run(s.moved("throttle dwfm", at).moved("restart dwfm", at))
+    assert night.end <= base.end and night.total_impact <= base.total_impact + NOISE
+    assert night.times["all leases held"] < base.times["all leases held"]
+
+
+def test_the_exceptions_are_real():
+    """Relaxing before every lease is held re-collapses DWFM; re-enabling failover at 09:40 brings errors back."""
+    base = cascade.run()
+    early_relax = cascade.run(ActionScript.published().moved("relax throttles", "05:00"))
+    assert math.isinf(early_relax.times["all leases held"]) and math.isinf(early_relax.end)
+    after_held = cascade.run(ActionScript.published().moved("relax throttles", "06:00"))
+    assert after_held.end < base.end  # once every lease is held, relaxing sooner only helps in this model
+    early_on = cascade.run(ActionScript.published().moved("enable nlb failover", "09:40"))
+    assert early_on.impact["NLB"] > base.impact["NLB"]
+    early_restart = cascade.run(ActionScript.published().moved("restart dwfm", "03:44"))
+    assert math.isinf(early_restart.times["all leases held"])
+
+
+def test_removing_an_action_never_helps():
+    base = cascade.run()
+    for kind in ("rpz override", "throttle dwfm", "restart dwfm", "disable nlb failover"):
+        night = cascade.run(ActionScript.published().without(kind))
+        assert night.total_impact >= base.total_impact - NOISE, kind
+
+
+def test_chapter_2_fix_means_no_night():
+    night = cascade.run(fixes=("protect_active",))
+    assert not night.race_empty and night.total_impact == 0
+
+
+def test_what_if_moves_and_removes():
+    night = cascade.what_if({"dns repair": "01:08", "relax throttles": None}, mitigations=["velocity control"])
+    assert night.script.at("dns repair") == timeline.minutes("01:08")
+    assert night.script.at("relax throttles") is None
+    assert math.isinf(night.times["ec2 normal"])  # never relaxed: launches stay throttled
+    with pytest.raises(ScriptError, match="unknown action"):
+        cascade.what_if({"reboot the region": "03:00"})
+
+
+# ---- the action script ------------------------------------------------------------------------------------
+
+def test_published_script_reads_the_timeline():
+    s = ActionScript.published()
+    assert [a.kind for a in s.actions] == ["rpz override", "dns repair", "throttle dwfm", "restart dwfm",
+                                          "disable nlb failover", "relax throttles", "enable nlb failover"]
+    assert s.at("dns repair") == timeline.published("dns restored")
+    assert s.at("enable nlb failover") == timeline.published("failover re-enabled")
+
+
+@pytest.mark.parametrize("steps, fragment", [
+    ([("02:25", "fix everything")], "unknown action"),
+    ([("23:30", "dns repair")], "event start"),
+    ([("22:00", "dns repair")], "up to 1212"),
+    ([(-5, "dns repair")], "must be"),
+    ([(float("nan"), "dns repair")], "finite"),
+    ([(1e9, "dns repair")], "must be"),
+    ([(True, "dns repair")], "time must be"),
+    ([("25:00", "dns repair")], "hhmm"),
+    ([("02:25", "dns repair"), ("03:00", "dns repair")], "at most once"),
+    ([("09:00", "enable nlb failover")], "needs an earlier"),
+    ([("03:00", "relax throttles"), ("04:00", "throttle dwfm")], "nothing to relax"),
+    (["dns repair"], "pair"),
+    ("dns repair", "pair"),
+])
+def test_bad_scripts_are_refused_with_a_message(steps, fragment):
+    with pytest.raises(ScriptError, match=fragment):
+        ActionScript.of(steps)
+
+
+def test_out_of_order_actions_are_refused():
+    with pytest.raises(ScriptError, match="out of order"):
+        ActionScript((Action(200, "throttle dwfm"), Action(100, "dns repair")))
+    with pytest.raises(ScriptError, match="must be an Action"):
+        ActionScript(("dns repair",))
+    with pytest.raises(ScriptError, match="unknown mitigation"):
+        ActionScript((), frozenset({"prayer"}))
+
+
+def test_bad_run_parameters():
+    with pytest.raises(ValueError, match="unknown parameter"):
+        cascade.run(speed=3)
+    with pytest.raises(ValueError, match="unknown parameter 'horizon'"):
+        cascade.run(horizon=100)
+    with pytest.raises(ValueError, match="catch_up"):
+        cascade.run(catch_up=-1)
+    with pytest.raises(TypeError, match="rate"):
+        cascade.run(rate="fast")
+    with pytest.raises(TypeError, match="ActionScript"):
+        cascade.run(actions=[("02:25", "dns repair")])
+
+
+def test_never_repaired_runs_to_the_horizon():
+    night = cascade.run(ActionScript.published().without("dns repair"))
+    assert math.isinf(night.end)
+    assert night.impact["DynamoDB"] == cascade.HORIZON
+    assert "never repaired" in night.notes[0]
+
+
+def test_series_have_the_run_length(night):
+    for arr in (night.launch_capacity, night.nm_delay, night.nlb_capacity, night.nlb_error_rate):
+        assert arr.shape == night.t.shape
+        assert np.isfinite(arr).all()
