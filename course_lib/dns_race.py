@@ -36,6 +36,7 @@ is not published (INTERPRETATION).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,6 +52,9 @@ from .dns.layout import (
     tree_generation,
     tree_name,
     tree_record,
+)
+from .dns.layout import (
+    tree_generations as layout_tree_generations,
 )
 from .dns.properties import Snapshot
 from .dns.rules import FIXES, check_fixes, delete_rule, freeze_rule, start_action, take_rule, write_rule
@@ -88,6 +92,7 @@ __all__ = [
     "Planner",
     "PropertyVerdict",
     "RaceResult",
+    "ReplayMismatch",
     "active_plan_never_deleted",
     "alias_generation",
     "alias_record",
@@ -101,6 +106,7 @@ __all__ = [
     "generation_never_decreases",
     "pes_steps",
     "record_never_empty",
+    "replay",
     "run_published",
     "run_random",
     "run_scenario",
@@ -262,6 +268,7 @@ class RaceResult:
     fixes: tuple[str, ...] = ()
     endpoints: tuple[str, ...] = field(default=ENDPOINTS)
     initial: Snapshot | None = None  # the zone before the first change, for the change properties
+    step_of_event: tuple[int, ...] = ()  # replay only: the index of the replayed step behind each event
 
     def verdicts(self) -> dict[str, PropertyVerdict]:
         """Return every property's verdict on this result."""
@@ -278,7 +285,7 @@ class World:
 
     def __init__(self, p, fixes, apply, cleanup, delays, seed):
         self.p, self.fixes, self.apply, self.cleanup, self.delays = p, fixes, apply, cleanup, delays
-        self.endpoints = ENDPOINTS[: p["n_endpoints"]]
+        self.endpoints = LAYOUT_ENDPOINTS[: p["n_endpoints"]]
         # Model choice: the variants first, the regional endpoint last (the PES's slow Enactor retried
         # several endpoints before it reached the regional one [S1c]).
         self.walk = self.endpoints[1:] + self.endpoints[:1]
@@ -559,3 +566,154 @@ def run_random(seed: int, fixes: tuple[str, ...] = (), apply: Callable | None = 
         return float(rng.lognormal(mu, sigma)), int(rng.geometric(1 - q) - 1), p["endpoint_time"]
 
     return simulate(p, fixes, apply, cleanup, delays, seed=seed)
+
+
+# --- replaying a model checker's counterexample through the same mechanism ---------------------------
+
+REPLAY_KINDS = ("publish", "take", "apply", "skip", "abandon", "delete", "keep", "freeze", "repair")
+MAX_REPLAY_STEPS = 10_000
+
+
+class ReplayMismatch(ValueError):
+    """The simulator's strategies did not do what the replayed step says (the two models disagree)."""
+
+    def __init__(self, index: int, step, why: str):
+        super().__init__(f"step {index} ({step[0]}: {step[1]} {step[2]}): {why}")
+        self.index, self.step, self.why = index, step, why
+
+
+def _steps(steps, enactors: int) -> list[tuple[str, str, str]]:
+    if isinstance(steps, (str, bytes)) or not hasattr(steps, "__iter__"):
+        raise TypeError(f"steps must be a sequence of (actor, kind, detail) steps, got {type(steps).__name__}")
+    out = []
+    actors = ("Planner", "Operator", *(f"Enactor {i}" for i in range(1, enactors + 1)))
+    for i, step in enumerate(steps):
+        if i >= MAX_REPLAY_STEPS:
+            raise ValueError(f"steps must hold at most {MAX_REPLAY_STEPS:,} steps")
+        try:
+            actor, kind, detail = (step.actor, step.kind, step.detail) \
+                if hasattr(step, "kind") else tuple(step)
+        except (TypeError, ValueError):
+            raise TypeError(f"steps[{i}] must be a Step(actor, kind, detail) or a 3-tuple, got {step!r}") from None
+        if not all(isinstance(x, str) for x in (actor, kind, detail)):
+            raise TypeError(f"steps[{i}] must hold three strings (actor, kind, detail), got {step!r}")
+        if actor not in actors:
+            raise ValueError(f"steps[{i}]: unknown actor {actor!r}; choose one of: {', '.join(actors)}")
+        if kind not in REPLAY_KINDS:
+            raise ValueError(f"steps[{i}]: unknown step kind {kind!r}; choose one of: {', '.join(REPLAY_KINDS)}")
+        out.append((actor, kind, detail))
+    return out
+
+
+def _numbers(detail: str) -> list[int]:
+    return [int(x) for x in re.findall(r"\d+", detail)]
+
+
+def _endpoint_in(detail: str, endpoints) -> str | None:
+    labels = {label(ep): ep for ep in endpoints}
+    return next((labels[w] for w in re.findall(r"[a-z0-9]+", detail) if w in labels), None)
+
+
+def replay(steps, *, enactors: int = 3, endpoints: int = 2, K: int = 2, fixes=(), apply: Callable | None = None,
+           cleanup: Callable | None = None) -> RaceResult:
+    """Execute a model checker's step sequence on a HostedZone with this simulator's own strategies.
+
+    Each step (``Step(actor, kind, detail)`` of ``enactor_model``, kinds in ``REPLAY_KINDS``) runs one
+    simulator action at time = its index + 1: ``publish`` makes the next plan and stages its trees (the
+    checker stores a plan's trees from publication: a model choice of that model), ``take`` is
+    ``take_plan`` (the one-time check), ``apply``/``skip`` take the endpoint's lock and call the apply
+    strategy, ``delete``/``keep``/``freeze`` are clean-up steps through the clean-up strategy and the
+    freeze rule, ``repair`` is the operator re-pointing broken aliases at the newest rollback tree [S2].
+    The result's verdicts come from the same properties as every run's; ``ReplayMismatch`` says where the
+    simulator would not take a step the checker took.
+    """
+    enactors = check_int("enactors", enactors, lo=1, hi=4)
+    endpoints = check_int("endpoints", endpoints, lo=1, hi=len(LAYOUT_ENDPOINTS))
+    steps = _steps(steps, enactors)
+    fixes = check_fixes(fixes)
+    p = {**SPEC.defaults, "K": check_int("K", K, lo=1, hi=1000), "n_endpoints": endpoints,
+         "horizon": float(len(steps) + 1), "starts": (0.0,) * 3}
+    apply, cleanup = _strategies(fixes, apply, cleanup)
+    w = World(p, fixes, apply, cleanup, delays=None, seed=0)
+    jobs: dict[str, dict] = {}
+    owner: list[int] = []
+    for index, step in enumerate(steps):
+        w.sim.now = float(index + 1)
+        _replay_step(w, jobs, index, step)
+        owner += [index] * (len(w.trace) - len(owner))
+    result = w.result()
+    result.step_of_event = tuple(owner)
+    return result
+
+
+def _replay_step(w: World, jobs: dict, index: int, step: tuple[str, str, str]) -> None:
+    """Run one replayed step on the world; raise ReplayMismatch if the simulator disagrees."""
+    actor, kind, detail = step
+
+    def mismatch(why: str):
+        raise ReplayMismatch(index, step, why)
+
+    if kind == "publish":
+        plan = w.planner.plan(len(w.plans) + 1, w.sim.now)
+        w.plans.append(plan)
+        w.zone.change([Change("CREATE", tree_record(plan.generation, ep, plan.ips)) for ep in w.endpoints])
+        w.log("Planner", "plan", f"generation {plan.generation}", changed=True, generation=plan.generation)
+        return
+    if kind == "repair":
+        if not w.frozen:
+            mismatch("the operator repairs only a frozen zone")
+        batch = []
+        for ep in w.dangling():
+            trees = layout_tree_generations(w.zone, ep)
+            if not trees:
+                mismatch(f"no rollback tree left for {ep}")
+            batch += [Change("DELETE", w.zone.get(ep, "ALIAS")), Change("CREATE", alias_record(ep, trees[-1]))]
+        if batch:
+            w.zone.change(batch)
+        w.frozen = False
+        jobs.clear()
+        w.log("Operator", "repair", "re-point broken aliases at the newest rollback tree", changed=True)
+        return
+    job = jobs.setdefault(actor, {"plan": None, "written": 0, "cleanup": False})
+    if kind == "take":
+        plan = take_plan(w, actor)
+        if not isinstance(plan, Plan):
+            mismatch(f"the simulator's Enactor did not take a plan: {plan}")
+        jobs[actor] = {"plan": plan, "written": 0, "cleanup": False}
+        return
+    if kind in ("apply", "skip", "abandon"):
+        plan = job["plan"]
+        if plan is None or job["cleanup"]:
+            mismatch("this Enactor holds no plan to write")
+        if kind == "abandon":
+            if all(w.zone.get(tree_name(plan.generation, ep)) is not None for ep in w.endpoints):
+                mismatch(f"plan {plan.generation}'s trees still exist")
+            w.log(actor, "abandon", f"plan {plan.generation} (its trees were deleted)", generation=plan.generation)
+            jobs.pop(actor)
+            return
+        endpoint = _endpoint_in(detail, w.endpoints)
+        if endpoint is None:
+            mismatch("the step names no endpoint of this zone")
+        if not try_acquire(w.zone, lock_name(endpoint), actor, w.sim.now, LEASE):
+            mismatch(f"the lock of {endpoint} is held")
+        wrote = write(w, actor, endpoint, plan)
+        release(w.zone, lock_name(endpoint), actor)
+        if wrote != (kind == "apply"):
+            mismatch(f"the apply strategy {'wrote' if wrote else 'skipped'}")
+        job["written"] += 1
+        if job["written"] == len(w.endpoints):
+            w.log(actor, "done", f"plan {plan.generation} on all endpoints", generation=plan.generation)
+            start_clean_up(w, actor, plan.generation)
+            job["cleanup"] = True
+        return
+    numbers = _numbers(detail)
+    if kind == "freeze" and not (job["cleanup"] and numbers):
+        if not (w.dangling() and freeze_rule(w.fixes, dangling=True)):
+            mismatch("no alias points at a deleted tree, or the freeze fix is off")
+        w.freeze(actor, f"alias of {w.dangling()[0]} points at a deleted tree")
+        return
+    if not job["cleanup"] or not numbers:
+        mismatch("this Enactor is not cleaning up")
+    outcome = clean_up_step(w, actor, numbers[0], job["plan"].generation)
+    if (kind == "freeze") != (outcome == "freeze"):
+        mismatch(f"the clean-up strategy gave {outcome or 'nothing to do'!r}")
