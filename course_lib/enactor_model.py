@@ -23,15 +23,20 @@ Model choices (no published numbers): the counts of generations and endpoints, t
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import NamedTuple
 
 from .modelcheck import Model
-from .validate import check_choice, check_int
+from .params import Param, Spec
+from .validate import check_choice, check_int, check_type
 
 __all__ = [
     "ENDPOINT_NAMES",
     "FIXES",
     "PROPERTIES",
+    "SPEC",
+    "Compact",
     "Enactor",
     "EnactorState",
     "Step",
@@ -39,10 +44,13 @@ __all__ = [
     "canonical",
     "describe",
     "enactor_model",
+    "enactor_moves",
     "inconsistent",
     "initial_state",
     "is_active",
     "newest_plan_active",
+    "operator_moves",
+    "planner_moves",
     "race_events",
     "state_explosion",
     "successors",
@@ -50,6 +58,15 @@ __all__ = [
 
 FIXES = ("recheck_at_write", "protect_active", "freeze_on_inconsistency")
 ENDPOINT_NAMES = ("regional", "ipv6", "fips", "account")  # endpoint 0 is the public regional endpoint [S1e]
+
+# Sizes are model choices (the PES gives three Enactors [S1a]; the rest has no published number).  The
+# sliders show the window in which every search of the widget finishes exhaustively in about a second.
+SPEC = Spec((
+    Param("enactors", 3, "int", 1, 4, label="Enactors"),
+    Param("generations", 4, "int", 1, 8, label="generations", view=(2, 4)),
+    Param("endpoints", 2, "int", 1, len(ENDPOINT_NAMES), label="endpoints", view=(1, 2)),
+    Param("K", 2, "int", 1, 8, label="K (clean-up threshold, < generations)", view=(1, 3)),
+))
 IDLE, APPLY, CLEANUP = "idle", "apply", "cleanup"
 
 
@@ -127,31 +144,32 @@ def is_active(z: Zone, g: int) -> bool:
     return g in z.alias
 
 
-def _enactor_steps(z: Zone, i: int, e: Enactor, fixes: frozenset, K: int, protect=is_active):
-    """Yield the steps Enactor *i* can take now."""
-    me = f"Enactor {i + 1}"
+def enactor_moves(z: Zone, e: Enactor, fixes: frozenset, K: int, protect=is_active):
+    """Yield (kind, detail, zone, job) for each step an Enactor with job *e* can take in zone *z*.
+
+    The Enactor reads only Route 53 (the trees and aliases of *z*) and its own job, never another
+    Enactor's: the returned zone carries the Route 53 change, the returned job the Enactor's new place.
+    """
     if z.frozen:
         return
     if e.pc == CLEANUP:  # deletions go ahead even in a broken zone: they do not read the alias
         g, rest = e.to_delete[0], e.to_delete[1:]
-        nxt = _set(z.enactors, i, e._replace(to_delete=rest) if rest else Enactor())
+        after = e._replace(to_delete=rest) if rest else Enactor()
         if "protect_active" in fixes and protect(z, g):
-            yield Step(me, "keep", f"plan {g} (active)"), z._replace(enactors=nxt)
-            return
-        if "freeze_on_inconsistency" in fixes and g in z.alias:  # an old plan is live: something is wrong
-            yield Step(me, "freeze", f"alarm: old plan {g} is active"), z._replace(frozen=True)
-            return
-        yield Step(me, "delete", f"plan {g}"), z._replace(stored=z.stored - {g}, enactors=nxt,
-                                                       deleted_active=z.deleted_active or g in z.alias)
+            yield "keep", f"plan {g} (active)", z, after
+        elif "freeze_on_inconsistency" in fixes and g in z.alias:  # an old plan is live: something is wrong
+            yield "freeze", f"alarm: old plan {g} is active", z._replace(frozen=True), e
+        else:
+            yield "delete", f"plan {g}", z._replace(stored=z.stored - {g},
+                                                    deleted_active=z.deleted_active or g in z.alias), after
         return
     if inconsistent(z):  # the alias points nowhere: no plan update can be applied [S1d]
         if "freeze_on_inconsistency" in fixes:
-            yield Step(me, "freeze", "alarm: alias points at a deleted plan"), z._replace(frozen=True)
+            yield "freeze", "alarm: alias points at a deleted plan", z._replace(frozen=True), e
         return
     if e.pc == IDLE:
         if z.latest > z.alias[0]:  # the one-time freshness check [S1a]
-            yield (Step(me, "take", f"plan {z.latest} (check {z.latest} > {z.alias[0]})"),
-                   z._replace(enactors=_set(z.enactors, i, Enactor(APPLY, z.latest))))
+            yield "take", f"plan {z.latest} (check {z.latest} > {z.alias[0]})", z, Enactor(APPLY, z.latest)
         return
     g, ep = e.plan, e.endpoint
     done = ep + 1 == len(z.alias)
@@ -159,26 +177,41 @@ def _enactor_steps(z: Zone, i: int, e: Enactor, fixes: frozenset, K: int, protec
     after = Enactor(CLEANUP, g, 0, tuple(old)) if done and old else Enactor() if done else e._replace(endpoint=ep + 1)
     name = ENDPOINT_NAMES[ep]
     if g not in z.stored:  # Route 53 rejects an alias to a missing tree: give the plan up
-        yield Step(me, "abandon", f"plan {g} (deleted)"), z._replace(enactors=_set(z.enactors, i, Enactor()))
+        yield "abandon", f"plan {g} (deleted)", z, Enactor()
     elif "recheck_at_write" in fixes and z.alias[ep] >= g:
-        yield Step(me, "skip", f"{name}: has plan {z.alias[ep]}"), z._replace(enactors=_set(z.enactors, i, after))
+        yield "skip", f"{name}: has plan {z.alias[ep]}", z, after
     else:
-        yield (Step(me, "apply", f"plan {g} to {name}"),
-               z._replace(alias=_set(z.alias, ep, g), enactors=_set(z.enactors, i, after),
-                       regressed=z.regressed or g < z.alias[ep]))
+        yield "apply", f"plan {g} to {name}", z._replace(alias=_set(z.alias, ep, g),
+                                                         regressed=z.regressed or g < z.alias[ep]), after
+
+
+def planner_moves(z: Zone, generations: int):
+    """Yield (kind, detail, zone) for the Planner: publish the next generation while there is one."""
+    if z.latest < generations:
+        yield "publish", f"plan {z.latest + 1}", z._replace(latest=z.latest + 1, stored=z.stored | {z.latest + 1})
+
+
+def operator_moves(z: Zone, operator: bool = True):
+    """Yield (kind, detail, zone) for the operator: a frozen zone's alarm pages a human, who repairs it [S2].
+
+    The repair stops the automation (every Enactor drops its job) and re-points any broken alias at the
+    newest surviving tree; the caller resets the Enactors.
+    """
+    if z.frozen and operator:
+        fixed = tuple(g if g in z.stored else max(z.stored) for g in z.alias)
+        yield "repair", f"re-point aliases at plan {max(z.stored)}", z._replace(alias=fixed, frozen=False)
 
 
 def successors(z: Zone, generations: int, K: int, fixes: frozenset, protect=is_active, operator: bool = True):
-    """Yield every (step, next zone) pair enabled in zone *z*."""
-    if z.latest < generations:
-        yield Step("Planner", "publish", f"plan {z.latest + 1}"), z._replace(
-            latest=z.latest + 1, stored=z.stored | {z.latest + 1})
+    """Yield every (step, next zone) pair enabled in zone *z* (the readable form of the model)."""
+    route53 = z._replace(enactors=())
+    for kind, detail, nz in planner_moves(route53, generations):
+        yield Step("Planner", kind, detail), nz._replace(enactors=z.enactors)
     for i, e in enumerate(z.enactors):
-        yield from _enactor_steps(z, i, e, fixes, K, protect)
-    if z.frozen and operator:  # the alarm pages a human, who stops automation and re-points the aliases [S2]
-        fixed = tuple(g if g in z.stored else max(z.stored) for g in z.alias)
-        yield Step("Operator", "repair", f"re-point aliases at plan {max(z.stored)}"), z._replace(
-            alias=fixed, frozen=False, enactors=tuple(Enactor() for _ in z.enactors))
+        for kind, detail, nz, job in enactor_moves(route53, e, fixes, K, protect):
+            yield Step(f"Enactor {i + 1}", kind, detail), nz._replace(enactors=_set(z.enactors, i, job))
+    for kind, detail, nz in operator_moves(route53, operator):
+        yield Step("Operator", kind, detail), nz._replace(enactors=tuple(Enactor() for _ in z.enactors))
 
 
 def initial_state(enactors: int, endpoints: int) -> Zone:
@@ -198,26 +231,220 @@ def newest_plan_active(generations: int):
     return goal
 
 
+# --- the compact encoding the checker explores (speed; the semantics are the functions above) ---------
+
+class Compact:
+    """The model's states packed into one int: the Route 53 part's id, then one job id per Enactor.
+
+    Why: a Python int hashes and compares in a few nanoseconds, where a named tuple of tuples and a
+    frozenset costs microseconds.  Each distinct Route 53 part (a Zone without Enactors) and each
+    distinct Enactor job gets a small id the first time it is met (interning); state = zone id |
+    job id of Enactor i << (zone bits + i * job bits).  The field widths come from an upper bound on the
+    number of distinct values, so no id can overflow its field.  Every move of one Enactor depends only on
+    the Route 53 part and its own job, so it is computed once, by :func:`enactor_moves`, and stored as
+    (step, delta): the next state is ``state + delta``.  The readable state is ``view(state)``.
+    """
+
+    def __init__(self, enactors: int, generations: int, endpoints: int, K: int, fixes: frozenset, protect,
+                 operator: bool):
+        self.n, self.generations, self.K, self.fixes = enactors, generations, K, fixes
+        self.protect, self.operator = protect, operator
+        # at most: latest x stored sets x alias values per endpoint x three flags; pc x plan x endpoint x to_delete
+        zones = generations * 2 ** generations * (generations + 1) ** endpoints * 8
+        jobs = 3 * (generations + 1) * endpoints * 2 ** generations
+        self.zone_bits, self.job_bits = zones.bit_length(), jobs.bit_length()
+        self.zone_mask, job_mask = (1 << self.zone_bits) - 1, (1 << self.job_bits) - 1
+        self.job_mask = job_mask
+        self.shifts = tuple(self.zone_bits + self.job_bits * i for i in range(enactors))
+        self.masks = tuple(self.zone_mask | (job_mask << sh) for sh in self.shifts)
+        self.zones: list[Zone] = []
+        self.zone_ids: dict[Zone, int] = {}
+        self.jobs: list[Enactor] = []
+        self.job_ids: dict[Enactor, int] = {}
+        self._moves: dict[tuple[int, int], list] = {}  # (zone id, job id) -> an Enactor's moves
+        self._job(Enactor())  # job id 0 is "idle": a state with every Enactor idle is just its zone id
+
+    def _zone(self, z: Zone) -> int:
+        zid = self.zone_ids.get(z)
+        if zid is None:
+            zid = self.zone_ids[z] = len(self.zones)
+            self.zones.append(z)
+        return zid
+
+    def _job(self, e: Enactor) -> int:
+        jid = self.job_ids.get(e)
+        if jid is None:
+            jid = self.job_ids[e] = len(self.jobs)
+            self.jobs.append(e)
+        return jid
+
+    def encode(self, z: Zone) -> int:
+        """Return the packed int of zone *z* (Enactors included)."""
+        if len(z.enactors) != self.n:
+            raise ValueError(f"zone has {len(z.enactors)} Enactors, the model {self.n}")
+        s = self._zone(z._replace(enactors=()))
+        for sh, e in zip(self.shifts, z.enactors, strict=True):
+            s |= self._job(e) << sh
+        return s
+
+    def view(self, s: int) -> Zone:
+        """Return the readable Zone of packed state *s*."""
+        jm = self.job_mask
+        return self.zones[s & self.zone_mask]._replace(enactors=tuple(self.jobs[(s >> sh) & jm] for sh in self.shifts))
+
+    def route53(self, s: int) -> Zone:
+        """Return the Route 53 part of packed state *s* (a Zone without Enactors)."""
+        return self.zones[s & self.zone_mask]
+
+    def _global_moves(self, zid: int) -> tuple[list, list]:
+        """Return the Planner's moves as (step, delta) and the operator's as (step, absolute state)."""
+        z = self.zones[zid]
+        planner = [(Step("Planner", kind, detail), self._zone(nz) - zid)
+                   for kind, detail, nz in planner_moves(z, self.generations)]
+        repair = [(Step("Operator", kind, detail), self._zone(nz))  # every Enactor idle: job ids 0
+                  for kind, detail, nz in operator_moves(z, self.operator)]
+        return planner, repair
+
+    def _enactor_moves(self, i: int, key: int) -> list:
+        """Return Enactor *i*'s moves as (step, delta) for the zone id and job id packed in *key*."""
+        zid, sh = key & self.zone_mask, self.shifts[i]
+        jid = key >> sh
+        moves = self._moves.get((zid, jid))
+        if moves is None:  # the same for every Enactor: computed once, shifted into each one's place
+            moves = self._moves[zid, jid] = [
+                (kind, detail, self._zone(nz) - zid, self._job(job) - jid)
+                for kind, detail, nz, job in enactor_moves(self.zones[zid], self.jobs[jid], self.fixes,
+                                                           self.K, self.protect)]
+        me = f"Enactor {i + 1}"
+        return [(Step(me, kind, detail), dz + (dj << sh)) for kind, detail, dz, dj in moves]
+
+    def successor_function(self):
+        """Return successors(state) over packed states; moves are computed once and then looked up."""
+        global_cache: dict[int, tuple] = {}
+        caches = [{} for _ in range(self.n)]
+        lanes = tuple(zip(range(self.n), self.masks, caches, strict=True))
+        global_moves, enactor_moves_, zone_mask = self._global_moves, self._enactor_moves, self.zone_mask
+
+        def packed_successors(s: int) -> list:
+            zid = s & zone_mask
+            moves = global_cache.get(zid)
+            if moves is None:
+                moves = global_cache[zid] = global_moves(zid)
+            planner, repair = moves
+            out = []
+            for step, d in planner:
+                out.append((step, s + d))
+            for i, mask, cache in lanes:
+                key = s & mask  # this Enactor's job and the zone, still in place: a cheap dictionary key
+                mine = cache.get(key)
+                if mine is None:
+                    mine = cache[key] = enactor_moves_(i, key)
+                for step, d in mine:  # a plain loop: a comprehension per Enactor costs a call each
+                    out.append((step, s + d))
+            out += repair
+            return out
+
+        return packed_successors
+
+    def symmetric_function(self):
+        """Return canonical(state): the Enactors' job ids sorted (they are interchangeable), cached per job part."""
+        cache: dict[int, int] = {}
+        zb, jb, jm, shifts, zone_mask = self.zone_bits, self.job_bits, self.job_mask, self.shifts, self.zone_mask
+
+        def sort_jobs(part: int) -> int:
+            out = 0
+            for i, jid in enumerate(sorted((part >> (sh - zb)) & jm for sh in shifts)):
+                out |= jid << (i * jb)
+            return out
+
+        def symmetric(s: int) -> int:
+            part = s >> zb  # the Enactors' jobs: far fewer distinct values than states
+            canon = cache.get(part)
+            if canon is None:
+                canon = cache[part] = sort_jobs(part)
+            return (canon << zb) | (s & zone_mask)
+
+        return symmetric
+
+    def on_route53(self, fn):
+        """Return fn(Route 53 part of state) as a function of packed states, computed once per zone id."""
+        cache: dict[int, bool] = {}
+        zones, zone_mask = self.zones, self.zone_mask
+
+        def lifted(s: int) -> bool:
+            zid = s & zone_mask
+            v = cache.get(zid)
+            if v is None:
+                v = cache[zid] = bool(fn(zones[zid]))
+            return v
+
+        lifted.__doc__ = fn.__doc__
+        return lifted
+
+    def on_view(self, fn):
+        """Return fn(readable zone) as a function of packed states (for properties that read the Enactors)."""
+        view = self.view
+
+        def lifted(s: int):
+            return fn(view(s))
+
+        lifted.__doc__ = fn.__doc__
+        return lifted
+
+
+_ROUTE53_ONLY = {record_never_empty, generation_never_decreases, active_never_deleted}  # read no Enactor
+
+
 def enactor_model(enactors: int = 3, generations: int = 4, endpoints: int = 2, K: int = 2,
                   fixes=(), symmetry: bool = False, properties=None, protect=is_active,
                   operator: bool = True) -> Model:
     """Return the Enactor model with the given sizes, Chapter 2's *fixes* switched on, and its properties.
 
     *protect(zone, generation)* says which plans protect_active keeps; pass another function to try a
-    different protection rule.  With ``operator=False`` nobody answers the alarm of a frozen zone.
+    different protection rule (it sees Route 53's part of the zone: trees, aliases, flags; no Enactor's
+    job).  With ``operator=False`` nobody answers the alarm of a frozen zone.  The states the checker
+    stores are packed ints (:class:`Compact`); properties, the goal and every trace see readable Zones.
     """
-    n = check_int("enactors", enactors, lo=1, hi=4)
-    g = check_int("generations", generations, lo=1, hi=8)
-    m = check_int("endpoints", endpoints, lo=1, hi=len(ENDPOINT_NAMES))
-    k = check_int("K", K, lo=1, hi=8)
+    n, g = SPEC.check("enactors", enactors), SPEC.check("generations", generations)
+    m, k = SPEC.check("endpoints", endpoints), SPEC.check("K", K)
+    fixes = _fixes(fixes)
+    if not callable(protect):
+        raise TypeError(f"protect must be a function (zone, generation) -> bool, got {type(protect).__name__}")
+    check_type("symmetry", symmetry, bool)
+    check_type("operator", operator, bool)
+    props = dict(PROPERTIES if properties is None else _properties(properties))
+    label = "+".join(f for f in FIXES if f in fixes) or "no fixes"
+    code = Compact(n, g, m, k, fixes, protect, operator)
+    initial = code.encode(initial_state(n, m))
+    invariants = {name: code.on_route53(fn) if fn in _ROUTE53_ONLY else code.on_view(fn)
+                  for name, fn in props.items()}
+    return Model(f"Enactors={n} generations={g} endpoints={m} K={k} [{label}]", initial,
+                 code.successor_function(), invariants, goal=code.on_route53(newest_plan_active(g)),
+                 canonical=code.symmetric_function() if symmetry else None, view=code.view)
+
+
+def _fixes(fixes) -> frozenset:
+    """Return the fixes as a frozenset, refusing unknown names and non-string entries."""
     if isinstance(fixes, str):
         fixes = (fixes,)
-    fixes = frozenset(check_choice("fix", f, FIXES) for f in fixes)
-    label = "+".join(f for f in FIXES if f in fixes) or "no fixes"
-    return Model(f"Enactors={n} generations={g} endpoints={m} K={k} [{label}]",
-                 initial_state(n, m), lambda z: successors(z, g, k, fixes, protect, operator),
-                 dict(PROPERTIES if properties is None else properties),
-                 goal=newest_plan_active(g), canonical=canonical if symmetry else None)
+    try:
+        fixes = tuple(fixes)
+    except TypeError:
+        raise TypeError(f"fixes must be a tuple of fix names from {FIXES}, got {type(fixes).__name__}") from None
+    for f in fixes:
+        check_type("fix", f, str, f"a fix name from {FIXES}")
+    return frozenset(check_choice("fix", f, FIXES) for f in fixes)
+
+
+def _properties(properties) -> dict:
+    """Return *properties* as a dict name -> function, refusing other shapes."""
+    if not isinstance(properties, Mapping):
+        raise TypeError(f"properties must be a dict name -> function(zone) -> bool, got {type(properties).__name__}")
+    for name, fn in properties.items():
+        check_type("property name", name, str)
+        if not callable(fn):
+            raise TypeError(f"property {name!r} must be a function of a zone, got {type(fn).__name__}")
+    return dict(properties)
 
 
 def state_explosion(enactors: int = 3, generations: int = 4, endpoints: int = 2, K: int = 2,
@@ -227,24 +454,26 @@ def state_explosion(enactors: int = 3, generations: int = 4, endpoints: int = 2,
     Each row says which searches hit the *max_states* budget ("bounded_states", "bounded_sym"): their
     counts are lower bounds, and their times are the time to the budget, not to the end of the search.
     """
-    from .modelcheck import BOUNDED, check
+    from .modelcheck import BOUNDED, MAX_STATES, check
 
-    n = check_int("enactors", enactors, lo=1, hi=4)
-    generations = check_int("generations", generations, lo=2, hi=8)
-    threshold = check_int("K", K, lo=1)
+    n = SPEC.check("enactors", enactors)
+    generations = check_int("generations", SPEC.check("generations", generations), lo=2)
+    endpoints, threshold = SPEC.check("endpoints", endpoints), SPEC.check("K", K)
     if threshold >= generations:  # clean-up deletes plans at least K older: with K >= generations, none
         raise ValueError(f"K (clean-up threshold) must be below the number of generations ({generations}), "
                          f"got {threshold}: with K >= generations clean-up never deletes a plan")
-    budget = check_int("max_states", max_states, lo=1)
-    fixes = (fixes,) if isinstance(fixes, str) else tuple(fixes)
+    budget = check_int("max_states", max_states, lo=1, hi=MAX_STATES)
+    fixes = tuple(f for f in FIXES if f in _fixes(fixes))
     label = "fixed model (all fixes on)" if set(fixes) == set(FIXES) else \
         ("buggy model (no fixes)" if not fixes else f"model with {' + '.join(fixes)}")
     rows = []
     for k in range(1, n + 1):
         # no properties: a violation would stop the search early, and here we count every reachable state
-        full = check(enactor_model(k, generations, endpoints, threshold, fixes, properties={}), max_states=budget)
-        sym = check(enactor_model(k, generations, endpoints, threshold, fixes, symmetry=True, properties={}),
-                    max_states=budget)
+        # and no goal: recoverability is not asked, so the checker need not keep the graph's edges
+        full = check(replace(enactor_model(k, generations, endpoints, threshold, fixes, properties={}), goal=None),
+                     max_states=budget)
+        sym = check(replace(enactor_model(k, generations, endpoints, threshold, fixes, symmetry=True,
+                                          properties={}), goal=None), max_states=budget)
         rows.append({"enactors": k, "states": full.states, "seconds": full.seconds, "states_sym": sym.states,
                      "seconds_sym": sym.seconds, "bounded_states": full.verdict == BOUNDED,
                      "bounded_sym": sym.verdict == BOUNDED, "bounded": BOUNDED in (full.verdict, sym.verdict),

@@ -28,6 +28,8 @@ __all__ = ["BOUNDED", "OK", "VIOLATION", "Model", "ModelError", "Result", "Searc
 OK, VIOLATION, BOUNDED = "ok", "violation", "bounded"
 RECOVERABILITY = "recoverability"
 _REPR_CHECKS = 200  # how many expansions also compare repr(state) before/after, to catch hidden mutation
+MAX_STATES = 20_000_000  # the largest state budget accepted: beyond it a search exhausts memory, not time
+MAX_SECONDS = 3600.0  # the longest time budget accepted (one hour)
 
 
 class ModelError(Exception):
@@ -44,6 +46,7 @@ class Model:
     invariants: Mapping[str, Callable[[Hashable], bool]] = field(default_factory=dict)
     goal: Callable[[Hashable], bool] | None = None
     canonical: Callable[[Hashable], Hashable] | None = None
+    view: Callable[[Hashable], Hashable] | None = None  # stored state -> the readable state a trace shows
 
 
 @dataclass(frozen=True)
@@ -88,19 +91,27 @@ def _key(model: Model, state) -> Hashable:
 
 
 def _expand(model: Model, state, paranoid: bool) -> list:
-    """Return the (action, next state) pairs of *state*, refusing a successor function that misbehaves."""
-    before = (hash(state), repr(state) if paranoid else None)
+    """Return the (action, next state) pairs of *state*, refusing a successor function that misbehaves.
+
+    The first expansions (*paranoid*) also check that the state was not changed, that every pair is an
+    (action, state) pair and that every state hashes; later ones trust the model, for speed.
+    """
+    before = (hash(state), repr(state)) if paranoid else None
     try:
-        pairs = list(model.successors(state))
+        pairs = model.successors(state)
+        if type(pairs) is not list:
+            pairs = list(pairs)
     except Exception as exc:
         raise ModelError(f"the successor function raised {type(exc).__name__}: {exc} "
                          f"in state {state!r:.160}") from exc
-    if (hash(state), repr(state) if paranoid else None) != before:
-        raise ModelError(f"the successor function changed the state it was given ({state!r:.120}); "
-                         "build and return a new state instead of modifying the old one")
-    for pair in pairs:
-        if not (isinstance(pair, tuple) and len(pair) == 2):
-            raise ModelError(f"successors must return (action, next_state) pairs, got {pair!r:.120}")
+    if paranoid:
+        if (hash(state), repr(state)) != before:
+            raise ModelError(f"the successor function changed the state it was given ({state!r:.120}); "
+                             "build and return a new state instead of modifying the old one")
+        for pair in pairs:
+            if not (isinstance(pair, tuple) and len(pair) == 2):
+                raise ModelError(f"successors must return (action, next_state) pairs, got {pair!r:.120}")
+            _key(model, pair[1])
     return pairs
 
 
@@ -119,14 +130,13 @@ def _path(parent: dict, key) -> tuple[tuple, tuple]:
 
 def _broken(model: Model, state) -> str | None:
     """Return the name of the first invariant *state* violates, or None."""
-    for name, holds in model.invariants.items():
-        try:
-            ok = holds(state)
-        except Exception as exc:
-            raise ModelError(f"invariant '{name}' raised {type(exc).__name__}: {exc} "
-                             f"in state {state!r:.160}") from exc
-        if not ok:
-            return name
+    try:
+        for name, holds in model.invariants.items():
+            if not holds(state):
+                return name
+    except Exception as exc:
+        raise ModelError(f"invariant '{name}' raised {type(exc).__name__}: {exc} "
+                         f"in state {state!r:.160}") from exc
     return None
 
 
@@ -138,40 +148,53 @@ def explore(model: Model, max_states: int = 200_000, max_seconds: float = 30.0):
     stats = (states, transitions, depth, seconds).
     """
     check_type("model", model, Model)
-    max_states = check_int("max_states", max_states, lo=1)
-    max_seconds = check_number("max_seconds", max_seconds, lo=0, lo_open=True)
+    max_states = check_int("max_states", max_states, lo=1, hi=MAX_STATES)
+    max_seconds = check_number("max_seconds", max_seconds, lo=0, lo_open=True, hi=MAX_SECONDS)
     start = time.perf_counter()
     first = _key(model, model.initial)
     parent = {first: (None, None, model.initial)}  # key -> (parent key, action, representative state)
-    depth = {first: 0}
     edges: dict = {}
     queue, transitions = deque([first]), 0
     broken = _broken(model, model.initial)
     if broken:
         return VIOLATION, broken, first, parent, edges, (1, 0, 0, time.perf_counter() - start)
+    canonical, invariants = model.canonical, model.invariants  # read once, not once per state
+    keep_edges = model.goal is not None  # the graph is kept only for recoverability (and costs memory)
+    expanded = 0
     while queue:
         key = queue.popleft()  # oldest first: states come out in order of distance from the start
         state = parent[key][2]
-        pairs = _expand(model, state, paranoid=len(edges) < _REPR_CHECKS)
-        edges[key] = targets = []
+        pairs = _expand(model, state, paranoid=expanded < _REPR_CHECKS)
+        expanded += 1
+        targets = []
+        if keep_edges:
+            edges[key] = targets
         for action, nxt in pairs:
-            transitions += 1
-            nkey = _key(model, nxt)
+            nkey = canonical(nxt) if canonical else nxt  # symmetry: one key per class of equivalent states
             targets.append(nkey)
             if nkey in parent:  # seen before, by a path at least as short: nothing new here
                 continue
             parent[nkey] = (key, action, nxt)
-            depth[nkey] = depth[key] + 1
-            broken = _broken(model, nxt)
+            broken = _broken(model, nxt) if invariants else None
             if broken:
-                return VIOLATION, broken, nkey, parent, edges, (len(parent), transitions, depth[nkey],
-                                                                 time.perf_counter() - start)
+                return VIOLATION, broken, nkey, parent, edges, (len(parent), transitions + len(targets),
+                                                                _depth(parent, nkey), time.perf_counter() - start)
             queue.append(nkey)
+        transitions += len(targets)
         if len(parent) >= max_states or time.perf_counter() - start > max_seconds:
-            return BOUNDED, None, None, parent, edges, (len(parent), transitions, depth[key],
+            return BOUNDED, None, None, parent, edges, (len(parent), transitions, _depth(parent, key),
                                                          time.perf_counter() - start)
-    return OK, None, None, parent, edges, (len(parent), transitions, max(depth.values()),
+    # breadth-first: the state discovered last is one of the farthest from the start
+    return OK, None, None, parent, edges, (len(parent), transitions, _depth(parent, next(reversed(parent))),
                                            time.perf_counter() - start)
+
+
+def _depth(parent: dict, key) -> int:
+    """Return the number of steps from the initial state to *key*, following parent links."""
+    steps = 0
+    while parent[key][0] is not None:
+        key, steps = parent[key][0], steps + 1
+    return steps
 
 
 def can_reach(edges: Mapping, goals: Iterable) -> set:
@@ -196,50 +219,79 @@ def check(model: Model, max_states: int = 200_000, max_seconds: float = 30.0,
     names = tuple(model.invariants) + ((RECOVERABILITY,) if model.goal and recoverability else ())
     if verdict == OK and model.goal is not None and recoverability:
         t0 = time.perf_counter()
-        goals = [k for k, (_, _, s) in parent.items() if model.goal(s)]
-        good = can_reach(edges, goals)
-        # parent preserves discovery order, which is breadth-first: the first stuck state is a nearest one
-        bad = next((k for k in parent if k not in good), None)
+        bad = _stuck(model, parent, edges)
         secs += time.perf_counter() - t0
         if bad is not None:
             verdict, prop = VIOLATION, RECOVERABILITY
     if verdict != VIOLATION:
         return Result(model.name, verdict, None, n, m, d, secs, checked=names)
-    actions, states = _path(parent, bad)
+    actions, states = _trace(model, parent, bad)
     return Result(model.name, verdict, prop, n, m, d, secs, actions, states, names)
+
+
+def _stuck(model: Model, parent: dict, edges: Mapping):
+    """Return the first reachable state (in breadth-first order) with no path to a goal, or None."""
+    goal = model.goal
+    good = can_reach(edges, [k for k, (_, _, s) in parent.items() if goal(s)])
+    # parent preserves discovery order, which is breadth-first: the first stuck state is a nearest one
+    return next((k for k in parent if k not in good), None)
+
+
+def _trace(model: Model, parent: dict, key) -> tuple[tuple, tuple]:
+    """Return the actions and the (readable) states of the path from the initial state to *key*."""
+    actions, states = _path(parent, key)
+    if model.view is not None:
+        states = tuple(model.view(s) for s in states)
+    return actions, states
 
 
 def check_each(model: Model, max_states: int = 200_000, max_seconds: float = 30.0) -> dict[str, Result]:
     """Check every property separately in one full search; return name -> Result with its shortest trace.
 
-    The whole reachable graph is explored once; for each property, the first violating state in
-    breadth-first discovery order is a nearest one, so each trace is still a shortest counterexample.
+    The reachable graph is explored once; for each property, the first violating state in breadth-first
+    discovery order is a nearest one, so each trace is still a shortest counterexample.  If the budget
+    runs out first, a safety property already violated among the states explored is still a violation
+    (with a shortest trace: breadth-first order explores every shorter path first); the others, and
+    recoverability, which needs the whole graph, are "bounded".
     """
-    bare = Model(model.name, model.initial, model.successors, {}, None, model.canonical)
+    check_type("model", model, Model)
+    bare = Model(model.name, model.initial, model.successors, {}, model.goal, model.canonical, model.view)
     verdict, _, _, parent, edges, (n, m, d, secs) = explore(bare, max_states, max_seconds)
-    if verdict == BOUNDED:
-        names = (*model.invariants, *((RECOVERABILITY,) if model.goal else ()))
-        return {name: Result(model.name, BOUNDED, None, n, m, d, secs, checked=(name,)) for name in names}
     out = {}
     for name, holds in model.invariants.items():
         t0 = time.perf_counter()
-        bad = next((k for k, (_, _, s) in parent.items() if not holds(s)), None)
-        out[name] = _verdict(model.name, name, bad, parent, (n, m, d, secs + time.perf_counter() - t0))
+        bad = next((k for k, (_, _, s) in parent.items() if not _holds(name, holds, s)), None)
+        stats = (n, m, d, secs + time.perf_counter() - t0)
+        if bad is None and verdict == BOUNDED:
+            out[name] = Result(model.name, BOUNDED, None, *stats, checked=(name,))
+        else:
+            out[name] = _verdict(model, name, bad, parent, stats)
     if model.goal is not None:
-        t0 = time.perf_counter()
-        good = can_reach(edges, [k for k, (_, _, s) in parent.items() if model.goal(s)])
-        bad = next((k for k in parent if k not in good), None)
-        out[RECOVERABILITY] = _verdict(model.name, RECOVERABILITY, bad, parent,
-                                       (n, m, d, secs + time.perf_counter() - t0))
+        if verdict == BOUNDED:
+            out[RECOVERABILITY] = Result(model.name, BOUNDED, None, n, m, d, secs, checked=(RECOVERABILITY,))
+        else:
+            t0 = time.perf_counter()
+            bad = _stuck(model, parent, edges)
+            out[RECOVERABILITY] = _verdict(model, RECOVERABILITY, bad, parent,
+                                           (n, m, d, secs + time.perf_counter() - t0))
     return out
 
 
-def _verdict(name: str, prop: str, bad, parent: dict, stats: tuple) -> Result:
+def _holds(name: str, holds: Callable, state) -> bool:
+    """Return holds(state), turning an exception into a ModelError that names the invariant."""
+    try:
+        return holds(state)
+    except Exception as exc:
+        raise ModelError(f"invariant '{name}' raised {type(exc).__name__}: {exc} "
+                         f"in state {state!r:.160}") from exc
+
+
+def _verdict(model: Model, prop: str, bad, parent: dict, stats: tuple) -> Result:
     """Return the Result for one property: OK if *bad* is None, else the trace to state *bad*."""
     if bad is None:
-        return Result(name, OK, None, *stats, checked=(prop,))
-    actions, states = _path(parent, bad)
-    return Result(name, VIOLATION, prop, *stats, actions, states, (prop,))
+        return Result(model.name, OK, None, *stats, checked=(prop,))
+    actions, states = _trace(model, parent, bad)
+    return Result(model.name, VIOLATION, prop, *stats, actions, states, (prop,))
 
 
 @dataclass(frozen=True)

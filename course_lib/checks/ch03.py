@@ -28,9 +28,17 @@ def _zone_text(z) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _buggy_graph():
-    """Explore the buggy default model once (no properties): parent links and edges, shared by the checks."""
-    _, _, _, parent, edges, _ = explore(enactor_model(properties={}))
-    return parent, edges
+    """Explore the buggy default model once; return its readable states, edges and goals (shared by checks).
+
+    The checker stores packed states; the learner's functions see readable Zones, as the chapter shows.
+    """
+    model = enactor_model(properties={})
+    _, _, _, parent, edges, _ = explore(model)
+    view = model.view
+    zones = {k: view(s) for k, (_, _, s) in parent.items()}
+    graph = {zones[k]: [zones[t] for t in targets] for k, targets in edges.items()}
+    goals = {zones[k] for k, (_, _, s) in parent.items() if model.goal(s)}
+    return tuple(zones.values()), graph, goals
 
 
 # --- q1: an invariant as a function -------------------------------------------------------------
@@ -39,13 +47,13 @@ def _check_invariant(fn: Callable) -> None:
     if not callable(fn):
         raise Incorrect(f"record_never_empty should be a function of a zone, but it is {type(fn).__name__}.")
     buggy = enactor_model(properties={})
-    start = learner_call(fn, buggy.initial)
+    start = learner_call(fn, buggy.view(buggy.initial))
     expect_type(start, (bool,), "record_never_empty(zone)'s return value")
     if not start:
         raise Incorrect("your invariant is False in the initial state, where plan 1 is active everywhere.",
-                        case=_zone_text(buggy.initial))
-    parent, _ = _buggy_graph()
-    for _, _, z in parent.values():
+                        case=_zone_text(buggy.view(buggy.initial)))
+    zones, _, _ = _buggy_graph()
+    for z in zones:
         want, got = not inconsistent(z), learner_call(fn, z)
         if bool(got) != want:
             why = ("an alias points at a deleted plan, so that endpoint's DNS answer is empty" if not want
@@ -82,9 +90,8 @@ _GRAPHS = [
 def _check_recoverable(fn: Callable) -> None:
     if not callable(fn):
         raise Incorrect(f"can_recover should be a function (edges, goals) -> set, but it is {type(fn).__name__}.")
-    parent, edges = _buggy_graph()
-    goal = enactor_model().goal
-    cases = [*_GRAPHS, (edges, {k for k, (_, _, s) in parent.items() if goal(s)})]
+    _, graph, goals = _buggy_graph()
+    cases = [*_GRAPHS, (graph, goals)]
     for i, (graph, goals) in enumerate(cases):
         # a fresh copy each time: the learner's function may consume or change what it is given
         got = learner_call(fn, {k: list(v) for k, v in graph.items()}, set(goals))

@@ -33,15 +33,13 @@ def explosion_summary(rows: Sequence[dict]) -> str:
 
 def explosion_experiment():
     """Return the state-explosion widget: Enactors, generations, endpoints -> states and time (Run button)."""
-    from ..enactor_model import FIXES, state_explosion
-    from ..widgets import Experiment, dropdown, int_slider
+    from ..enactor_model import FIXES, SPEC, state_explosion
+    from ..widgets import Experiment, control, dropdown
 
     controls = {"model": dropdown("model", [("buggy (no fixes, as in the outage)", ()),
                                             ("fixed (all fixes on)", FIXES)], value=()),
-                "enactors": int_slider("Enactors", 3, 1, 4), "generations": int_slider("generations", 4, 2, 6),
-                "endpoints": int_slider("endpoints", 2, 1, 3),
                 # K must stay below the number of generations; the model says so if it does not
-                "K": int_slider("K (clean-up threshold, < generations)", 2, 1, 3)}
+                **{name: control(SPEC[name]) for name in ("enactors", "generations", "endpoints", "K")}}
 
     def compute(model, enactors, generations, endpoints, K):
         return state_explosion(enactors, generations, endpoints, K, max_states=BUDGET, fixes=model)
