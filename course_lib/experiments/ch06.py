@@ -11,7 +11,7 @@ from functools import lru_cache
 from .. import cascade
 from ..plots.cascade import draw_night, restyle_night
 
-__all__ = ["SHIFTS", "whatif_compute", "whatif_experiment", "whatif_summary"]
+__all__ = ["SHIFTS", "GameDay", "gameday_experiment", "whatif_compute", "whatif_experiment", "whatif_summary"]
 
 # Each action can stay where AWS took it, move by one of these offsets, or never happen (None).
 SHIFTS = (("as published", 0), ("2 h earlier", -120), ("1 h earlier", -60), ("30 min earlier", -30),
@@ -60,3 +60,82 @@ def whatif_experiment():
         controls[m.replace(" ", "_")] = toggle(m, False)
     return Experiment(controls, whatif_compute, _draw, whatif_summary, figsize=(8.0, 4.6), height="390px",
                       margins={"left": 0.08, "bottom": 0.07, "top": 0.98, "hspace": 0.12}, restyle=restyle_night)
+
+
+class GameDay:
+    """The game-day widget: pick an action, press *Do it*; the dashboards and the log follow the night.
+
+    ``turn(action)`` is what the button does (tests and benchmarks call it); ``reset()`` starts again.
+    Redraws replace the Output's outputs with one PNG (no ``with out:``), so it works in JupyterLab and Voila.
+    """
+
+    def __init__(self, seed: int = 0, team: str = ""):
+        import ipywidgets as W
+        from matplotlib.figure import Figure
+
+        from .. import gameday
+
+        self.team = team
+        self.game = gameday.Game(seed)
+        self.figure = Figure(figsize=(8.0, 3.8))
+        self.choice = W.Dropdown(options=list(self.game.available()), description="action",
+                                 style={"description_width": "initial"}, layout=W.Layout(width="340px"))
+        self.go = W.Button(description="Do it", button_style="primary", icon="play")
+        self.new = W.Button(description="New game", icon="refresh")
+        self.go.on_click(lambda _: self.turn(self.choice.value))
+        self.new.on_click(lambda _: self.reset())
+        self.status = W.HTML()
+        self.log = W.HTML(layout=W.Layout(max_height="160px", overflow="auto"))
+        self.output = W.Output(layout=W.Layout(height="320px", overflow="hidden"))
+        self.widget = W.VBox([W.HBox([self.choice, self.go, self.new]), self.status, self.output, self.log])
+        self._redraw(full=True)
+
+    def reset(self) -> None:
+        self.game.reset()
+        self._redraw(full=True)
+
+    def turn(self, action) -> str:
+        """Take one turn with *action*; return the outcome in words (refusals included, nothing raised)."""
+        decision = self.game.act(action)
+        self._redraw(full=False)
+        return decision.outcome if decision.ok else f"not now: {decision.outcome}"
+
+    def record(self):
+        return self.game.record(self.team)
+
+    def _redraw(self, full: bool) -> None:
+        import html
+
+        from ..plots.cascade import draw_dashboard, restyle_dashboard
+        from ..widgets import MARGINS, figure_png
+
+        view = self.game.view()
+        if full or not restyle_dashboard(self.figure, view):
+            self.figure.clf()
+            self.figure.subplots_adjust(**{**MARGINS, "left": 0.07, "bottom": 0.09, "top": 0.97, "hspace": 0.15,
+                                           "wspace": 0.15})
+            draw_dashboard(self.figure, view)
+        self.output.outputs = ({"output_type": "display_data",
+                                "data": {"image/png": figure_png(self.figure), "text/plain": "<Figure>"},
+                                "metadata": {}},)
+        options = list(view.available) or ["(the night is over)"]
+        self.choice.options = options
+        self.choice.value = options[0] if "wait 15 min" not in options else "wait 15 min"
+        self.go.disabled = self.game.finished
+        if self.game.finished:
+            text = "The night is over. " + self.record().summary()
+        else:
+            text = f"{view.clock} PDT — you are on call. Known: {', '.join(sorted(view.known)) or 'nothing yet'}."
+        self.status.value = f"<b>{html.escape(text)}</b>"
+        rows = [html.escape(str(d)) for d in reversed(view.decisions[-12:])]
+        self.log.value = "<br>".join(rows)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def gameday_experiment(seed: int = 0, team: str = "") -> GameDay:
+    """Build the game-day widget (deterministic per seed)."""
+    return GameDay(seed, team)

@@ -9,7 +9,7 @@ import numpy as np
 from .backdrop import backdrop
 from .style import PALETTE, tidy
 
-__all__ = ["draw_night", "draw_table", "restyle_night"]
+__all__ = ["draw_dashboard", "draw_night", "draw_table", "restyle_dashboard", "restyle_night"]
 
 LAST = 15 * 60 + 12  # the plots show 23:48 to 15:00 (minutes)
 _TICKS = np.arange(12, LAST + 1, 120)  # 00:00, 02:00, ... 14:00
@@ -119,4 +119,49 @@ def restyle_night(fig, night) -> bool:
         ax.lines[-1].set_xdata([end, end])
     # ticks, labels and AWS's grey night never move: render them once
     backdrop(fig, [], "night", still=[ax.lines[0] for ax in axes])
+    return True
+
+
+_DASH = ((("border_packet_loss", "border packet loss, use1-az1 (%)", PALETTE["warn"]),),
+         (("dynamodb_errors", "DynamoDB API errors (%)", PALETTE["bad"]),
+          ("dns_answer_size", "addresses in DNS answer (x10)", PALETTE["ok"])),
+         (("leases_held", "DWFM leases held (%)", PALETTE["ok"]),
+          ("launches_admitted", "EC2 launches admitted (%)", PALETTE["good"])),
+         (("nm_delay", "Network Manager delay (min)", PALETTE["accent"]),
+          ("nlb_errors", "NLB connection errors (%)", PALETTE["bad"])))
+_SCALE = {"dns_answer_size": 10.0}
+
+
+def draw_dashboard(fig, view):
+    """Draw the game day's dashboards up to the view's clock (2 x 2 panels, the whole night on the x axis)."""
+    axes = fig.subplots(2, 2, sharex=True).ravel()
+    for ax, panel in zip(axes, _DASH, strict=True):
+        for name, label, colour in panel:
+            y = view.history[name] * _SCALE.get(name, 1.0)
+            ax.plot(np.arange(y.size), y, color=colour, lw=1.3, label=label)
+        ax.axvline(view.now, color="black", lw=0.8, ls=":")
+        ax.set_ylim(0, 110 if panel[0][0] != "border_packet_loss" else 5)
+        ax.legend(fontsize=6, loc="upper right", frameon=False)
+        tidy(ax)
+        ax.tick_params(labelsize=7)
+    for ax in axes[2:]:
+        _clock_axis(ax)
+    for ax in axes[:2]:
+        _clock_axis(ax, labels=False)
+    return axes
+
+
+def restyle_dashboard(fig, view) -> bool:
+    """Extend the dashboard's curves to the view's clock in place; False if the figure is not a dashboard."""
+    axes = fig.axes
+    if len(axes) != 4:
+        return False
+    for ax, panel in zip(axes, _DASH, strict=True):
+        if len(ax.lines) != len(panel) + 1:
+            return False
+        for line, (name, _, _) in zip(ax.lines, panel, strict=False):
+            y = view.history[name] * _SCALE.get(name, 1.0)
+            line.set_data(np.arange(y.size), y)
+        ax.lines[-1].set_xdata([view.now, view.now])
+    backdrop(fig, [], "dashboard", still=[ax.get_legend() for ax in axes if ax.get_legend() is not None])
     return True

@@ -1,0 +1,185 @@
+"""Chapter 6's game day: rules, costs, guardrails, scoring, bad input, determinism, the widgets."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import pytest
+
+from course_lib import cascade, gameday
+from course_lib.gameday import Game, play
+
+
+def fast_policy(view):
+    """A good responder: split, dig, page, stop automation, repair, throttle + restart at once, then the NLB."""
+    plan = ["split the call", "dig the record", "page the DynamoDB team", "stop automation", "repair the alias",
+            "throttle dwfm", "restart dwfm hosts", "prepare rpz override", "apply rpz override"]
+    done = {d.action for d in view.decisions}
+    for action in plan:
+        if action not in done and action in view.available:
+            return action
+    night_state = view.latest
+    if "disable nlb failover" in view.available and night_state["nlb_errors"] > 1:
+        return "disable nlb failover"
+    if "relax throttles" in view.available and view.latest["leases_held"] >= 100 and view.latest["nm_delay"] < 1:
+        return "relax throttles"
+    if ("enable nlb failover" in view.available and view.latest["launches_admitted"] >= 99.9
+            and view.latest["nm_delay"] < 1):
+        return "enable nlb failover"
+    return "wait 15 min"
+
+
+def test_aws_like_play_lands_near_aws_night():
+    rec = play(gameday.aws_policy)
+    assert not rec.problem and not rec.violations
+    assert abs(rec.saved) < 60  # within an hour of impact of the published script's night
+    assert abs(rec.night.end - cascade.run().end) <= 15
+
+
+def test_a_good_policy_beats_aws_without_guardrails():
+    rec = play(fast_policy)
+    assert rec.beats_aws and not rec.violations, rec.timeline()
+    assert rec.saved > 300
+    assert rec.night.end < cascade.run().end
+
+
+def test_deterministic_per_seed():
+    a, b = play(fast_policy, seed=3), play(fast_policy, seed=3)
+    assert a.impact == b.impact and [str(d) for d in a.decisions] == [str(d) for d in b.decisions]
+    g1, g2 = Game(1), Game(2)
+    assert not np.array_equal(g1.view().history["border_packet_loss"], g2.view().history["border_packet_loss"])
+
+
+def test_repair_with_automation_running_is_overwritten():
+    g = Game()
+    for a in ("split the call", "dig the record", "repair the alias"):
+        g.act(a)
+    assert "EMPTY again" in g.decisions[-1].outcome
+    assert ("alias repaired while the automation runs" in [v for _, v in g.violations])
+    assert g.action_script().at("dns repair") is None
+    g.act("stop automation")
+    d = g.act("repair the alias")
+    assert d.ok and "restored" in d.outcome
+    assert g.action_script().at("dns repair") == pytest.approx(g.now + gameday.RESTORE_LAG)
+
+
+def test_costs_before_and_after_the_split():
+    g = Game()
+    assert g.cost("dig the record") == 2 * gameday.ACTIONS["dig the record"][0]
+    g.act("split the call")
+    assert g.cost("dig the record") == gameday.ACTIONS["dig the record"][0]
+    assert g.cost("repair the alias") == 2 * gameday.ACTIONS["repair the alias"][0]  # no DynamoDB team yet
+
+
+def test_restart_without_throttle_breaks_a_guardrail_and_recollapses():
+    g = Game()
+    for a in ("split the call", "dig the record", "stop automation", "repair the alias", "wait 15 min",
+              "restart dwfm hosts"):
+        g.act(a)
+    assert "DWFM hosts restarted without a throttle" in [v for _, v in g.violations]
+
+
+@pytest.mark.parametrize("action, fragment", [
+    ("reboot us-east-1", "unknown action"),
+    (42, "must be one of the names"),
+    (None, "must be one of the names"),
+    ("apply rpz override", "prepare the override first"),
+    ("repair the alias", "dig the record first"),
+    ("relax throttles", "nothing to relax"),
+    ("enable nlb failover", "on already"),
+])
+def test_refused_actions_change_nothing(action, fragment):
+    g = Game()
+    g.act("wait 15 min")
+    before = (g.now, list(g.decisions), list(g.script), set(g.known))
+    d = g.act(action)
+    assert not d.ok and fragment in d.outcome
+    assert (g.now, list(g.decisions), list(g.script), set(g.known)) == before
+
+
+def test_each_action_once():
+    g = Game()
+    g.act("split the call")
+    assert "already done" in g.act("split the call").outcome
+    g.act("throttle dwfm")
+    assert "already done" in g.act("throttle dwfm").outcome
+
+
+@pytest.mark.parametrize("policy, fragment", [
+    (lambda v: 1 / 0, "raised ZeroDivisionError"),
+    (lambda v: None, "did you forget `return`"),
+    (lambda v: 3.5, "returned float"),
+    (lambda v: {"action": "wait"}, "returned dict"),
+    (lambda v: "make it stop", "20 refused actions"),
+])
+def test_bad_policies_get_a_message_not_a_traceback(policy, fragment):
+    rec = play(policy)
+    assert fragment in rec.problem
+    assert not rec.beats_aws
+
+
+def test_policy_that_mutates_the_view_cannot_corrupt_the_game():
+    def vandal(view):
+        with contextlib.suppress(ValueError):
+            view.history["nlb_errors"][:] = 0
+        return "wait 1 h"
+    rec = play(vandal)
+    assert not rec.problem and rec.night.race_empty
+
+
+def test_play_validates_its_arguments():
+    with pytest.raises(TypeError, match="policy"):
+        play("split the call")
+    with pytest.raises(TypeError, match="seed"):
+        play(fast_policy, seed=1.5)
+    with pytest.raises(ValueError, match="seed"):
+        play(fast_policy, seed=-1)
+
+
+def test_workshop_mode_compares_teams():
+    recs = {"team A": play(fast_policy, team="team A"), "team B": play(gameday.aws_policy, team="team B")}
+    text = gameday.compare_teams(recs)
+    lines = text.splitlines()
+    assert lines[1].startswith("AWS (published)")
+    assert lines[2].startswith("team A")  # the better night first
+    assert "-- team B" in text
+    with pytest.raises(TypeError, match="GameRecord"):
+        gameday.compare_teams({"x": 3})
+    with pytest.raises(ValueError, match="at least one"):
+        gameday.compare_teams({})
+
+
+def test_aws_decisions_read_the_timeline():
+    steps = gameday.aws_decisions()
+    assert steps == tuple(sorted(steps))
+    assert any("split" in what for _, what in steps)
+    assert (cascade.published_minute("dns restored"), "dns repair") in steps
+
+
+def test_gameday_widget_turns_and_resets():
+    from course_lib.experiments.ch06 import gameday_experiment
+
+    w = gameday_experiment(seed=0)
+    first = w.output.outputs[0]["data"]["image/png"]
+    assert w.turn("wait 15 min") == "watched"
+    assert w.output.outputs[0]["data"]["image/png"] != first
+    assert "not now" in w.turn("apply rpz override")
+    assert "23:48" not in w.status.value
+    w.reset()
+    assert w.game.now == 0 and "23:48" in w.status.value
+
+
+def test_whatif_widget():
+    from course_lib.experiments.ch06 import whatif_experiment
+
+    exp = whatif_experiment()
+    assert "end 14:20" in exp.readout.value
+    exp.set(throttle_dwfm=-60, restart_dwfm=-60)
+    assert exp.error is None and exp.result.times["all leases held"] < cascade.run().times["all leases held"]
+    exp.set(enable_nlb_failover=0, disable_nlb_failover=None)
+    assert exp.error is None
+    exp.set(relax_throttles=-120, throttle_dwfm=0, restart_dwfm=0)
+    assert exp.error is None
+    exp.set(dns_repair=None)
+    assert "never repaired" in exp.readout.value
