@@ -30,15 +30,18 @@ class Scheduler:
 
     def process(self, proc: Generator, delay: float = 0.0, priority: int = 1) -> None:
         """Schedule *proc* to resume after *delay*; ties go to lower priority, then to the earlier one."""
-        if not (isinstance(delay, (int, float)) and math.isfinite(delay) and delay >= 0):
+        # One chained comparison accepts the common case (a finite float >= 0) and refuses NaN and inf.
+        if not (type(delay) is float and 0.0 <= delay < math.inf) and (
+                isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay < math.inf):
             raise ValueError(f"a process must yield a finite delay >= 0, got {delay!r}")
         heapq.heappush(self._heap, (self.now + delay, priority, next(self._seq), proc))
 
     def run(self, until: float) -> None:
         """Resume processes in order until the heap is empty or the next time is past *until*."""
         until = check_number("until", until, lo=0)
-        while self._heap and self._heap[0][0] <= until:
-            self.now, priority, _, proc = heapq.heappop(self._heap)
+        heap = self._heap
+        while heap and heap[0][0] <= until:
+            self.now, priority, _, proc = heapq.heappop(heap)
             self.events += 1
             if self.events > self.max_events:  # a model bug (zero delays in a loop) must not hang a kernel
                 raise RuntimeError(f"more than {self.max_events:,} events before t={self.now:g}: "

@@ -9,6 +9,7 @@ updates under some schedules; ``cas_increment`` (read, then compare-and-swap, re
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import product
@@ -18,6 +19,16 @@ from .validate import check_int, check_type
 
 __all__ = ["Op", "RunResult", "VersionedStore", "all_interleavings", "all_schedules", "blind_increment", "cas",
            "cas_increment", "read", "run_schedule", "write"]
+
+
+MAX_STEPS = 10_000  # steps of one replayed run: far more than any schedule in the chapter
+
+
+def _key(key) -> str:
+    check_type("key", key, str, "a key name (a string)")
+    if not key:
+        raise ValueError("key must be a non-empty string")
+    return key
 
 
 @dataclass(frozen=True)
@@ -32,23 +43,28 @@ class Op:
 
 def read(key: str) -> Op:
     """Return the operation 'read *key*'; the store answers (value, version)."""
-    return Op("read", key)
+    return Op("read", _key(key))
 
 
 def write(key: str, value) -> Op:
     """Return the operation 'write *value* to *key* unconditionally'; the store answers the new version."""
-    return Op("write", key, value)
+    return Op("write", _key(key), value)
 
 
 def cas(key: str, version: int, value) -> Op:
     """Return 'write *value* only if *key* is still at *version*'; the store answers True or False."""
-    return Op("cas", key, value, version)
+    if isinstance(version, bool) or not isinstance(version, numbers.Integral):
+        raise TypeError(f"version must be an integer (the version read() returned), got {type(version).__name__} "
+                        f"{version!r:.40}")
+    return Op("cas", _key(key), value, int(version))
 
 
 class VersionedStore:
     """Keys map to (value, version); every successful write bumps the version by one."""
 
     def __init__(self, initial: dict | None = None):
+        if initial is not None:
+            check_type("initial", initial, dict, "a dict of key -> value")
         self._data: dict[str, tuple[object, int]] = {k: (v, 0) for k, v in (initial or {}).items()}
 
     def read(self, key: str) -> tuple[object, int]:
@@ -140,14 +156,24 @@ def run_schedule(clients: dict[str, Callable[[], Iterator[Op]]], schedule: Seque
     check_type("clients", clients, dict)
     if not clients:
         raise ValueError("clients must name at least one client")
+    if len(clients) > 26:
+        raise ValueError(f"clients must name at most 26 clients, got {len(clients)}")
+    for name, make in clients.items():
+        if not callable(make):
+            raise TypeError(f"clients[{name!r}] must be a generator function, got {type(make).__name__}")
+    check_type("schedule", schedule, (str, list, tuple), "a sequence of client names")
+    if len(schedule) > MAX_STEPS:
+        raise ValueError(f"schedule must hold at most {MAX_STEPS} entries, got {len(schedule)}")
+    check_int("initial", initial, lo=-10**9, hi=10**9)
+    _key(key)
     for name in schedule:
         if name not in clients:
             raise ValueError(f"schedule names unknown client {name!r}; clients are {list(clients)}")
-    max_steps = check_int("max_steps", max_steps, lo=1)
+    max_steps = check_int("max_steps", max_steps, lo=1, hi=MAX_STEPS)
     store = VersionedStore({key: initial})
     gens = {name: make() for name, make in clients.items()}
     pending: dict[str, Op | None] = {}
-    last_read: dict[str, int] = {}
+    last_read: dict[str, tuple] = {}
     committed = dict.fromkeys(clients, 0)
     trace: list[Event] = []
 
@@ -164,9 +190,12 @@ def run_schedule(clients: dict[str, Callable[[], Iterator[Op]]], schedule: Seque
         op = pending[name]
         answer = store.apply(op)
         kind, detail = _describe(op, answer)
-        data = {"version": store.read(op.key)[1], "read_version": last_read.get(name)}
+        seen = last_read.get(name)  # (value, version) of this client's latest read, if any
+        data = {"version": store.read(op.key)[1], "read_version": None if seen is None else seen[1],
+                "read_value": None if seen is None else seen[0], "value": op.value, "op_version": op.version}
         if op.kind == "read":
-            last_read[name] = answer[1]
+            last_read[name] = answer
+            data["value"] = answer[0]
         elif kind in ("write", "cas ok"):
             committed[name] += 1
         trace.append(Event(len(trace), name, kind, detail, data))
@@ -196,6 +225,11 @@ def all_schedules(names: Sequence[str], length: int) -> Iterator[tuple[str, ...]
     schedules can replay the same interleaving.  Use ``all_interleavings`` to get each interleaving once.
     """
     length = check_int("length", length, lo=0, hi=12)
+    check_type("names", names, (str, list, tuple), "a sequence of client names")
+    if not 1 <= len(names) <= 26:
+        raise ValueError(f"names must hold 1 to 26 client names, got {len(names)}")
+    if len(names) ** length > 10**7:
+        raise ValueError(f"len(names) ** length must be at most 10,000,000 schedules, got {len(names) ** length:,}")
     yield from product(names, repeat=length)
 
 

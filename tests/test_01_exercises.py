@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
+import pytest
+
 from course_lib.checks.ch01 import q1, q2, q3, q4, q5, q6, q7
 from course_lib.exercises import assert_check_failed, assert_check_passed
 from course_lib.occ import cas, read, write
@@ -58,6 +63,107 @@ def test_q1_plain_function_is_explained():
     assert_check_failed(q1, not_a_generator, "generator function")
 
 
+def stale_value(key):
+    value, version = yield read(key)
+    while not (yield cas(key, version, value + 1)):
+        _, version = yield read(key)  # refreshes the version, keeps the first value
+
+
+def never_returns(key):
+    while True:
+        value, version = yield read(key)
+        yield cas(key, version, value + 1)  # ignores the answer and goes round again
+
+
+def inverted_test(key):
+    while True:
+        value, version = yield read(key)
+        ok = yield cas(key, version, value + 1)
+        if not ok:
+            return
+
+
+def version_plus_one(key):
+    while True:
+        value, version = yield read(key)
+        if (yield cas(key, version + 1, value + 1)):
+            return
+
+
+def writes_same_value(key):
+    while True:
+        value, version = yield read(key)
+        if (yield cas(key, version, value)):
+            return
+
+
+def falls_back_to_blind_write(key):
+    value, version = yield read(key)
+    if not (yield cas(key, version, value + 1)):
+        value, _ = yield read(key)
+        yield write(key, value + 1)
+        value, _ = yield read(key)
+
+
+def test_q1_stale_value_is_named():
+    """A retry that re-reads the version but keeps the first value is told it writes a stale value."""
+    v = assert_check_failed(q1, stale_value, "kept the value from its first read", "stale value")
+    assert "gave up" not in v.message and "already failed" not in v.message
+
+
+def test_q1_never_returning_after_success_is_named():
+    """A loop that ignores the cas answer is told it committed a second increment, not that it used a stale version."""
+    v = assert_check_failed(q1, never_returns, "second increment", "return as soon as a cas succeeds")
+    assert "already failed" not in v.message
+    assert ">>" in v.timeline
+
+
+def test_q1_inverted_condition_is_named():
+    """Returning on failure instead of success is caught (it keeps going after a success)."""
+    assert_check_failed(q1, inverted_test, "second increment")
+
+
+def test_q1_wrong_version_is_named():
+    """Passing version + 1 is told the cas failed although nobody wrote, naming both versions."""
+    assert_check_failed(q1, version_plus_one, "nobody wrote since its read", "version 1", "version 0")
+
+
+def test_q1_not_an_increment_is_named():
+    """Writing the value read (not + 1) is named as not an increment."""
+    assert_check_failed(q1, writes_same_value, "plus one")
+
+
+def test_q1_blind_fallback_is_a_lost_update():
+    """Falling back to a plain write after a failed cas loses updates under some schedule."""
+    assert_check_failed(q1, falls_back_to_blind_write, "lost update")
+
+
+def loop_until(key):
+    value, version = yield read(key)
+    while not (yield cas(key, version, value + 1)):
+        value, version = yield read(key)
+
+
+def recursive(key):
+    value, version = yield read(key)
+    if not (yield cas(key, version, value + 1)):
+        yield from recursive(key)
+
+
+def counted(key):
+    import itertools
+    for _attempt in itertools.count():
+        snapshot = yield read(key)
+        if (yield cas(key, snapshot[1], snapshot[0] + 1)):
+            break
+
+
+@pytest.mark.parametrize("answer", [loop_until, recursive, counted])
+def test_q1_right_variants_pass(answer):
+    """A while-not loop, a recursive retry and a counted for-loop with tuple indexing are all accepted."""
+    assert_check_passed(q1, answer)
+
+
 # --- q2 mutants ---
 
 def no_jitter(attempt, previous, base, cap, rng):
@@ -95,6 +201,61 @@ def test_q2_no_growth():
 def test_q2_equal_jitter_is_not_full_jitter():
     """Equal jitter is rejected: its sleeps average three quarters of the ceiling."""
     assert_check_failed(q2, equal, "average")
+
+
+def python_random(attempt, previous, base, cap, rng):
+    return random.uniform(0, min(cap, base * 2 ** attempt))
+
+
+def global_numpy(attempt, previous, base, cap, rng):
+    return np.random.uniform(0, min(cap, base * 2 ** attempt))
+
+
+def fresh_seeded_generator(attempt, previous, base, cap, rng):
+    return np.random.default_rng(0).uniform(0, min(cap, base * 2 ** attempt))
+
+
+def one_attempt_ahead(attempt, previous, base, cap, rng):
+    return rng.uniform(0, min(cap, base * 2 ** (attempt + 1)))
+
+
+def whole_milliseconds(attempt, previous, base, cap, rng):
+    return int(rng.integers(0, int(min(cap, base * 2 ** attempt))))
+
+
+def test_q2_python_random_ignores_rng():
+    """Python's random module ignores the rng argument and is named as such."""
+    assert_check_failed(q2, python_random, "does not draw from the `rng`")
+
+
+def test_q2_global_numpy_ignores_rng():
+    """The global numpy generator ignores the rng argument and is named as such."""
+    assert_check_failed(q2, global_numpy, "does not draw from the `rng`")
+
+
+def test_q2_generator_made_inside_repeats():
+    """A generator seeded inside the function returns the same sleep every call, and is told why."""
+    assert_check_failed(q2, fresh_seeded_generator, "same", "starts over")
+
+
+def test_q2_window_one_attempt_ahead():
+    """Using attempt + 1 (a first window of 2·base) is named."""
+    assert_check_failed(q2, one_attempt_ahead, "attempt + 1")
+
+
+def test_q2_whole_numbers():
+    """Drawing whole milliseconds is caught."""
+    assert_check_failed(q2, whole_milliseconds, "whole numbers")
+
+
+@pytest.mark.parametrize("answer", [
+    lambda attempt, previous, base, cap, rng: rng.random() * min(cap, base * 2 ** attempt),
+    lambda attempt, previous, base, cap, rng: np.float64(rng.uniform(high=np.minimum(cap, base * np.power(2.0, attempt)))),
+    lambda attempt, previous, base, cap, rng: (1 - rng.random()) * (cap if attempt > 40 else min(cap, base * 2 ** attempt)),
+])
+def test_q2_right_variants_pass(answer):
+    """rng.random() scaled, a numpy expression returning np.float64, and an early cap are accepted."""
+    assert_check_passed(q2, answer)
 
 
 # --- q3 mutants ---
@@ -138,6 +299,82 @@ def test_q3_ignoring_expiry_steals():
     assert_check_failed(q3, ignore_expiry, "still held")
 
 
+def no_self_renewal(seen, holder, now, lease):
+    state = parse_lock(seen)
+    if state and state[1] > now:  # backs off from its own lock too
+        return None
+    mine = _mine(holder, now, lease)
+    return [Change("CREATE", mine)] if seen is None else [Change("DELETE", seen), Change("CREATE", mine)]
+
+
+def expiry_with_ge(seen, holder, now, lease):
+    state = parse_lock(seen)
+    if state and state[0] != holder and state[1] >= now:
+        return None
+    mine = _mine(holder, now, lease)
+    return [Change("CREATE", mine)] if seen is None else [Change("DELETE", seen), Change("CREATE", mine)]
+
+
+def lease_not_added(seen, holder, now, lease):
+    state = parse_lock(seen)
+    if state and state[0] != holder and state[1] > now:
+        return None
+    mine = Record(LOCK, "TXT", (lock_value(holder, lease),))
+    return [Change("CREATE", mine)] if seen is None else [Change("DELETE", seen), Change("CREATE", mine)]
+
+
+def create_before_delete(seen, holder, now, lease):
+    state = parse_lock(seen)
+    if state and state[0] != holder and state[1] > now:
+        return None
+    mine = _mine(holder, now, lease)
+    return [Change("CREATE", mine)] if seen is None else [Change("CREATE", mine), Change("DELETE", seen)]
+
+
+def test_q3_holder_cannot_renew():
+    """A lock its own holder cannot renew is rejected, naming renewal."""
+    assert_check_failed(q3, no_self_renewal, "could not renew its own lock")
+
+
+def test_q3_ge_at_expiry():
+    """Treating the lock as held at its epoch (>=) is named."""
+    assert_check_failed(q3, expiry_with_ge, "`>`, not `>=`")
+
+
+def test_q3_lease_not_added():
+    """Writing the lease length as the epoch is caught by the record check."""
+    assert_check_failed(q3, lease_not_added, "until t=110")
+
+
+def test_q3_create_before_delete():
+    """CREATE before DELETE in the batch fails on the existing record."""
+    assert_check_failed(q3, create_before_delete, "did not take over")
+
+
+def tuple_batch(seen, holder, now, lease):
+    state = parse_lock(seen)
+    if state is not None and state[0] != holder and state[1] > now:
+        return None
+    mine = Record(LOCK if seen is None else seen.name, "TXT", (lock_value(holder, now + lease),))
+    return (Change("CREATE", mine),) if seen is None else (Change("DELETE", seen), Change("CREATE", mine))
+
+
+def early_return_style(seen, holder, now, lease):
+    mine = _mine(holder, now, lease)
+    if seen is None:
+        return [Change("CREATE", mine)]
+    who, until = parse_lock(seen)
+    if who == holder or until <= now:
+        return [Change("DELETE", seen), Change("CREATE", mine)]
+    return None
+
+
+@pytest.mark.parametrize("answer", [tuple_batch, early_return_style])
+def test_q3_right_variants_pass(answer):
+    """A tuple batch and an early-return formulation are accepted."""
+    assert_check_passed(q3, answer)
+
+
 def test_q3_wrong_return_type():
     """Returning a single Change instead of a list gets a plain-words verdict."""
     assert_check_failed(q3, lambda seen, holder, now, lease: Change("CREATE", _mine(holder, now, lease)),
@@ -162,6 +399,39 @@ def test_q4_delete_only_removes_lock():
     assert_check_failed(q4, lambda lock, change: [Change("DELETE", lock), change], "lock record is gone")
 
 
+def test_q4_forgets_plan_change():
+    """A fence without the plan change is told to include it."""
+    assert_check_failed(q4, lambda lock, change: [Change("DELETE", lock), Change("CREATE", lock)],
+                        "include the plan change")
+
+
+def test_q4_create_only_fails_for_the_holder():
+    """CREATE of the lock record (which exists) fails even for the holder."""
+    assert_check_failed(q4, lambda lock, change: [Change("CREATE", lock), change], "could not write")
+
+
+def test_q4_renewing_the_lock_changes_it():
+    """Re-creating the lock with a new epoch changes the lock, which the fence must not do."""
+    renewed = Record(LOCK, "TXT", (lock_value("Enactor A", 99),))
+    assert_check_failed(q4, lambda lock, change: [Change("DELETE", lock), Change("CREATE", renewed), change],
+                        "gone or changed")
+
+
+def test_q4_returns_nothing():
+    """A function without return is named."""
+    assert_check_failed(q4, lambda lock, change: None, "forget `return`")
+
+
+@pytest.mark.parametrize("answer", [
+    lambda lock, change: (Change("DELETE", lock), Change("CREATE", lock), change),
+    lambda lock, change: [change, Change("DELETE", lock), Change("CREATE", lock)],
+    lambda lock, change: __import__("course_lib.lock_contention", fromlist=["fenced_batch"]).fenced_batch(lock, [change]),
+])
+def test_q4_right_variants_pass(answer):
+    """A tuple, a batch with the plan change first and the library's fenced_batch are accepted."""
+    assert_check_passed(q4, answer)
+
+
 # --- q5-q7 mutants ---
 
 def test_q5_linear_guess():
@@ -182,6 +452,45 @@ def test_q5_far_off():
 def test_q5_not_a_number():
     """A string answer gets a type message."""
     assert_check_failed(q5, "four", "should be a number")
+
+
+def _ratio(strategy="none", small=60, large=120):
+    from course_lib.contention import simulate
+    return simulate(large, strategy).calls / simulate(small, strategy).calls
+
+
+def test_q5_n_squared_guess_is_rejected():
+    """The N² guess 4 is rejected with its own explanation (the accepted range is tight)."""
+    assert_check_failed(q5, 4, "textbook N²", "overlap")
+    assert_check_failed(q5, np.float64(4.0), "textbook N²")
+
+
+def test_q5_upside_down_ratio():
+    """Dividing the small run by the large one is named."""
+    assert_check_failed(q5, 1 / _ratio(), "upside down")
+
+
+def test_q5_with_backoff():
+    """The ratio computed with full jitter is named as the wrong strategy."""
+    assert_check_failed(q5, _ratio("full jitter"), "full jitter")
+
+
+def test_q5_cubic_and_negative():
+    """N³ and a negative ratio each get their own fault."""
+    assert_check_failed(q5, 8, "N³")
+    assert_check_failed(q5, -3.6, "cannot be a ratio")
+
+
+@pytest.mark.parametrize("answer", [_ratio(), np.float64(_ratio()), round(_ratio(), 1)])
+def test_q5_right_variants_pass(answer):
+    """The computed ratio, as numpy scalar and rounded to one decimal, is accepted."""
+    assert_check_passed(q5, answer)
+
+
+def test_q5_hints_do_not_push_to_n_squared_nor_give_the_code():
+    """Hint 2 warns against the N² answer; the last hint does not spell out the solution's code."""
+    assert "less than the textbook" in q5.hints[1]
+    assert "simulate(" not in q5.hints[-1]
 
 
 def test_q5_asks_about_counts_the_chapter_does_not_print():
@@ -239,6 +548,35 @@ def test_q7_not_printed_by_chapter():
     from course_lib.lock_contention import wait_after_losses
     assert abs(wait_after_losses(6, "exponential", 0.5, 60.0) - 37.1) > 1
     assert_check_passed(q7, 37.1)
+
+
+def test_q6_more_faults_named():
+    """One loss, a percentage and six losses are each named."""
+    assert_check_failed(q6, 0.6, "one loss")
+    assert_check_failed(q6, 100 * 0.6 ** 5, "percentage")
+    assert_check_failed(q6, 0.6 ** 6, "wrong number of losses")
+
+
+@pytest.mark.parametrize("answer", [0.07776, np.float64(0.6) ** 5, __import__("math").prod([0.6] * 5),
+                                    __import__("fractions").Fraction(3, 5) ** 5])
+def test_q6_right_variants_pass(answer):
+    """A decimal, a numpy scalar, math.prod and a Fraction are accepted."""
+    assert_check_passed(q6, answer)
+
+
+def test_q7_more_faults_named():
+    """Starting the doubling at 2·base, eight sleeps, and milliseconds are each named."""
+    doubled = sum(min(10, 0.5 * 2 ** (j + 1)) for j in range(7)) + 8 * 0.2
+    assert_check_failed(q7, doubled, "starts the doubling at 1")
+    eight = sum(min(10, 0.5 * 2 ** j) for j in range(8)) + 8 * 0.2
+    assert_check_failed(q7, eight, "counts 8 sleeps")
+    assert_check_failed(q7, 37100, "milliseconds")
+
+
+@pytest.mark.parametrize("answer", [37.1, np.float64(37.1), sum([0.2] * 8) + sum(min(10.0, 0.5 * 2.0 ** j) for j in range(7))])
+def test_q7_right_variants_pass(answer):
+    """A typed number, a numpy scalar and a sum of lists are accepted."""
+    assert_check_passed(q7, answer)
 
 
 def test_learner_exception_is_a_verdict():

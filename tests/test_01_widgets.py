@@ -12,8 +12,7 @@ import numpy as np
 from conftest import ROOT, fresh_draw, png_rgba
 from PIL import Image
 
-from course_lib.contention import contention_view
-from course_lib.experiments.ch01 import contention_experiment, lock_experiment, lock_view
+from course_lib.experiments.ch01 import contention_experiment, contention_view, lock_experiment, lock_view
 from course_lib.lock_contention import simulate_lock
 from course_lib.occ import blind_increment, run_schedule
 from course_lib.plots.occ import draw_loss_tail, draw_run

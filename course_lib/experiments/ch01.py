@@ -1,16 +1,20 @@
 """Chapter 1's experiments: (a) OCC contention by backoff strategy, (b) waiting for the Route 53 lock.
 
-Thin builders: controls -> a pure model call (each ``*_compute``/``*_view`` is what a test calls) -> a
-plot helper from ``course_lib.plots.occ`` -> a text readout.
+Thin builders: controls (built from each model's ``SPEC``) -> a compute function (``contention_view``,
+``lock_view``: what a test calls) -> a plot helper from ``course_lib.plots.occ`` -> a text readout.  The
+caches that make a slider move cheap live here, not in the models.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from ..backoff import STRATEGIES
-from ..contention import ContentionView, contention_view
-from ..lock_contention import POLICIES, LockRun, simulate_lock
+from .. import contention, lock_contention
+from ..backoff import check_backoff, strategy_named
+from ..contention import ContentionView, compare_strategies, sweep_clients
+from ..lock_contention import LockRun, simulate_lock
 from ..plots.occ import (
     FIGSIZE,
     _count,
@@ -19,26 +23,55 @@ from ..plots.occ import (
     restyle_contention,
     restyle_lock_waits,
 )
-from ..widgets import Experiment, dropdown, float_slider, int_slider
+from ..widgets import Experiment, control
 
-__all__ = ["contention_experiment", "contention_summary", "lock_experiment", "lock_summary", "lock_view"]
+__all__ = ["REF_COUNTS", "contention_experiment", "contention_summary", "contention_view", "lock_experiment",
+           "lock_summary", "lock_view"]
+
+REF_COUNTS = (5, 10, 25, 50, 75, 100, 150, 200)  # client counts of the no-backoff reference curve
+
+
+@functools.lru_cache(maxsize=64)
+def _all_strategies(clients: int, base: float, cap: float, seed: int) -> dict:
+    return compare_strategies(clients, base, cap, seed)
+
+
+@functools.lru_cache(maxsize=4)
+def _reference(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    counts, calls, _ = sweep_clients(REF_COUNTS, "none", seed=seed)
+    return counts, calls
+
+
+def contention_view(clients: int = 100, strategy: str = "full jitter", base: float = 5.0, cap: float = 1000.0,
+                    seed: int = 0) -> ContentionView:
+    """Run all five strategies at *clients* clients; the no-backoff curve comes from a cached sweep.
+
+    Runs are cached by (clients, base, cap, seed): choosing another strategy only moves the highlight.
+    """
+    strategy_named(strategy)
+    spec = contention.SPEC
+    values = spec.validate({"clients": clients, "base": base, "cap": cap, "seed": seed}, partial=True)
+    check_backoff(values["base"], values["cap"])
+    runs = _all_strategies(values["clients"], values["base"], values["cap"], values["seed"])
+    counts, calls = _reference(values["seed"])
+    return ContentionView(values["clients"], strategy, runs, counts, calls)
 
 
 def contention_summary(view: ContentionView) -> str:
     """Return widget (a)'s readout: the selected strategy's work and time against un-jittered backoff."""
     run, plain = view.runs[view.selected], view.runs["exponential"]
     change = (run.calls - plain.calls) / plain.calls
-    return (f"{view.selected}, {_count(view.clients, 'client')}: {_count(run.calls, 'call')} ({change:+.0%} vs exponential without "
-            f"jitter: {plain.calls}), all done after {run.completion_ms / 1000:.1f} s of virtual time")
+    return (f"{view.selected}, {_count(view.clients, 'client')}: {_count(run.calls, 'call')} ({change:+.0%} vs "
+            f"exponential without jitter: {plain.calls}), all done after {run.completion_ms / 1000:.1f} s of "
+            "virtual time")
 
 
 def contention_experiment(clients: int = 100, strategy: str = "full jitter") -> Experiment:
     """Return widget (a): clients x strategy x base/cap -> calls and completion time."""
-    controls = {"clients": int_slider("clients", clients, 1, 200),
-                "strategy": dropdown("strategy", list(STRATEGIES), strategy),
-                # sliders start at valid values; a cap below the base (e.g. base 80, cap 50) shows a message
-                "base": float_slider("base (ms)", 5.0, 1.0, 100.0, 1.0),
-                "cap": float_slider("cap (ms)", 1000.0, 50.0, 5000.0, 50.0)}
+    spec = contention.SPEC
+    # sliders start at valid values; a cap below the base (e.g. base 80, cap 50) shows a message
+    controls = {"clients": control(spec["clients"], clients), "strategy": control(spec["strategy"], strategy),
+                "base": control(spec["base"]), "cap": control(spec["cap"])}
     return Experiment(controls, contention_view, draw_contention, contention_summary,
                       figsize=FIGSIZE, height="250px", restyle=restyle_contention)
 
@@ -61,9 +94,7 @@ def lock_summary(run: LockRun) -> str:
 
 def lock_experiment() -> Experiment:
     """Return widget (b): contenders, hold time, lease and retry policy -> who waits how long."""
-    controls = {"enactors": int_slider("Enactors", 3, 1, 8),
-                "hold": float_slider("hold (s)", 2.0, 0.5, 20.0, 0.5),
-                "lease": float_slider("lease (s)", 10.0, 1.0, 60.0, 1.0),
-                "policy": dropdown("retry", list(POLICIES), "exponential")}
+    spec = lock_contention.SPEC
+    controls = {name: control(spec[name]) for name in ("enactors", "hold", "lease", "policy")}
     return Experiment(controls, lock_view, draw_lock_waits, lock_summary, figsize=FIGSIZE, height="250px",
                       restyle=restyle_lock_waits)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from ..contention import ContentionView
 from ..lock_contention import LockRun
 from ..occ import RunResult
+from ..validate import check_number, check_type
 from .backdrop import backdrop
 from .style import PALETTE, SERIES, tidy
 from .trace import draw_swimlanes
@@ -27,6 +30,8 @@ def _count(n: int, word: str, plural: str = "") -> str:
 
 def draw_run(ax, run: RunResult, title: str = ""):
     """Draw a scheduler run as swimlanes, marking the write that lost an update."""
+    _check_axes(ax)
+    check_type("run", run, RunResult, "a RunResult from run_schedule")
     lost = run.lost_index()
     default = f"final x = {run.final} after {sum(run.committed.values())} committed writes"
     draw_swimlanes(ax, run.trace, run.actors, highlight=[] if lost is None else [lost], title=title or default)
@@ -37,6 +42,8 @@ def draw_run(ax, run: RunResult, title: str = ""):
 
 def draw_n_squared(ax, view: ContentionView, legend: bool = True):
     """Draw calls against clients: the no-backoff curve, an N² fit, and every strategy at the chosen N."""
+    _check_axes(ax)
+    check_type("view", view, ContentionView, "a ContentionView")
     n, calls = view.ref_clients, view.ref_calls
     k = float(np.sum(calls * n ** 2) / np.sum(n ** 4))  # least-squares fit of calls = k N²
     grid = np.linspace(0, n.max(), 60)
@@ -57,6 +64,8 @@ def _point_style(selected: bool) -> dict:
 
 def draw_strategy_bars(ax, view: ContentionView):
     """Draw completion time per strategy as horizontal bars, the selected one outlined, calls written on each."""
+    _check_axes(ax)
+    check_type("view", view, ContentionView, "a ContentionView")
     names = list(view.runs)
     secs = [view.runs[s].completion_ms / 1000 for s in names]
     bars = ax.barh(names, secs, color=[COLOURS.get(s, PALETTE["accent"]) for s in names])
@@ -92,6 +101,8 @@ def _contention_key(view: ContentionView) -> list[tuple[str, str]]:
 
 def draw_contention(fig, view: ContentionView):
     """Draw widget (a) on one axes: calls vs clients, each strategy at N keyed with its completion time."""
+    _check_figure(fig)
+    check_type("view", view, ContentionView, "a ContentionView")
     ax = fig.add_axes((0.09, 0.15, 0.48, 0.75))
     draw_n_squared(ax, view, legend=False)
     _fixed_title(ax)
@@ -102,6 +113,8 @@ def draw_contention(fig, view: ContentionView):
 
 def restyle_contention(fig, view: ContentionView) -> bool:
     """Move widget (a)'s strategy points and key to *view* in place; False if the figure is not widget (a)."""
+    _check_figure(fig)
+    check_type("view", view, ContentionView, "a ContentionView")
     points = {ln.get_gid(): ln for ln in fig.axes[0].lines if ln.get_gid()} if len(fig.axes) == 1 else {}
     key = _contention_key(view)
     if set(points) != {f"strategy:{name}" for name in view.runs} or len(fig.texts) != len(key):
@@ -158,6 +171,9 @@ def _wait_histogram(waits: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 
 def draw_lock_waits(fig, run: LockRun, factor: float = 10.0):
     """Draw widget (b): histogram of waits (log scale) with the median and factor x median marked."""
+    _check_figure(fig)
+    check_type("run", run, LockRun, "a LockRun from simulate_lock")
+    factor = check_number("factor", factor, lo=1, hi=1e6)
     ax = fig.add_axes((0.09, 0.15, 0.5, 0.75))
     waits = run.waits
     if len(waits):
@@ -175,6 +191,9 @@ def draw_lock_waits(fig, run: LockRun, factor: float = 10.0):
 
 def restyle_lock_waits(fig, run: LockRun, factor: float = 10.0) -> bool:
     """Update widget (b)'s histogram, median lines, key and title in place; False if it must be redrawn."""
+    _check_figure(fig)
+    check_type("run", run, LockRun, "a LockRun from simulate_lock")
+    factor = check_number("factor", factor, lo=1, hi=1e6)
     ax = fig.axes[0] if len(fig.axes) == 1 else None
     if ax is None or not len(run.waits) or len(ax.patches) != 1 or len(ax.lines) != 2 or len(fig.texts) != 4:
         return False  # an empty run draws no histogram: rebuild rather than guess
@@ -200,14 +219,31 @@ def restyle_lock_waits(fig, run: LockRun, factor: float = 10.0) -> bool:
 
 
 def draw_loss_tail(ax, run: LockRun):
-    """Draw P(at least n consecutive losses): simulated points against the geometric closed form."""
+    """Draw P(at least n consecutive losses): simulated points against two closed forms.
+
+    Independent attempts (ρ₁ⁿ, with ρ₁ the chance a first attempt loses) and the retry-aware law
+    ρ₁·ρᵣ^(n-1), with ρᵣ the chance a retry loses; both chances are measured from *run*.
+    """
+    _check_axes(ax)
+    check_type("run", run, LockRun, "a LockRun from simulate_lock")
     n = np.arange(0, int(run.losses.max(initial=0)) + 2)
     sim = np.array([np.mean(run.losses >= k) for k in n]) if len(run.losses) else np.zeros(len(n))
+    first, again = run.first_loss, run.retry_loss
     ax.semilogy(n, np.where(sim > 0, sim, np.nan), "o", ms=4, color=PALETTE["ok"], label="simulated")
-    ax.semilogy(n, min(run.rho, 0.999) ** n, "-", color=PALETTE["warn"], lw=1.5,
-                label=f"geometric ρ^n, ρ={run.rho:.2f}")
+    ax.semilogy(n, first ** n, ":", color=PALETTE["neutral"], lw=1.5,
+                label=f"independent attempts ρ₁ⁿ, ρ₁={first:.2f}")
+    ax.semilogy(n, np.where(n == 0, 1.0, first * again ** np.maximum(n - 1, 0)), "-", color=PALETTE["warn"],
+                lw=1.5, label=f"retry-aware ρ₁·ρᵣⁿ⁻¹, ρᵣ={again:.2f}")
     if len(run.losses):
         ax.set_ylim(0.5 / len(run.losses), 1.5)  # below one acquisition in the sample there is nothing to see
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=7, frameon=False)
     return tidy(ax, f"{run.policy}: P(at least n losses in a row)", "n", "probability")
+
+
+def _check_axes(ax) -> None:
+    check_type("ax", ax, Axes, "a matplotlib Axes")
+
+
+def _check_figure(fig) -> None:
+    check_type("fig", fig, Figure, "a matplotlib Figure")
