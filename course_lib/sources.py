@@ -167,7 +167,7 @@ def render_markdown(entries: dict[str, Source] | None = None) -> str:
         "Where the record gives no number (fleet sizes, thresholds, timings inside AWS), the value in a model is "
         "a labelled *model choice*, not a fact from any source here.",
     ]
-    lines = lines[:6] + [_link_keys(ln) for ln in lines[6:]]
+    lines = lines[:4] + [_link_keys(ln) for ln in lines[4:]]
     for group, heading in GROUPS.items():
         members = [s for s in entries.values() if s.group == group]
         if not members:
