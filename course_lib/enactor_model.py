@@ -16,6 +16,12 @@ the stuck state.  Chapter 2's fixes are switches with the same names:
   pointing at a deleted tree, freezes the automation and raises an alarm; the operator then stops the
   automation and re-points any broken alias at a surviving tree [S2].
 
+The layout (endpoint labels), the fixes, the Enactors' decisions (``take_rule``, ``write_rule``,
+``cleanup_action``, ``start_action``) and the safety properties come from ``course_lib.dns``, the one
+definition the event simulator of Chapter 2 and the operator console share; this module only says when
+each decision is taken.  The change properties ("applied generation never decreases", "active plan never
+deleted") are judged on every step's before/after snapshot and remembered as history flags of the state.
+
 Model choices (no published numbers): the counts of generations and endpoints, the threshold ``K``
 ("significantly older" has no published value), and the operator's repair as a single step.
 """
@@ -23,10 +29,14 @@ Model choices (no published numbers): the counts of generations and endpoints, t
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import NamedTuple
 
+from .dns import layout
+from .dns.properties import Snapshot, holds
+from .dns.rules import FIXES, check_fixes, cleanup_action, is_old, start_action, take_rule, write_rule
 from .modelcheck import Model
 from .params import Param, Spec
 from .validate import check_choice, check_int, check_type
@@ -56,8 +66,7 @@ __all__ = [
     "successors",
 ]
 
-FIXES = ("recheck_at_write", "protect_active", "freeze_on_inconsistency")
-ENDPOINT_NAMES = ("regional", "ipv6", "fips", "account")  # endpoint 0 is the public regional endpoint [S1e]
+ENDPOINT_NAMES = tuple(short for _, short in layout.ENDPOINT_TABLE)  # regional first [S1e]
 
 # Sizes are model choices (the PES gives three Enactors [S1a]; the rest has no published number).  The
 # sliders show the window in which every search of the widget finishes exhaustively in about a second.
@@ -108,14 +117,20 @@ class Step(NamedTuple):
         return f"{self.actor}: {self.kind} {self.detail}".rstrip()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # zones repeat across steps and models; a snapshot is immutable
+def snapshot(z: Zone) -> Snapshot:
+    """Return the zone as the shared properties see it: every endpoint's alias and the trees stored."""
+    return Snapshot.uniform(z.alias, z.stored)
+
+
 def inconsistent(z: Zone) -> bool:
     """Return True if some alias points at a record tree that no longer exists."""
-    return any(g not in z.stored for g in z.alias)
+    return not holds("record never empty", None, snapshot(z))
 
 
 def record_never_empty(z: Zone) -> bool:
     """Every endpoint's alias points at an existing tree, so DNS answers with addresses."""
-    return not inconsistent(z)
+    return holds("record never empty", None, snapshot(z))
 
 
 def generation_never_decreases(z: Zone) -> bool:
@@ -135,6 +150,14 @@ PROPERTIES = {
 }
 
 
+def _judged(z: Zone, nz: Zone) -> Zone:
+    """Return *nz* with the change properties' verdicts on the step z -> nz added to its history flags."""
+    before, after = snapshot(z), snapshot(nz)
+    return nz._replace(
+        regressed=nz.regressed or not holds("applied generation never decreases", before, after),
+        deleted_active=nz.deleted_active or not holds("active plan never deleted", before, after))
+
+
 def _set(t: tuple, i: int, value) -> tuple:
     return (*t[:i], value, *t[i + 1:])
 
@@ -150,45 +173,55 @@ def enactor_moves(z: Zone, e: Enactor, fixes: frozenset, K: int, protect=is_acti
     The Enactor reads only Route 53 (the trees and aliases of *z*) and its own job, never another
     Enactor's: the returned zone carries the Route 53 change, the returned job the Enactor's new place.
     """
+    for kind, detail, nz, job in _decide(z, e, fixes, K, protect):
+        yield kind, detail, (nz if nz is z else _judged(z, nz)), job
+
+
+def _decide(z: Zone, e: Enactor, fixes: frozenset, K: int, protect):
+    """Yield the Enactor's next step, each decision taken by the shared rules of course_lib.dns."""
     if z.frozen:
         return
     if e.pc == CLEANUP:  # deletions go ahead even in a broken zone: they do not read the alias
         g, rest = e.to_delete[0], e.to_delete[1:]
         after = e._replace(to_delete=rest) if rest else Enactor()
-        if "protect_active" in fixes and protect(z, g):
+        action = cleanup_action(g, e.plan, K, g in z.alias, fixes)
+        if protect is not is_active and "protect_active" in fixes:  # another protection rule decides the keeps
+            action = "keep" if protect(z, g) else cleanup_action(g, e.plan, K, g in z.alias,
+                                                                 fixes - {"protect_active"})
+        if action == "keep":
             yield "keep", f"plan {g} (active)", z, after
-        elif "freeze_on_inconsistency" in fixes and g in z.alias:  # an old plan is live: something is wrong
+        elif action == "freeze":  # an old plan is live: something is wrong
             yield "freeze", f"alarm: old plan {g} is active", z._replace(frozen=True), e
         else:
-            yield "delete", f"plan {g}", z._replace(stored=z.stored - {g},
-                                                    deleted_active=z.deleted_active or g in z.alias), after
+            yield "delete", f"plan {g}", z._replace(stored=z.stored - {g}), after
         return
-    if inconsistent(z):  # the alias points nowhere: no plan update can be applied [S1d]
-        if "freeze_on_inconsistency" in fixes:
+    start = start_action(inconsistent(z), fixes)
+    if start != "go":  # the alias points nowhere: no plan update can be applied [S1d]
+        if start == "freeze":
             yield "freeze", "alarm: alias points at a deleted plan", z._replace(frozen=True), e
         return
     if e.pc == IDLE:
-        if z.latest > z.alias[0]:  # the one-time freshness check [S1a]
+        if take_rule(z.latest, z.alias[0]):  # the one-time freshness check [S1a]
             yield "take", f"plan {z.latest} (check {z.latest} > {z.alias[0]})", z, Enactor(APPLY, z.latest)
         return
     g, ep = e.plan, e.endpoint
     done = ep + 1 == len(z.alias)
-    old = sorted(h for h in z.stored if h <= g - K)
+    old = sorted(h for h in z.stored if is_old(h, g, K))
     after = Enactor(CLEANUP, g, 0, tuple(old)) if done and old else Enactor() if done else e._replace(endpoint=ep + 1)
     name = ENDPOINT_NAMES[ep]
     if g not in z.stored:  # Route 53 rejects an alias to a missing tree: give the plan up
         yield "abandon", f"plan {g} (deleted)", z, Enactor()
-    elif "recheck_at_write" in fixes and z.alias[ep] >= g:
+    elif not write_rule(g, z.alias[ep], fixes):
         yield "skip", f"{name}: has plan {z.alias[ep]}", z, after
     else:
-        yield "apply", f"plan {g} to {name}", z._replace(alias=_set(z.alias, ep, g),
-                                                         regressed=z.regressed or g < z.alias[ep]), after
+        yield "apply", f"plan {g} to {name}", z._replace(alias=_set(z.alias, ep, g)), after
 
 
 def planner_moves(z: Zone, generations: int):
     """Yield (kind, detail, zone) for the Planner: publish the next generation while there is one."""
     if z.latest < generations:
-        yield "publish", f"plan {z.latest + 1}", z._replace(latest=z.latest + 1, stored=z.stored | {z.latest + 1})
+        yield "publish", f"plan {z.latest + 1}", _judged(z, z._replace(latest=z.latest + 1,
+                                                                       stored=z.stored | {z.latest + 1}))
 
 
 def operator_moves(z: Zone, operator: bool = True):
@@ -199,7 +232,7 @@ def operator_moves(z: Zone, operator: bool = True):
     """
     if z.frozen and operator:
         fixed = tuple(g if g in z.stored else max(z.stored) for g in z.alias)
-        yield "repair", f"re-point aliases at plan {max(z.stored)}", z._replace(alias=fixed, frozen=False)
+        yield "repair", f"re-point aliases at plan {max(z.stored)}", _judged(z, z._replace(alias=fixed, frozen=False))
 
 
 def successors(z: Zone, generations: int, K: int, fixes: frozenset, protect=is_active, operator: bool = True):
@@ -424,16 +457,8 @@ def enactor_model(enactors: int = 3, generations: int = 4, endpoints: int = 2, K
 
 
 def _fixes(fixes) -> frozenset:
-    """Return the fixes as a frozenset, refusing unknown names and non-string entries."""
-    if isinstance(fixes, str):
-        fixes = (fixes,)
-    try:
-        fixes = tuple(fixes)
-    except TypeError:
-        raise TypeError(f"fixes must be a tuple of fix names from {FIXES}, got {type(fixes).__name__}") from None
-    for f in fixes:
-        check_type("fix", f, str, f"a fix name from {FIXES}")
-    return frozenset(check_choice("fix", f, FIXES) for f in fixes)
+    """Return the fixes as a frozenset, refusing unknown names and non-string entries (course_lib.dns.rules)."""
+    return frozenset(check_fixes(fixes))
 
 
 def _properties(properties) -> dict:
