@@ -285,6 +285,9 @@ class LearnerError(Exception):
     def words(self) -> str:
         """The exception in plain words, with the learner's line."""
         text = _exc_text(self.exc)
+        if self.inside == "call":
+            return (f"your function could not be called the way the exercise calls it ({text}): check its "
+                    "parameters against the question.")
         if self.inside:
             return f"{self.inside} refused what your code passed it at {self.where} — {text}."
         where = f" at {self.where}" if self.where else ""
@@ -332,7 +335,7 @@ _FLOOD_RETRY = 0.005  # s: while stopping, the kernel re-sends SIGALRM this ofte
 class _Budget:
     """The learner's time for one verdict: seconds used, the current learner call, the stop state."""
 
-    __slots__ = ("check_limit", "depth", "entered", "exc", "limit", "reason", "started", "state", "used")
+    __slots__ = ("check_limit", "depth", "entered", "exc", "last", "limit", "reason", "started", "state", "used")
 
     def __init__(self, limit: float, check_limit: float):
         self.limit, self.check_limit = limit, check_limit
@@ -341,12 +344,14 @@ class _Budget:
         self.state = "armed"  # "armed" -> "stopping" (the exception is kept pending) -> "off"
         self.reason = ""  # "learner", "check" or "interrupt"
         self.exc: BaseException = _TimeLimit()
+        self.last = _NO_RETURN  # what the learner's last call returned, to name it if the check then fails
 
     def learner_seconds(self) -> float:
         return self.used + (time.perf_counter() - self.entered if self.depth else 0.0)
 
 
 _BUDGET: _Budget | None = None
+_NO_RETURN = object()
 
 
 def _on_alarm(signum, frame):
@@ -535,6 +540,8 @@ def _call(fn, args, kwargs, passthrough=()):
             raise LearnerError(exc, _learner_frame(exc.__traceback__) or "") from None
         if not isinstance(exc, Exception):  # GeneratorExit and other control flow: not the learner's fault
             raise
+        if isinstance(exc, TypeError) and exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+            raise LearnerError(exc, "", inside="call") from None  # the call itself failed: wrong parameters
         err = _learner_error(exc)
         if err is None:  # every frame is library code: the check's own failure, judged by Exercise.verdict
             raise
@@ -543,6 +550,8 @@ def _call(fn, args, kwargs, passthrough=()):
         b.depth -= 1
         if b.depth == 0:
             b.used += time.perf_counter() - b.entered
+            if not passthrough:
+                b.last = result
     if not passthrough and isinstance(result, types.GeneratorType):
         return _timed_generator(result, ())
     return result
@@ -648,6 +657,18 @@ class Exercise:
         err = _learner_error(exc) if isinstance(exc, Exception) else None
         if err is not None:  # learner code called by library code (not through learner_call) raised
             return Verdict(self.name, INCORRECT, err.words())
+        last = budget.last if budget is not None else _NO_RETURN
+        if callable(answer) and last is not _NO_RETURN:
+            if last is None:
+                return Verdict(self.name, INCORRECT, f"your function {NOTHING_RETURNED} The check could not "
+                               f"use None ({_exc_text(exc)}).", check_error=exc)
+            return Verdict(self.name, INCORRECT,
+                           f"your function returned {_describe(last)}, which made the check fail: {_exc_text(exc)}. "
+                           "Is it the kind of value the question asks for?", check_error=exc)
+        if callable(answer) and not isinstance(answer, type):
+            return Verdict(self.name, INCORRECT,
+                           f"your function made the check fail: {_exc_text(exc)}. Does it take and return what "
+                           "the question describes?", check_error=exc)
         return Verdict(self.name, INCORRECT,
                        f"your answer made the check fail: {_exc_text(exc)}. Your answer was "
                        f"{_describe(answer)}: is it the kind of value the question asks for?", check_error=exc)
