@@ -91,7 +91,7 @@ def test_q2_names_typical_faults():
     v = assert_check_failed(q2, apply_checks_only_at_start, "only at the start", "published scenario",
                             "applied generation never decreases")
     assert ">>" in v.timeline and "apply plan 2 -> regional" in v.timeline
-    assert_check_failed(q2, apply_with_ge, "not >=")
+    assert_check_failed(q2, apply_with_ge, "strictly newer", "generation <= live")
     assert_check_failed(q2, lambda zone, endpoint, generation, ips: False, "must point the alias")
     assert_check_failed(q2, lambda zone, endpoint, generation, ips: 1 / 0, "ZeroDivisionError")
     assert_check_failed(q2, 42, "should be a function")

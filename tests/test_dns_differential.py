@@ -149,3 +149,20 @@ def test_sampled_simulator_runs_map_onto_checker_states_with_the_same_verdicts(f
         assert violated == set(SAFETY)  # the sample is not vacuous: the race happens in these seeds
     if fixes == ("recheck_at_write",):
         assert not violated
+
+
+def test_chapter_2_states_the_sizes_this_test_covers():
+    """Chapter 2's sentence on what is exhaustively cross-checked names exactly this test's sweep."""
+    from pathlib import Path
+
+    import nbformat
+
+    def span(values):
+        return f"{min(values)}–{max(values)}"
+
+    e, g, m, k = (sorted({size[i] for size in SIZES}) for i in range(4))
+    words = f"{span(e)} Enactors x {span(g)} generations x {span(m)} endpoints x K {span(k)}"
+    nb = nbformat.read(Path(__file__).parent.parent / "notebooks" / "02_enactor_race.ipynb", 4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert words in printed, words
+    assert any("at least K + 2 generations" in c.source for c in nb.cells)

@@ -22,11 +22,11 @@ from ..dns_race import (
     tree_record,
 )
 from ..dns_race_properties import became_stale_index
-from ..exercises import Exercise, Incorrect, expect_type, learner_call
+from ..exercises import Exercise, Incorrect, LearnerError, expect_type, learner_call
 from ..route53 import Change, HostedZone
 from ..trace import Event, format_swimlanes
 
-__all__ = ["Q1_SCENARIO", "TRUTH_Q5", "q1", "q1_run", "q2", "q3", "q4", "q5", "timeline_around"]
+__all__ = ["Q1_SCENARIO", "SCHEDULES", "SCHEDULE_K", "SCHEDULE_PERIODS", "TRUTH_Q5", "q1", "q1_run", "q2", "q3", "q4", "q5", "timeline_around"]
 
 EP = "dynamodb.us-east-1.amazonaws.com"
 IPS = ("10.0.0.1", "10.0.0.2")
@@ -60,7 +60,7 @@ def q1_run():
 
 
 def _check_q1(answer) -> None:
-    expect_type(answer, int, "answer_q1 (an index into q1_run().trace)")
+    answer = expect_type(answer, int, "answer_q1 (an index into q1_run().trace)")
     r = q1_run()
     check = pes_steps(r)[1]
     right = became_stale_index(r, check)
@@ -96,16 +96,21 @@ q1 = Exercise("q1", "answer_q1", _check_q1, [
 ], chapter="02")
 
 
-# --- shared: prove a strategy on the published scenario and on Hypothesis schedules -------------------
+# --- shared: test a strategy on the published scenario and on Hypothesis schedules --------------------
 
-def _prove(run: Callable, props: tuple[str, ...], what: str, advice: str = "") -> None:
-    """Raise Incorrect with a timeline if *run* violates any of *props* on the published or random runs."""
+# What a pass establishes (Chapter 2 states it): no counterexample among these schedules -- testing, not proof.
+SCHEDULES = 40  # generated schedules per check (Hypothesis, derandomized: the same ones every time)
+SCHEDULE_K = (1, 5)  # the clean-up threshold K drawn from this range
+SCHEDULE_PERIODS = (0.5, 1.0, 2.0)  # planner periods (s)
+
+def _test_on_schedules(run: Callable, props: tuple[str, ...], what: str, advice: str = "") -> None:
+    """Raise Incorrect with a timeline if *run* violates any of *props* on the published or generated runs (a test)."""
     _verify(run_published(**run()), props, what, "the published scenario", advice)
     found: dict = {}
 
-    @settings(max_examples=40, deadline=None, database=None, derandomize=True, verbosity=Verbosity.quiet,
+    @settings(max_examples=SCHEDULES, deadline=None, database=None, derandomize=True, verbosity=Verbosity.quiet,
               suppress_health_check=list(HealthCheck))
-    @given(seed=st.integers(0, 100_000), K=st.integers(1, 5), period=st.sampled_from([0.5, 1.0, 2.0]),
+    @given(seed=st.integers(0, 100_000), K=st.integers(*SCHEDULE_K), period=st.sampled_from(SCHEDULE_PERIODS),
            n_endpoints=st.integers(1, 3))
     def schedules(seed, K, period, n_endpoints):
         r = run_random(seed, K=K, period=period, n_endpoints=n_endpoints, horizon=25.0, **run())
@@ -140,21 +145,21 @@ def _check_q2(safe_apply) -> None:
     if not callable(safe_apply):
         raise Incorrect("safe_apply should be a function safe_apply(zone, endpoint, generation, ips) -> bool.")
     zone = _zone(3)
-    wrote = learner_call(safe_apply, zone, EP, 5, IPS)
-    expect_type(wrote, bool, "safe_apply's return value")
+    wrote = expect_type(learner_call(safe_apply, zone, EP, 5, IPS), bool, "safe_apply's return value")
     if not wrote or alias_generation(zone, EP) != 5 or zone.resolve(EP) != IPS:
         raise Incorrect("applying plan 5 over a live plan 3 must point the alias at plan 5's tree (and return "
                         "True); your function did not.", case="alias at plan 3, apply plan 5")
-    _prove(lambda: {"apply": safe_apply},
+    _test_on_schedules(lambda: {"apply": safe_apply},
            ("applied generation never decreases", "record never empty", "active plan never deleted"),
            "safe_apply", "A freshness check made only at the start of the run is stale by the time of the "
            "write: compare with the alias's generation inside the write itself.")
     for live, old, words in ((5, 5, "the same plan"), (7, 4, "an older plan")):
         zone = _zone(live)
         before = zone.records()
-        wrote = learner_call(safe_apply, zone, EP, old, IPS)
+        wrote = expect_type(learner_call(safe_apply, zone, EP, old, IPS), bool, "safe_apply's return value")
         if wrote or zone.records() != before:
-            hint = (" Compare generations with >, not >=: the PES check is 'newer than'." if live == old
+            hint = (" Write only a plan strictly newer than the live one (generation > live, i.e. skip when "
+                    "generation <= live): re-applying the same plan is not 'newer than'." if live == old
                     else " This is the overwrite of the published race.")
             raise Incorrect(f"applying {words} (plan {old}) over live plan {live} must change nothing and return "
                             f"False.{hint}", case=f"alias at plan {live}, apply plan {old}")
@@ -182,7 +187,7 @@ def _check_q2_race(safe_apply) -> None:
     """Raise Incorrect unless a write made after a now-stale read is rejected as a whole."""
     live, mine, newer = 3, 5, 9
     zone = _RacingZone(_zone(live).records(), EP, newer)
-    wrote = learner_call(safe_apply, zone, EP, mine, IPS)
+    wrote = expect_type(learner_call(safe_apply, zone, EP, mine, IPS), bool, "safe_apply's return value")
     if not zone.moved:
         return  # the function never wrote: the checks above judge that
     now = alias_generation(zone, EP)
@@ -205,8 +210,8 @@ def _check_q2_race(safe_apply) -> None:
 
 q2 = Exercise("q2", "safe_apply", _check_q2, [
     "Read the alias now (zone.get(endpoint, 'ALIAS')), not at the start of the run.",
-    "Apply only if generation > alias_generation(zone, endpoint); put Change('DELETE', current_alias) and "
-    "Change('CREATE', alias_record(endpoint, generation)) in ONE batch, so it fails if the alias moved.",
+    "Write only if generation > alias_generation(zone, endpoint). A DELETE must match the record exactly: "
+    "what happens to a batch that DELETEs the alias you read, if another Enactor has moved it since?",
 ], chapter="02", time_limit=30.0)
 
 
@@ -220,14 +225,14 @@ def _check_q3(safe_cleanup) -> None:
     cases = [(7, True, "plan 7 is exactly K=3 generations older than plan 10 and nothing points at it: delete it"),
              (8, False, "plan 8 is only 2 generations older than plan 10 (K=3): keep it as a rollback tree")]
     for gen, want, why in cases:
-        got = learner_call(safe_cleanup, zone, EP, gen, applied, K)
-        expect_type(got, bool, "safe_cleanup's return value")
+        got = expect_type(learner_call(safe_cleanup, zone, EP, gen, applied, K), bool,
+                          "safe_cleanup's return value")
         if got != want:
             raise Incorrect(f"wrong decision: {why}.", case=f"applied plan {applied}, K={K}, tree of plan {gen}")
-    _prove(lambda: {"cleanup": safe_cleanup}, ("active plan never deleted", "record never empty"), "safe_cleanup",
+    _test_on_schedules(lambda: {"cleanup": safe_cleanup}, ("active plan never deleted", "record never empty"), "safe_cleanup",
            "Deleting by age alone removes a tree that an alias points at when an old plan is live.")
     zone = _zone(4, extra=(10,))
-    if learner_call(safe_cleanup, zone, EP, 4, applied, K):
+    if expect_type(learner_call(safe_cleanup, zone, EP, 4, applied, K), bool, "safe_cleanup's return value"):
         raise Incorrect("you delete plan 4 because it is old, but the alias points at it: it is the ACTIVE plan. "
                         "Deleting by age alone is exactly the published race.",
                         case=f"applied plan {applied}, K={K}, alias at plan 4")
@@ -235,8 +240,8 @@ def _check_q3(safe_cleanup) -> None:
 
 q3 = Exercise("q3", "safe_cleanup", _check_q3, [
     "Two conditions: old enough (applied - generation >= K) AND not active.",
-    "Active means some alias points at tree_name(generation, endpoint): look through zone.records() for "
-    "ALIAS records whose values[0] is that name.",
+    "Active means some alias points at this tree: an ALIAS record's one value is the name of the tree it "
+    "targets (tree_name(generation, endpoint)).",
 ], chapter="02", time_limit=30.0)
 
 
@@ -246,22 +251,55 @@ def _check_q4(yearly_probability) -> None:
     if not callable(yearly_probability):
         raise Incorrect("yearly_probability should be a function yearly_probability(p_run, runs) -> float.")
     for p, n in ((0.0, 1e6), (1.0, 10), (0.5, 0), (1e-6, 1e6), (1e-3, 1e5), (1e-6, 1e7), (1e-12, 1e6)):
-        got = learner_call(yearly_probability, p, n)
-        expect_type(got, (float, int), "yearly_probability's return value")
+        case = f"p_run={p:g}, runs={n:g}"
+        try:
+            got = learner_call(yearly_probability, p, n)
+        except (LearnerError, ArithmeticError, ValueError) as err:  # raised inside the learner's function
+            words = err.words() if isinstance(err, LearnerError) else f"your code raised {type(err).__name__}: {err}."
+            certain = (" With p_run = 1 a race is certain in every run: log1p(-1) is -infinity (math raises "
+                       "'math domain error'), so handle p_run >= 1 before taking the logarithm." if p >= 1 else "")
+            raise Incorrect(f"for p_run={p:g} and runs={n:g} {words}{certain}", case=case) from None
+        got = expect_type(got, (float, int), "yearly_probability's return value")
         want = -math.expm1(n * math.log1p(-p)) if p < 1 else 1.0
+        if not math.isfinite(got):
+            raise Incorrect(f"yearly_probability returned {got} for p_run={p:g}, runs={n:g}: a probability is a "
+                            "finite number between 0 and 1." + (" Handle p_run = 1 separately." if p >= 1 else ""),
+                            case=case)
         if not 0 <= got <= 1:
+            fault = _q4_fault(got, want, p, n)
+            if "off by one" in fault or "percentage" in fault:
+                raise Incorrect(f"{got:g} is not a probability{fault}", case=case)
             raise Incorrect(f"{got:g} is not a probability: adding per-run probabilities (p × runs) only works "
-                            "while the total is tiny; use the complement, 1 − (1 − p)^runs.",
-                            case=f"p_run={p:g}, runs={n:g}")
+                            "while the total is tiny; use the complement, 1 − (1 − p)^runs.", case=case)
         if not math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-300):
             no_race = (1 - p) ** n
             if math.isclose(got, no_race, rel_tol=1e-6):
                 raise Incorrect(f"{got:.6g} is (1 − p)^runs: that is the probability of NO race in {n:g} runs. "
                                 "The question asks for at least one: take the complement.",
                                 case=f"p_run={p:g}, runs={n:g}")
-            extra = (" The formula is right but 1 − (1 − p)^n loses precision for tiny p: use "
-                     "-math.expm1(runs * math.log1p(-p_run))." if 0 < p < 1e-9 else "")
-            raise Incorrect(f"expected {want:.6g}, got {got:.6g}.{extra}", case=f"p_run={p:g}, runs={n:g}")
+            raise Incorrect(f"expected {want:.6g}, got {got:.6g}{_q4_fault(got, want, p, n)}", case=case)
+
+
+def _q4_fault(got: float, want: float, p: float, n: float) -> str:
+    """Name the likely fault behind a wrong yearly probability."""
+    def near(x: float) -> bool:
+        return math.isclose(got, x, rel_tol=1e-6, abs_tol=1e-300)
+
+    if 0 < p < 1e-9 and near(1 - (1 - p) ** n):
+        return (": the formula is right but 1 − (1 − p)^n loses precision for tiny p: use "
+                "-math.expm1(runs * math.log1p(-p_run)).")
+    if near(p) and n != 1:
+        return ": that is p_run itself, the chance for ONE run; the question asks about all the runs."
+    if near(100 * want):
+        return ": that is a percentage; return a probability between 0 and 1."
+    if p < 1 and any(near(-math.expm1(k * math.log1p(-p))) for k in (n - 1, n + 1)):
+        return ": off by one run: use exactly `runs` runs in the exponent."
+    if near(p * n):
+        return (": adding per-run probabilities (p × runs) counts the years with two races twice; use the "
+                "complement, 1 − (1 − p)^runs.")
+    if near(1 / n if n else math.inf) or near(n * p / (1 + n * p)):
+        return ": that is not the chance of at least one race; use the complement, 1 − (1 − p)^runs."
+    return "."
 
 
 q4 = Exercise("q4", "yearly_probability", _check_q4, [
