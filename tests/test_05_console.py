@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -214,3 +215,150 @@ def test_variant_builder_has_the_published_shape():
     console = Console(zone)
     assert console.dig() == () and not console.describe_alias().target_exists
     assert console.trees() and all(console.dig(e) for e in dns_race.ENDPOINTS[1:])
+
+
+# ---- built on course_lib.dns: layout, rules, properties -------------------------------------------------
+def test_layout_comes_from_the_dns_package():
+    """Trees, endpoints and timeline labels are the dns.layout ones, not parsed or defined here."""
+    from course_lib.console import zone_endpoints, zone_trees
+    from course_lib.dns import layout
+    zone = broken_zone()
+    assert zone_endpoints(zone) == layout.ENDPOINTS[:3]
+    for endpoint in zone_endpoints(zone):
+        trees = zone_trees(zone, endpoint)
+        assert [t.generation for t in trees] == sorted(layout.tree_generations(zone, endpoint), reverse=True)
+        assert all(t.name == layout.tree_name(t.generation, endpoint) for t in trees)
+    console = Console(zone)
+    console.trees()
+    assert "list trees regional" in console.timeline()
+
+
+def test_recheck_at_write_stops_the_stale_retry():
+    """With Chapter 2's recheck_at_write fix, the automation's stale retry is refused by dns.rules.write_rule."""
+    console = Console(fixes=("recheck_at_write",))
+    console.apply(_swap_batch(console))
+    assert console.dig()
+    assert any(e.kind == "dropped stale plan" for e in console.steps)
+    assert [e.actor for e in console.audit] == ["operator"]
+
+
+def test_freeze_on_inconsistency_freezes_at_once():
+    """With freeze_on_inconsistency the automation, finding the dangling alias, freezes and raises an alarm."""
+    console = Console(fixes=("freeze_on_inconsistency",))
+    assert not console.automation_running and not console.automation_holds_stale_plan
+    assert any(e.kind == "frozen" for e in console.steps)
+    assert console.integrity_problems() == ()
+
+
+def _swap_batch(console):
+    info = console.describe_alias()
+    tree = next(t for t in console.trees() if t.name != info.target)
+    return [alias_change("DELETE", console.endpoint, info.target), alias_change("CREATE", console.endpoint, tree.name)]
+
+
+def test_preview_warns_with_the_shared_properties():
+    """Deleting another endpoint's active tree is previewed with the 'active plan never deleted' warning."""
+    console = Console()
+    console.stop_automation()
+    other = console.snapshot().get("plan-9.dynamodb.us-east-1.api.aws", "A")
+    p = console.preview([Change("DELETE", other)])
+    assert p.ok and any("active plan never deleted" in w for w in p.warnings)
+    assert "dynamodb.us-east-1.api.aws" in p.empty_after
+    assert "WARNING" in str(p)
+
+
+def test_delete_only_preview_names_what_it_removes():
+    """A DELETE-only preview lists the removed alias and the empty answer; it never says 'none'."""
+    console = Console()
+    console.stop_automation()
+    p = console.preview(_swap_batch(console)[:1])
+    assert p.records_changed == ((REGIONAL, "ALIAS", "removed"),)
+    assert REGIONAL in p.empty_after and "none" not in str(p).lower()
+
+
+def test_alias_to_another_endpoints_tree_is_refused():
+    """The guardrail refuses an alias to a tree that belongs to another endpoint."""
+    console = Console()
+    console.stop_automation()
+    p = console.preview([alias_change("UPSERT", REGIONAL, "plan-9.dynamodb.us-east-1.api.aws")])
+    assert not p.ok and "another endpoint" in p.refused
+
+
+def test_private_attribute_changes_are_detected():
+    """Setting console._automation or console._held directly is reported by integrity_problems()."""
+    console = Console()
+    console._automation = False
+    console.dig()
+    assert any("console._automation" in p for p in console.integrity_problems())
+    quiet = Console()
+    quiet._held = None
+    assert any("private attribute" in p for p in quiet.integrity_problems())
+    clean = Console()
+    reference_repair(clean)
+    clean.start_automation()
+    assert clean.integrity_problems() == ()
+
+
+HOSTILE = [None, 42, 1.5, True, "", "x" * 300, b"dns", [], np.nan]
+
+
+def _console_calls():
+    """Return (name, call, values it may accept) for every public callable of the console module."""
+    from course_lib.console import zone_endpoints, zone_trees
+    console = Console()
+    default = (None,)  # None means "the default" for these
+    return console, [
+        ("dig", console.dig, default), ("records", console.records, default), ("trees", console.trees, default),
+        ("describe_alias", console.describe_alias, default), ("preview", console.preview, ()),
+        ("apply", console.apply, ()), ("was_previewed", console.was_previewed, ()),
+        ("timeline", console.timeline, ([],)), ("dig type", lambda b: console.dig(REGIONAL, b), ()),
+        ("describe_alias log", lambda b: console.describe_alias(log=b), (True,)),
+        ("Console zone", Console, default), ("Console endpoint", lambda b: Console(endpoint=b), default),
+        ("Console automation_running", lambda b: Console(automation_running=b), (True,)),
+        ("Console fixes", lambda b: Console(fixes=b), ([],)), ("parse_batch", parse_batch, ()),
+        ("alias_change", lambda b: alias_change("UPSERT", REGIONAL, b), ()),
+        ("broken_zone stale", lambda b: broken_zone(stale=b), ()),
+        ("broken_zone rollbacks", lambda b: broken_zone(rollbacks=b), ()),
+        ("zone_trees zone", lambda b: zone_trees(b, REGIONAL), ()),
+        ("zone_trees endpoint", lambda b: zone_trees(console.snapshot(), b), ()),
+        ("zone_endpoints", zone_endpoints, ()),
+    ]
+
+
+@pytest.mark.parametrize("bad", HOSTILE, ids=repr)
+def test_console_entry_points_refuse_hostile_values(bad):
+    """Every public console callable refuses wrong types, empty and absurd values with TypeError/ValueError."""
+    console, calls = _console_calls()
+    before = state(console)
+    accepted = []
+    for name, call, allowed in calls:
+        if any(bad is a or (type(bad) is type(a) and bad == a) for a in allowed):
+            continue
+        try:
+            call(bad)
+        except (TypeError, ValueError):
+            continue
+        accepted.append(name)
+    assert accepted == []
+    assert state(console) == before
+
+
+def test_absurd_batch_sizes_are_refused():
+    """A batch of more than MAX_BATCH changes is refused before anything is validated."""
+    from course_lib.console import MAX_BATCH
+    console = Console()
+    with pytest.raises(ValueError, match="at most"):
+        console.preview([alias_change("UPSERT", REGIONAL, "t")] * (MAX_BATCH + 1))
+
+
+def test_unknown_endpoint_and_dig_type():
+    """An endpoint the zone does not have, and a record type dig cannot ask for, are named."""
+    console = Console()
+    with pytest.raises(ValueError, match="unknown endpoint"):
+        console.trees("example.com")
+    with pytest.raises(ValueError, match="record type"):
+        console.dig(REGIONAL, "CNAME")
+    with pytest.raises(ValueError, match="no endpoint"):
+        Console(HostedZone([Record("example.com", "A", ("10.0.0.1",))]))
+    with pytest.raises(ValueError, match="step"):
+        console.timeline(mark=[999])

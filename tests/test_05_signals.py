@@ -62,3 +62,78 @@ def test_signals_plot_draws():
     from matplotlib.figure import Figure
     axes = draw_signals(Figure(), sg.first_hour())
     assert len(axes) == 3
+
+
+def test_canary_gets_an_empty_answer_not_no_answer():
+    """Regression: after the record empties, nearly every canary probe is answered -- with no addresses."""
+    s = sg.first_hour()
+    after = s.t >= s.onsets["dns_answer_size"]
+    assert np.all(s["canary_success"][after] == 0)
+    assert np.all(s["canary_empty"][after] > 80) and np.all(s["canary_empty"][~after] == 0)
+    # Empty answers plus timeouts are every probe: the rest of 100% is exactly the timeout model's share.
+    timeouts = 100 - s["canary_empty"][after]
+    assert np.allclose(timeouts, np.clip(sg.CANARY_TIMEOUT_FACTOR * s["border_packet_loss"][after], 0, 100))
+
+
+def test_canary_series_agree_with_the_probes():
+    """Over the hour after the onset the share of empty probes matches the canary_empty series within noise."""
+    s = sg.first_hour()
+    after = s.t >= s.onsets["dns_answer_size"]
+    shares = []
+    for seed in range(30):
+        probes = sg.canary_probes(s, seed=seed)
+        shares.append(np.mean([p == () for p, a in zip(probes, after, strict=True) if a]))
+    expected = float(np.mean(s["canary_empty"][after])) / 100
+    assert abs(np.mean(shares) - expected) < 3 * np.std(shares) / np.sqrt(len(shares)) + 0.005
+
+
+def test_signal_panels_have_honest_labels():
+    """The canary panels say 'with addresses' and 'EMPTY', not just 'answered'."""
+    from course_lib.plots.automation import SHORT_LABELS
+    assert "with addresses" in SHORT_LABELS["canary_success"] and "EMPTY" in SHORT_LABELS["canary_empty"]
+    assert "with addresses" in sg.UNITS["canary_success"]
+
+
+@pytest.mark.parametrize(("call", "fragment"), [
+    (lambda: sg.first_hour(seed=-1), "seed"),
+    (lambda: sg.first_hour(seed=True), "seed"),
+    (lambda: sg.first_hour(seed=1.5), "seed"),
+    (lambda: sg.clock(float("nan")), "seconds"),
+    (lambda: sg.clock(float("inf")), "seconds"),
+    (lambda: sg.clock(10**20), "seconds"),
+    (lambda: sg.clock("00:00"), "seconds"),
+    (lambda: sg.onset([0, 1, 2], [1, 2]), "same length"),
+    (lambda: sg.onset([], []), "samples"),
+    (lambda: sg.onset([0.0, 1.0, np.nan], [1, 2, 3]), "finite"),
+    (lambda: sg.onset("abc", [1, 2, 3]), "t must be"),
+    (lambda: sg.onset([-20, -10, 0], [1, 1, 5], sigmas=0), "sigmas"),
+    (lambda: sg.onset([-20, -10, 0], [1, 1, 5], baseline_until=np.nan), "baseline_until"),
+    (lambda: sg.triage(42), "signals"),
+    (lambda: sg.triage(sg.first_hour(), candidates=()), "candidates"),
+    (lambda: sg.triage(sg.first_hour(), candidates="dns_answer_size"), "candidates"),
+    (lambda: sg.triage(sg.first_hour(), symptom="errors"), "signal"),
+    (lambda: sg.canary_probes("signals"), "signals"),
+    (lambda: sg.Signals(np.arange(3.0), {"dns": np.zeros(3)}, {}), "signal"),
+    (lambda: sg.Signals(np.arange(3.0), {"dns_answer_size": np.zeros(2)}, {}), "one value per time"),
+])
+def test_entry_validation(call, fragment):
+    """Every public callable refuses bad input with a TypeError/ValueError naming the parameter."""
+    with pytest.raises((TypeError, ValueError), match=fragment):
+        call()
+
+
+def test_plot_helpers_refuse_wrong_objects():
+    """Plot helpers name the Axes/Figure/result they expected."""
+    from matplotlib.figure import Figure
+
+    from course_lib.plots import automation as pa
+    for call, fragment in [(lambda: pa.draw_signals(42, sg.first_hour()), "fig"),
+                           (lambda: pa.draw_signals(Figure(), 42), "signals"),
+                           (lambda: pa.draw_signals(Figure(), sg.first_hour(), names=("x",)), "signal"),
+                           (lambda: pa.draw_repair_study(42, None), "ax"),
+                           (lambda: pa.draw_repair_study(Figure().subplots(), 42), "study"),
+                           (lambda: pa.draw_explorer(Figure(), 42), "result"),
+                           (lambda: pa.draw_proficiency(Figure().subplots(), [], [], [], []), "day"),
+                           (lambda: pa.draw_coverage_sweep(Figure().subplots(), [0.5], {0: [1, 2]}), "curve")]:
+        with pytest.raises((TypeError, ValueError), match=fragment):
+            call()

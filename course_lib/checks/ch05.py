@@ -3,56 +3,80 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
-from ..console import Console, broken_zone, published_broken_zone, zone_trees
+from ..console import Console, Tree, broken_zone, published_broken_zone, zone_endpoints, zone_trees
+from ..dns import properties
 from ..exercises import Exercise, Incorrect, LearnerError, expect_type, learner_call
 from ..route53 import ChangeRejected, HostedZone
-from ..signals import SIGNAL_NAMES, canary_probes, clock, first_hour
+from ..signals import CAUSE_SIGNALS, SIGNAL_NAMES, canary_probes, clock, first_hour
 from ..skills import p95_for_drills
 
-__all__ = ["DRILL_TARGET_MIN", "STEP_BUDGET", "drill_scenarios", "q1", "q2", "q3", "q4", "q5"]
+__all__ = ["CANARY_RUN", "DRILL_TARGET_MIN", "STEP_BUDGET", "drill_scenarios", "q1", "q2", "q3", "q4", "q5"]
 
 DRILL_TARGET_MIN = 120.0  # q3: the p95 repair time to stay under (coverage 98%, half-life 60 days)
 CANARY_RUN = 3  # q2: consecutive empty answers before the canary alarm fires
 STEP_BUDGET = 25  # q5: operator actions allowed in the drill (a model choice: each costs time on a call)
+NOTHING = "returned nothing (None) — did you forget `return`?"
 
 
 # ---- q1: the red herring ---------------------------------------------------------------------------
 def _check_red_herring(answer) -> None:
-    expect_type(answer, dict, "`answer_q1`")
+    expect_type(answer, (dict, Mapping), "`answer_q1`")
     for key in ("red_herring", "points_at_cause"):
         if key not in answer:
             raise Incorrect(f"`answer_q1` needs the key {key!r}.")
-        if answer[key] not in SIGNAL_NAMES:
-            raise Incorrect(f"{answer[key]!r} is not a signal; choose from {', '.join(SIGNAL_NAMES)}.")
-    if answer["red_herring"] == "dynamodb_errors":
+        if not isinstance(answer[key], str) or answer[key] not in SIGNAL_NAMES:
+            raise Incorrect(f"{answer[key]!r:.40} is not a signal; choose from {', '.join(SIGNAL_NAMES)}.")
+    extra = sorted(str(k) for k in answer if k not in ("red_herring", "points_at_cause"))
+    if extra:
+        raise Incorrect(f"`answer_q1` has unexpected key(s) {', '.join(extra)}: use only 'red_herring' and "
+                        "'points_at_cause'.")
+    herring, cause = answer["red_herring"], answer["points_at_cause"]
+    if herring == "dynamodb_errors":
         raise Incorrect("dynamodb_errors is the symptom everyone was looking at, not a separate problem. "
                         "Which other series started at 23:48 but cannot explain an empty DNS answer?")
-    if answer["red_herring"] != "border_packet_loss":
-        raise Incorrect(f"{answer['red_herring']} is not the red herring: it moved *because* of the real "
-                        "cause. The red herring is the real problem that happened to start at the same time.")
-    if answer["points_at_cause"] not in ("dns_answer_size", "canary_success"):
-        raise Incorrect(f"{answer['points_at_cause']} does not point at the cause: packet loss makes some "
-                        "probes time out, but it cannot make a DNS server answer with zero addresses.")
+    if herring != "border_packet_loss":
+        raise Incorrect(f"{herring} is not the red herring: it moved *because* of the real cause. The red "
+                        "herring is the real problem that happened to start at the same time.")
+    if cause == "dynamodb_errors":
+        raise Incorrect("dynamodb_errors does not point at a cause: it is the symptom. Both stories — packet "
+                        "loss and an empty DNS record — predict failing API calls, so it cannot tell them apart. "
+                        "Pick a series that only the DNS cause can move.")
+    if cause == "border_packet_loss":
+        raise Incorrect("border_packet_loss does not point at the cause: packet loss makes some probes time "
+                        "out, but it cannot make a DNS server answer with zero addresses.")
+    if cause not in CAUSE_SIGNALS:  # every signal is handled above; kept for a signal added later
+        raise Incorrect(f"{cause} does not point at the cause.")
 
 
 # ---- q2: the canary alarm --------------------------------------------------------------------------
 _H = tuple(f"10.0.0.{i}" for i in range(1, 9))
 _ANYWHERE = ("it counts empty answers anywhere in the window, but only the latest three probes, all "
              "empty and in a row, mean the endpoint is empty now")
+_K_OF_N = ("it counts empty answers among the last few probes; the alarm is 'the last three', all empty — "
+           "a healthy answer in between means the endpoint answered")
 _CANARY_CASES = [  # (what, probes, expected, why a wrong verdict is wrong, if more than the default)
     ("a healthy endpoint", [_H] * 8, False, ""),
     ("a sustained empty answer", [_H] * 5 + [()] * 4, True, ""),
     ("exactly three empty answers in a row", [_H] * 3 + [()] * 3, True, ""),
+    ("exactly three probes so far, all empty", [(), (), ()], True, ""),
     ("one empty answer (a blip), then healthy again", [_H] * 4 + [()] + [_H] * 3, False, ""),
     ("the latest probe empty after a healthy run", [_H] * 6 + [()], False, ""),
+    ("the latest two probes empty", [_H] * 5 + [(), ()], False, ""),
     ("probes timing out from packet loss", [_H, None, _H, None, None, None], False, ""),
     ("fewer than three probes so far, all empty", [(), ()], False, ""),
+    ("no probes yet", [], False, ""),
     ("three empty answers, then recovery", [(), (), (), _H, _H, _H], False, _ANYWHERE),
     ("empty answers not in a row", [(), _H, (), _H, ()], False, _ANYWHERE),
+    ("three empty among the last four, the third-latest healthy", [_H] * 3 + [(), _H, (), ()], False, _K_OF_N),
+    ("three empty among the last four, the second-latest healthy", [_H] * 3 + [(), (), _H, ()], False, _K_OF_N),
+    ("two empty answers and a timeout", [_H] * 3 + [(), None, ()], False, ""),
 ]
+
+
 def _describe(probes) -> str:
     def word(p) -> str:
         return "timeout" if p is None else ("EMPTY" if p == () else f"{len(p)} addr")
@@ -60,12 +84,18 @@ def _describe(probes) -> str:
     return "[" + ", ".join(word(p) for p in probes) + "]"
 
 
+def _expect_bool(value, what: str) -> bool:
+    if value is None:
+        raise Incorrect(f"{what} {NOTHING}")
+    expect_type(value, (bool, np.bool_), what)
+    return bool(value)
+
+
 def _check_canary(fn) -> None:
     if not callable(fn):
         raise Incorrect(f"`canary_alarm` should be a function, but it is {type(fn).__name__}.")
     for what, probes, expected, extra in _CANARY_CASES:
-        got = learner_call(fn, list(probes))
-        expect_type(got, (bool, np.bool_), f"canary_alarm(...) for {what}")
+        got = _expect_bool(learner_call(fn, list(probes)), f"canary_alarm(...) for {what}")
         if got != expected:
             why = {True: "it should fire: the resolver answers, but with no addresses",
                    False: "it should stay quiet"}[expected]
@@ -77,7 +107,7 @@ def _check_canary(fn) -> None:
     signals = first_hour()
     probes = canary_probes(signals)
     for i in range(1, len(probes) + 1):
-        if learner_call(fn, probes[max(0, i - 8):i]):
+        if _expect_bool(learner_call(fn, probes[max(0, i - 8):i]), "canary_alarm(...) on the first hour"):
             t = signals.t[i - 1]
             if t < signals.onsets["dns_answer_size"]:
                 raise Incorrect(f"on the synthetic first hour your alarm fired at {clock(t)}, before the "
@@ -95,8 +125,15 @@ def _needed_drills() -> int:
 
 
 def _check_drills(answer) -> None:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Integral):
-        raise Incorrect(f"`answer_q3` should be a whole number of drills per year, got {answer!r}.")
+    if isinstance(answer, (bool, np.bool_)):
+        raise Incorrect(f"`answer_q3` should be a whole number of drills per year, got {answer!r} (True or False).")
+    if isinstance(answer, numbers.Real) and not isinstance(answer, numbers.Integral):
+        whole = float(answer).is_integer()
+        raise Incorrect(f"`answer_q3` should be a whole number of drills per year (an int), got {answer!r}"
+                        + (" — the right kind of value as a float: use int(...)." if whole else "."))
+    if not isinstance(answer, numbers.Integral):
+        raise Incorrect(f"`answer_q3` should be a whole number of drills per year, got "
+                        f"{type(answer).__name__} {answer!r:.40}.")
     if answer < 0:
         raise Incorrect(f"{answer} drills per year is negative; a frequency must be >= 0.")
     if answer > 365:
@@ -104,8 +141,9 @@ def _check_drills(answer) -> None:
     p95 = p95_for_drills(int(answer))
     need = _needed_drills()
     if p95 > DRILL_TARGET_MIN:
-        raise Incorrect(f"with {answer} drills per year the p95 repair time is {p95:.0f} min, over the "
-                        f"{DRILL_TARGET_MIN:.0f}-minute target: drill more often.",
+        close = " (just over: one more drill is enough)" if int(answer) == need - 1 else ": drill more often"
+        raise Incorrect(f"with {answer} drills per year the p95 repair time is {p95:.1f} min, over the "
+                        f"{DRILL_TARGET_MIN:.0f}-minute target{close}.",
                         case="coverage 98%, skill half-life 60 days")
     if answer > need:
         raise Incorrect(f"{answer} drills per year meets the target (p95 {p95:.0f} min), but fewer would "
@@ -125,21 +163,23 @@ def _check_pick_tree(fn) -> None:
     for scenario, zone in drill_scenarios():
         console = Console(zone)
         name = learner_call(fn, console)
+        if name is None:
+            raise Incorrect(f"pick_rollback_tree {NOTHING}", case=scenario)
+        if isinstance(name, Tree):
+            raise Incorrect(f"you returned the Tree object ({name.name}); return its name, `tree.name`, the "
+                            "string an alias points at.", case=scenario)
         expect_type(name, str, "the tree name you return")
         trees = {t.name: t for t in zone_trees(zone, console.endpoint)}
         if name == zone.get(console.endpoint, "ALIAS").values[0]:
             raise Incorrect(f"{name} is the tree the broken alias points at: it was deleted, which is why "
                             "the answer is empty.", case=scenario)
         if name not in trees:
-            other = next((e for e in _endpoints(zone) if name in {t.name for t in zone_trees(zone, e)}), None)
+            other = next((e for e in zone_endpoints(zone) if name in {t.name for t in zone_trees(zone, e)}), None)
             where = f"it is a tree of {other}, another endpoint" if other else "no such tree exists"
             raise Incorrect(f"{name!r} is not a tree of {console.endpoint}: {where}.", case=scenario)
-        if console.audit:
-            raise Incorrect("pick_rollback_tree should only look, but it changed the zone.", case=scenario)
-
-
-def _endpoints(zone: HostedZone) -> list[str]:
-    return sorted({r.name for r in zone.records() if r.type == "ALIAS"})
+        if console.audit or console.integrity_problems():
+            raise Incorrect("pick_rollback_tree should only look, but it changed the zone or the console.",
+                            case=scenario)
 
 
 def _check_drill(fn) -> None:
@@ -150,7 +190,7 @@ def _check_drill(fn) -> None:
 
 
 def _grade_one(fn, scenario: str, console: Console) -> None:
-    """Run the learner's repair on one broken zone and grade the final zone and the process."""
+    """Run the learner's repair on one broken zone and grade the console's integrity, the zone, the process."""
     try:
         learner_call(fn, console)
     except LearnerError as err:
@@ -158,23 +198,15 @@ def _grade_one(fn, scenario: str, console: Console) -> None:
             raise
         raise Incorrect(f"the console refused a change, so your repair stopped there: {err.exc.reason}",
                         case=scenario, timeline=console.timeline(mark=[len(console.steps) - 1])) from None
+    problems = console.integrity_problems()
+    if problems:
+        raise Incorrect(f"{problems[0]}. Use only the console's commands; its log must explain the final "
+                        "state.", case=scenario)
     start, final = console.start_zone(), console.snapshot()
-    _grade_integrity(console, start, final, scenario)
     _grade_answer(console, final, scenario)
+    _grade_properties(console, start, scenario)
     _grade_untouched(console, start, final, scenario)
     _grade_process(console, scenario)
-
-
-def _grade_integrity(console, start, final, scenario) -> None:
-    replay = start.copy()
-    try:
-        for entry in console.audit:
-            replay.change(list(entry.batch))
-    except ChangeRejected:
-        replay = None  # the log cannot even be replayed: the zone was changed behind the console's back
-    if replay is None or replay.records() != final.records():
-        raise Incorrect("the zone changed without a trace in the audit log: use only console.apply(...), "
-                        "never the zone underneath.", case=scenario)
 
 
 def _grade_answer(console, final, scenario) -> None:
@@ -190,17 +222,28 @@ def _grade_answer(console, final, scenario) -> None:
         raise Incorrect(f"{endpoint} still gives an empty answer. {console.describe_alias(log=False)}",
                         case=scenario, timeline=console.timeline())
     alias = final.get(endpoint, "ALIAS")
-    trees = {t.name: t for t in zone_trees(final, endpoint)}
-    other = next((e for e in _endpoints(final) if e != endpoint and alias is not None
-                  and alias.values[0] in {t.name for t in zone_trees(final, e)}), None)
-    if other:
-        raise Incorrect(f"{endpoint} now answers with the addresses of a tree of {other}, another endpoint: "
-                        "the right kind of fix, the wrong tree. Use a tree from console.trees().",
-                        case=scenario)
+    trees = {t.name for t in zone_trees(final, endpoint)}
     if alias is None or alias.values[0] not in trees:
         raise Incorrect(f"{endpoint} answers, but not through its top-level alias to one of its plan trees; "
                         "hand-written records are invisible to the automation. Point the alias at a tree.",
                         case=scenario)
+
+
+def _grade_properties(console, start, scenario) -> None:
+    """Fail a batch that broke one of the automation's change properties (dns.properties) on the way."""
+    zone = start.copy()
+    endpoints = zone_endpoints(start)
+    for entry in console.audit:
+        before = properties.Snapshot.of_zone(zone, endpoints)
+        zone.change(list(entry.batch))
+        if entry.actor != "operator":
+            continue
+        after = properties.Snapshot.of_zone(zone, endpoints)
+        for name in properties.violations(before, after):
+            if name in properties.CHANGE_PROPERTIES:
+                raise Incorrect(f"your batch at step {entry.step} broke '{name}': it "
+                                f"{properties.explain(name, before, after, endpoints)}.", case=scenario,
+                                timeline=console.timeline(mark=[entry.step]))
 
 
 def _grade_untouched(console, start, final, scenario) -> None:
@@ -216,26 +259,63 @@ def _grade_untouched(console, start, final, scenario) -> None:
 
 
 def _grade_process(console, scenario) -> None:
-    actions = sum(e.actor == "operator" for e in console.steps)
+    steps = console.steps
+    actions = sum(e.actor == "operator" for e in steps)
     if actions > STEP_BUDGET:
         raise Incorrect(f"the endpoint answers, but it took {actions} console actions (budget {STEP_BUDGET}): "
                         "on a real call every command costs time. Look once, then act.", case=scenario)
     if console.automation_running and console.automation_holds_stale_plan:
         raise Incorrect("the automation is still running with its stale plan.", case=scenario)
     if console.refusals:
-        marks = [i for i, e in enumerate(console.steps) if e.kind == "REFUSED"]
+        marks = [i for i, e in enumerate(steps) if e.kind == "REFUSED"]
         raise Incorrect(f"the repair works, but it tripped a guardrail on the way ({console.refusals[0]}). "
                         "A clean drill previews first and never leans on the console to catch a mistake.",
                         case=scenario, timeline=console.timeline(mark=marks))
-    for entry in console.audit:
-        if entry.actor == "operator" and entry.automation_running:
-            raise Incorrect("the endpoint answers, but you changed the zone while the automation was running "
-                            "(restarted too early?). Keep it stopped until the endpoint answers again.",
-                            case=scenario, timeline=console.timeline(mark=[entry.step]))
-        if entry.actor == "operator" and not console.was_previewed(entry):
+    mine = [e for e in console.audit if e.actor == "operator"]
+    for entry in mine:
+        if entry.automation_running:
+            raise Incorrect(_running_diagnosis(console, entry), case=scenario,
+                            timeline=console.timeline(mark=[entry.step]))
+        if not console.was_previewed(entry):
             raise Incorrect("a change batch was applied without a dry run: call console.preview(batch) and "
                             "read the diff and blast radius before console.apply(batch).", case=scenario,
                             timeline=console.timeline(mark=[entry.step]))
+    if len(mine) > 1:
+        gap = _alias_gap(console)
+        where = (f" Between step {gap[0]} and step {gap[1]} the endpoint had no alias record at all."
+                 if gap else "")
+        raise Incorrect(f"the endpoint answers, but the repair took {len(mine)} separate batches.{where} The "
+                        "swap is one all-or-nothing batch: DELETE the broken alias and CREATE the new one "
+                        "together (or one UPSERT), so no one ever sees a half-done zone.", case=scenario,
+                        timeline=console.timeline(mark=[e.step for e in mine]))
+
+
+def _running_diagnosis(console, entry) -> str:
+    """Say why a batch was applied under running automation: never stopped, or restarted too early."""
+    earlier = [e.kind for e in console.steps[:entry.step]]
+    rebroke = [i for i, e in enumerate(console.steps) if e.kind == "re-applied stale plan" and i > entry.step]
+    if "stop automation" not in earlier:
+        text = f"your first change (step {entry.step}) was applied before the automation was stopped"
+        if rebroke:
+            text += (f", and at step {rebroke[0]} it re-applied its stale plan and emptied the endpoint again; "
+                     "you stopped it and redid the fix afterwards. The endpoint answers now, but on the night "
+                     "that first attempt is lost time and a second outage")
+        return text + ". Stop the automation before the first change."
+    return (f"the endpoint answers, but you changed the zone (step {entry.step}) while the automation was "
+            "running: it was restarted before the fix. Keep it stopped until the endpoint answers again.")
+
+
+def _alias_gap(console) -> tuple[int, int] | None:
+    """Return (step, step) between which the endpoint had no alias, replaying the audit log, or None."""
+    zone, gone_at = console.start_zone(), None
+    for entry in console.audit:
+        zone.change(list(entry.batch))
+        missing = zone.get(console.endpoint, "ALIAS") is None
+        if missing and gone_at is None:
+            gone_at = entry.step
+        elif not missing and gone_at is not None:
+            return gone_at, entry.step
+    return None
 
 
 q1 = Exercise("q1", "answer_q1", _check_red_herring, [
@@ -244,18 +324,20 @@ q1 = Exercise("q1", "answer_q1", _check_red_herring, [
 ], chapter="05")
 q2 = Exercise("q2", "canary_alarm", _check_canary, [
     "An empty answer is `()`; a timed-out probe is `None`. They are different failures.",
-    f"Look only at the last {CANARY_RUN} probes, and only if there are at least {CANARY_RUN}.",
+    f"Look only at the last {CANARY_RUN} probes — all of them, not most of them — and only if there are at "
+    f"least {CANARY_RUN}.",
 ], chapter="05")
 q3 = Exercise("q3", "answer_q3", _check_drills, [
     "Call `skills.p95_for_drills(d)` for d = 0, 1, 2, … and watch the p95 fall.",
-    f"The answer is the first d whose p95 is <= {DRILL_TARGET_MIN:.0f} minutes.",
+    f"Stop at the first d whose p95 is at or under {DRILL_TARGET_MIN:.0f} minutes.",
 ], chapter="05")
 q4 = Exercise("q4", "pick_rollback_tree", _check_pick_tree, [
     "`console.trees()` lists the endpoint's trees; the alias target is in `console.describe_alias()`.",
-    "Pick a tree of this endpoint that exists and is not the (deleted) alias target, e.g. the newest.",
+    "The tree the alias names was deleted; any other tree of this endpoint still has its addresses.",
 ], chapter="05")
 q5 = Exercise("q5", "repair", _check_drill, [
-    "AWS's order was: stop the automation, delete the broken alias, create an alias to a rollback tree [S2].",
-    "A DELETE must match the record exactly: read it with describe_alias() first. Preview, then apply, "
-    "in one batch.",
+    "AWS's order was: stop the automation, delete the broken alias, create an alias to a rollback tree (as "
+    "reported [S2]).",
+    "A DELETE must match the record exactly: read it with describe_alias() first. The DELETE and the CREATE "
+    "belong in one batch; preview it before you apply it.",
 ], chapter="05")

@@ -3,33 +3,35 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import MaxNLocator
 
-from ..signals import MILESTONES
+from ..signals import MILESTONES, SIGNAL_NAMES, Signals
+from ..skills import RepairStudy
+from ..validate import check_choice, check_number, check_type
 from .style import PALETTE, SERIES, tidy
 
-__all__ = ["draw_coverage_sweep", "draw_explorer", "draw_proficiency", "draw_repair_study", "draw_signals"]
+__all__ = ["draw_coverage_sweep", "draw_explorer", "draw_proficiency", "draw_repair_study", "draw_signals",
+           "restyle_explorer"]
 
 
 def draw_repair_study(ax, study, undrilled=None, target: float | None = None):
     """Draw the repair-time distribution of *study*, optionally over the same team without drills."""
-    hi = max(float(np.percentile((undrilled or study).minutes, 99.5)), 60.0)
-    edges = np.linspace(0.0, hi, 41)
-    counts = np.histogram(study.minutes, edges)[0]
-    top = counts.max()
+    check_type("ax", ax, Axes, "a matplotlib Axes")
+    check_type("study", study, RepairStudy, "a skills.RepairStudy")
     if undrilled is not None:
-        outline = np.histogram(undrilled.minutes, edges)[0]
-        top = max(top, outline.max())
+        check_type("undrilled", undrilled, RepairStudy, "a skills.RepairStudy or None")
+    if target is not None:
+        target = check_number("target", target, lo=0, lo_open=True, hi=1e6)
+    edges, counts, outline = _histograms(study, undrilled)
+    if outline is not None:
         ax.stairs(outline, edges, color=PALETTE["neutral"], lw=1.2)
     # One filled stairs artist instead of 40 bars: the redraw budget is tight.
     ax.stairs(counts, edges, fill=True, color=PALETTE["ok"], alpha=0.8)
-    # Headroom above the tallest bar keeps the in-place percentile labels clear of the bars.
-    ax.set_ylim(0, max(top, 1) * 1.3)
+    _limits(ax, edges, counts, outline)
     # Percentile lines are labelled in place (a legend costs more to draw than the histogram).
-    marks = [(study.p50, PALETTE["neutral"], "p50"), (study.p95, PALETTE["bad"], "p95")]
-    if target is not None:
-        marks.append((target, PALETTE["good"], "target"))
-    for value, colour, label in marks:
+    for value, colour, label in _marks(study, target):
         ax.axvline(value, color=colour, lw=1.5, ls="--")
         ax.text(value, 0.97, f" {label} {value:.0f}", color=colour, fontsize=8, va="top",
                 transform=ax.get_xaxis_transform())
@@ -37,11 +39,55 @@ def draw_repair_study(ax, study, undrilled=None, target: float | None = None):
     ax.yaxis.set_major_locator(MaxNLocator(3, integer=True))
     title = "Repair time when the automation fails (filled: your drills; outline: no drills)"
     return tidy(ax, title if undrilled is not None else title.split(" (")[0], "repair time (min, model)",
-                "simulated years")
+                "simulated failures")
+
+
+def _histograms(study, undrilled):
+    """Return the bin edges, the study's counts and the no-drill outline's counts (None without one)."""
+    hi = max(float(np.percentile((undrilled or study).minutes, 99.5)), 60.0)
+    edges = np.linspace(0.0, hi, 41)
+    outline = None if undrilled is None else np.histogram(undrilled.minutes, edges)[0]
+    return edges, np.histogram(study.minutes, edges)[0], outline
+
+
+def _limits(ax, edges, counts, outline) -> None:
+    """Set fixed limits: 5% margins in x, headroom above the tallest bar for the percentile labels."""
+    top = max(counts.max(), 0 if outline is None else outline.max(), 1)
+    ax.set_xlim(-0.05 * edges[-1], 1.05 * edges[-1])
+    ax.set_ylim(0, top * 1.3)
+
+
+def _marks(study, target):
+    marks = [(study.p50, PALETTE["neutral"], "p50"), (study.p95, PALETTE["bad"], "p95")]
+    return marks + ([(target, PALETTE["good"], "target")] if target is not None else [])
+
+
+def restyle_explorer(fig, result) -> bool:
+    """Move the widget's histogram, outline and percentile marks to *result* in place (no new artists)."""
+    ax = fig.axes[0] if len(fig.axes) == 1 else None
+    if ax is None or len(ax.patches) != 2 or len(ax.lines) != 2 or len(ax.texts) != 2:
+        return False
+    edges, counts, outline = _histograms(result.study, result.undrilled)
+    ax.patches[0].set_data(outline, edges)
+    ax.patches[1].set_data(counts, edges)
+    _limits(ax, edges, counts, outline)
+    for line, text, (value, _, label) in zip(ax.lines, ax.texts, _marks(result.study, None), strict=True):
+        line.set_xdata([value, value])
+        text.set_x(value)
+        text.set_text(f" {label} {value:.0f}")
+    return True
 
 
 def draw_coverage_sweep(ax, coverages, curves):
     """Draw p95 repair time against automation coverage, one line per drill frequency."""
+    check_type("ax", ax, Axes, "a matplotlib Axes")
+    check_type("curves", curves, dict, "a dict {drills per year: p95 array}")
+    coverages = np.asarray(coverages, dtype=float)
+    if coverages.ndim != 1 or coverages.size == 0 or not curves:
+        raise ValueError("coverages must be a non-empty 1-D sequence and curves a non-empty dict")
+    for p95 in curves.values():
+        if np.shape(p95) != coverages.shape:
+            raise ValueError(f"each curve needs one p95 per coverage ({coverages.size}), got {np.shape(p95)}")
     for (drills, p95), colour in zip(curves.items(), SERIES, strict=False):
         ax.plot(np.asarray(coverages) * 100, p95, color=colour, marker="o", ms=3, label=f"{drills} drills/yr")
     ax.set_ylim(bottom=0)
@@ -56,13 +102,24 @@ def _fixed_layout(fig, **margins) -> dict:
 
 
 def draw_explorer(fig, result):
-    """Draw the widget's view of a skills.RepairExplorer result on a cleared figure."""
+    """Draw the widget's view of an experiments.ch05.RepairExplorer result on a cleared figure."""
+    check_type("fig", fig, (Figure, SubFigure), "a matplotlib Figure")
+    if not (isinstance(getattr(result, "study", None), RepairStudy)
+            and isinstance(getattr(result, "undrilled", None), RepairStudy)):
+        raise TypeError(f"result must be a RepairExplorer (study and undrilled), got {type(result).__name__}")
     ax = fig.subplots(gridspec_kw=_fixed_layout(fig, bottom=0.17, left=0.1))
     return draw_repair_study(ax, result.study, result.undrilled)
 
 
 def draw_proficiency(ax, day, prof, incident_days, drill_days):
     """Draw one team's proficiency over time, with manual incidents and drills marked."""
+    check_type("ax", ax, Axes, "a matplotlib Axes")
+    day, prof = np.asarray(day, dtype=float), np.asarray(prof, dtype=float)
+    incident_days, drill_days = np.asarray(incident_days, dtype=float), np.asarray(drill_days, dtype=float)
+    if day.ndim != 1 or day.shape != prof.shape or day.size == 0:
+        raise ValueError("day and prof must be non-empty 1-D arrays of the same length")
+    if incident_days.ndim != 1 or drill_days.ndim != 1:
+        raise ValueError("incident_days and drill_days must be 1-D arrays")
     ax.plot(day, prof, color=PALETTE["ok"], lw=1.2)
     ax.plot(incident_days, np.ones_like(incident_days), "v", color=PALETTE["warn"], ms=5,
             label="manual incident")
@@ -75,6 +132,12 @@ def draw_proficiency(ax, day, prof, incident_days, drill_days):
 def draw_signals(fig, signals, names=("border_packet_loss", "dynamodb_errors", "dns_answer_size"),
                  milestones=True):
     """Draw the synthetic first-hour series, one panel each, with the diagnosis milestones on top."""
+    check_type("fig", fig, (Figure, SubFigure), "a matplotlib Figure")
+    check_type("signals", signals, Signals, "a Signals result (signals.first_hour())")
+    if isinstance(names, str) or not isinstance(names, (tuple, list)) or not names:
+        raise TypeError(f"names must be a non-empty tuple of signal names, got {names!r:.60}")
+    for name in names:
+        check_choice("signal", name, SIGNAL_NAMES)
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
     minutes = signals.t / 60.0
     for ax, name, colour in zip(axes, names, SERIES, strict=False):
@@ -96,4 +159,6 @@ def draw_signals(fig, signals, names=("border_packet_loss", "dynamodb_errors", "
 
 
 SHORT_LABELS = {"border_packet_loss": "border loss %\n(use1-az1)", "dynamodb_errors": "DynamoDB\nerrors %",
-                "dns_answer_size": "addresses in\nDNS answer", "canary_success": "canary\nanswered %"}
+                "dns_answer_size": "addresses in\nDNS answer",
+                "canary_success": "canary: answers\nwith addresses %",
+                "canary_empty": "canary: EMPTY\nanswers %"}
