@@ -429,3 +429,44 @@ def test_brooker_cap_doubles_unjittered_time(hundred_seeds):
     """The 2000 ms cap roughly doubles the completion time of exponential backoff without jitter."""
     course, brooker = (hundred_seeds[c]["exponential"][1].mean() for c in ("course", "brooker"))
     assert 1.7 < brooker / course < 2.2
+
+
+@pytest.fixture(scope="module")
+def one_switch():
+    """Full and decorrelated jitter over 100 seeds with one of Brooker's conventions switched on at a time."""
+    pair = ("full jitter", "decorrelated jitter")
+    return {"2base": repeat_strategies(100, seeds=range(100), names=pair, first_attempt=1),
+            "cap": repeat_strategies(100, seeds=range(100), names=pair, cap=2000.0)}
+
+
+def test_what_each_convention_changes(hundred_seeds, one_switch):
+    """As the chapter says: 2·base alone saves full jitter about 9 % of its calls at about the same time and leaves
+    decorrelated jitter unchanged; the cap alone slows full jitter by about a second, decorrelated less, which
+    makes decorrelated the faster of the two."""
+    course = hundred_seeds["course"]
+    full, deco = course["full jitter"], course["decorrelated jitter"]
+    two_base, cap = one_switch["2base"], one_switch["cap"]
+    saving = 1 - two_base["full jitter"][0].mean() / full[0].mean()
+    assert 0.07 < saving < 0.11
+    assert abs(two_base["full jitter"][1].mean() - full[1].mean()) < 0.1 * full[1].mean()
+    assert np.array_equal(two_base["decorrelated jitter"][0], deco[0])  # it never reads the attempt count
+    slower_full = (cap["full jitter"][1].mean() - full[1].mean()) / 1000
+    slower_deco = (cap["decorrelated jitter"][1].mean() - deco[1].mean()) / 1000
+    assert 0.8 < slower_full < 1.6 and 0 < slower_deco < slower_full
+    from course_lib.contention import mean_ci
+    diff, half = mean_ci((cap["decorrelated jitter"][1] - cap["full jitter"][1]) / 1000)
+    assert diff + half < 0
+
+
+def test_chapter_lock_numbers(long_runs):
+    """§5's sentences: the first retry loses most often; independent attempts are off by more than 10x for the
+    fixed interval; the retry-aware form is inside the simulation's 95 % interval for both policies."""
+    run = long_runs["exponential"]
+    chances = [np.mean(run.losses >= k + 1) / np.mean(run.losses >= k) for k in range(1, 6)]
+    assert chances[0] == max(chances) and chances[0] > 0.75
+    fixed = long_runs["fixed"]
+    assert fixed.tail() > 10 * tail_closed_form(fixed.first_loss, "fixed")
+    for r, policy in ((run, "exponential"), (fixed, "fixed")):
+        half = 1.96 * _binomial_se(r.tail(), len(r.waits))
+        assert abs(tail_closed_form(r.first_loss, policy, retry_rho=r.retry_loss) - r.tail()) < half
+    assert np.median(fixed.waits) == pytest.approx(2.3)
