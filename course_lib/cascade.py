@@ -47,6 +47,7 @@ __all__ = [
     "PREDICTED",
     "SERVICES",
     "SPEC",
+    "STAGES",
     "TOLERANCE",
     "Action",
     "ActionScript",
@@ -58,6 +59,7 @@ __all__ = [
     "cache_clear",
     "clock",
     "compare",
+    "critical_path",
     "counterfactuals",
     "fitted_parameters",
     "minute_of",
@@ -427,7 +429,7 @@ def run(actions: ActionScript | None = None, *, fixes: tuple = (), **params) -> 
     notes = []
     if not empty:
         zero = np.zeros(n)
-        times = dict.fromkeys(COMPARED, 0.0)
+        times = dict.fromkeys((*COMPARED, "launches unthrottled"), 0.0)
         return NightResult(script, p, False, t, None, None, None, None, np.ones(n), zero, times,
                            dict.fromkeys(SERVICES, 0.0), ("the record never empties: no outage",))
     restored = at["dns repair"]
@@ -491,6 +493,7 @@ def run(actions: ActionScript | None = None, *, fixes: tuple = (), **params) -> 
         ec2_bad = np.ones(n, dtype=bool)
         ec2_share = np.ones(n)
     ec2_normal = _last_end(ec2_bad)
+    unthrottled = _last_end(launch < 1.0 - 1e-9) if prop is not None else math.inf
     containers = ec2_normal + p["catch_up"]
     internal = min(at["rpz override"], reachable)
     impact = {"DynamoDB": min(reachable, HORIZON), "Internal services": min(internal, HORIZON),
@@ -498,7 +501,7 @@ def run(actions: ActionScript | None = None, *, fixes: tuple = (), **params) -> 
     end = max(reachable, internal, ec2_normal, resolve, containers)
     times = {"dynamodb recovered": reachable, "all leases held": held, "nlb errors begin": errors_begin,
              "connectivity problems": conn_from, "failover disabled": resolve, "propagation normal": prop_normal,
-             "ec2 normal": ec2_normal, "event end": end}
+             "ec2 normal": ec2_normal, "event end": end, "launches unthrottled": unthrottled}
     return NightResult(script, p, True, t, avail, leases, prop, capacity, cap, err, times, impact, tuple(notes))
 
 
@@ -671,6 +674,30 @@ def counterfactuals() -> tuple[Counterfactual, ...]:
         night = run(make())
         out.append(Counterfactual(name, night, base - night.total_impact))
     return tuple(out)
+
+
+STAGES = ("DNS record", "DynamoDB", "DWFM leases", "Network Manager", "NLB failover", "launch throttles",
+          "containers")
+
+
+def critical_path(night: NightResult) -> tuple[str, ...]:
+    """Return the stages, from the trigger to the end, whose finishing time the night's end waited on."""
+    check_type("night", night, NightResult)
+    if not night.race_empty:
+        return ()
+    t = night.times
+    if math.isinf(t["dynamodb recovered"]):
+        return ("DNS record", "DynamoDB")
+    if math.isinf(t["all leases held"]):
+        return ("DNS record", "DynamoDB", "DWFM leases")
+    containers = t["ec2 normal"] + night.params["catch_up"]
+    if t["failover disabled"] > containers:  # the NLB's errors outlast everything else
+        tail = ("Network Manager", "NLB failover")
+    elif t["launches unthrottled"] >= t["propagation normal"]:
+        tail = ("launch throttles", "containers")
+    else:
+        tail = ("Network Manager", "containers")
+    return ("DNS record", "DynamoDB", "DWFM leases", *tail)
 
 
 def cache_clear() -> None:

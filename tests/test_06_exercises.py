@@ -1,0 +1,206 @@
+"""Chapter 6 exercises: each check rejects typical wrong answers with a named fault and accepts right variants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import exercise_namespace
+
+from course_lib import cascade, gameday
+from course_lib.checks.ch06 import MECHANISMS, delay_costs, q1, q2, q3, q4, q5
+from course_lib.exercises import assert_check_failed, assert_check_passed, assert_check_unattempted
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return exercise_namespace("06", "solution")
+
+
+def test_solutions_pass(solution):
+    assert_check_passed(q1, solution["answer_q1"])
+    assert_check_passed(q2, solution["answer_q2"])
+    assert_check_passed(q3, solution["policy"])
+    assert_check_passed(q4, solution["triage"])
+    assert_check_passed(q5, solution["answer_q5"])
+
+
+def test_stubs_are_not_attempted():
+    stubs = exercise_namespace("06", "stub")
+    assert_check_unattempted(q1, stubs["answer_q1"])
+    assert_check_unattempted(q3, stubs["policy"])
+    assert_check_unattempted(q4, stubs["triage"])
+
+
+# ---- q1: the critical path ------------------------------------------------------------------------------------
+
+PATH = ["DNS record", "DynamoDB", "DWFM leases", "launch throttles", "containers"]
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (PATH[::-1], "backwards"),
+    (["DNS record", "DynamoDB", "DWFM leases", "Network Manager", "NLB failover", "containers"], "NLB"),
+    (["DNS record", "DynamoDB", "DWFM leases", "Network Manager", "containers"], "waited on the throttles"),
+    (["DynamoDB", "DWFM leases", "launch throttles", "containers"], "misses 'DNS record'"),
+    (["DNS record", "DynamoDB", "launch throttles", "containers"], "misses 'DWFM leases'"),
+    (["DNS record", "DynamoDB", "DWFM leases", "launch throttles"], "misses 'containers'"),
+    (["DNS record", "DWFM leases", "DynamoDB", "launch throttles", "containers"], "not in the order"),
+    (["DNS record", "DNS record", "DynamoDB"], "twice"),
+    (["DNS", "DynamoDB"], "not a stage"),
+    ("DNS record -> containers", "should be a list"),
+    (list(cascade.STAGES), "NLB"),
+])
+def test_q1_wrong(answer, fragment):
+    assert_check_failed(q1, answer, fragment)
+
+
+def test_q1_right_variants():
+    assert_check_passed(q1, tuple(PATH))
+    assert_check_passed(q1, [s.upper() for s in PATH])  # names are matched without regard to case
+    assert_check_passed(q1, list(cascade.critical_path(cascade.run())))
+
+
+# ---- q2: the costliest delay -----------------------------------------------------------------------------------
+
+def test_q2_costs_are_the_model_s():
+    costs = delay_costs()
+    assert max(costs, key=costs.get) in ("throttle dwfm", "restart dwfm")
+    assert costs["throttle dwfm"] == pytest.approx(124.8, abs=0.5)
+    assert costs["relax throttles"] == pytest.approx(90.0, abs=0.5)
+    assert costs["dns repair"] == pytest.approx(59.6, abs=0.5)
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    ("dns repair", "DWFM waited for the 04:14"),
+    ("relax throttles", "close second"),
+    ("rpz override", "internal services"),
+    ("disable nlb failover", "come and go"),
+    ("enable nlb failover", "harms nobody"),
+    ("the DNS Enactor", "not one of AWS's actions"),
+    (3, "should be a string"),
+    (["throttle dwfm"], "should be a string"),
+])
+def test_q2_wrong(answer, fragment):
+    assert_check_failed(q2, answer, fragment)
+
+
+@pytest.mark.parametrize("answer", ["throttle dwfm", "restart dwfm", "Throttle DWFM ", "restart dwfm hosts",
+                                    "throttle and restart dwfm", np.str_("throttle dwfm")])
+def test_q2_right_variants(answer):
+    assert_check_passed(q2, answer)
+
+
+# ---- q3: a better night ------------------------------------------------------------------------------------------
+
+def _after(first):
+    """A policy that takes *first* actions in order (when available) and then waits an hour at a time."""
+    def policy(view):
+        done = [d.action for d in view.decisions]
+        for a in first:
+            if done.count(a) < first.count(a) and a in view.available:
+                return a
+        return "wait 1 h"
+    return policy
+
+
+GOOD_START = ["split the call", "dig the record", "page the DynamoDB team", "stop automation", "repair the alias"]
+
+
+@pytest.mark.parametrize("policy, fragment", [
+    (lambda view: "wait 1 h", "never repaired"),
+    (_after(["split the call", "dig the record", "repair the alias"]), "automation runs"),
+    (_after([*GOOD_START, "restart dwfm hosts"]), "without a throttle"),
+    (_after([*GOOD_START, "throttle dwfm", "restart dwfm hosts", "relax throttles"]), "before every lease"),
+    (_after([*GOOD_START, "throttle dwfm", "restart dwfm hosts", "disable nlb failover"]), "never ended"),
+    (gameday.aws_policy, "not better yet"),
+    (lambda view: None, "did you forget `return`"),
+    (lambda view: view.available[99], "IndexError"),
+    (lambda view: "stop everything", "refused"),
+    ("wait 1 h", "should be a function"),
+])
+def test_q3_wrong(policy, fragment):
+    assert_check_failed(q3, policy, fragment)
+
+
+def test_q3_right_variants(solution):
+    def by_the_clock(view):
+        """Written as a schedule: act when the dashboards say so."""
+        if "dns repaired" not in view.known:
+            for a in ("split the call", "page the DynamoDB team", "dig the record", "stop automation",
+                      "repair the alias"):
+                if a in view.available:
+                    return a
+        for a in ("throttle dwfm", "restart dwfm hosts"):
+            if a in view.available:
+                return a
+        x = view.latest
+        if "relax throttles" in view.available and x["leases_held"] >= 100.0 and x["nm_delay"] <= 0.5:
+            return "relax throttles"
+        if "enable nlb failover" in view.available and x["launches_admitted"] >= 100.0 - 1e-6:
+            return "enable nlb failover" if x["nm_delay"] < 1 else "wait 15 min"
+        return "wait 15 min"
+    assert_check_passed(q3, by_the_clock)
+    assert_check_passed(q3, lambda view: solution["policy"](view))
+
+
+# ---- q4: red herring or cause -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fn, fragment", [
+    (lambda latest: "network", "red herring"),
+    (lambda latest: "dns", "not an empty record"),
+    (lambda latest: "network" if latest["border_packet_loss"] > 1 else "dns", "red herring"),
+    (lambda latest: "dns" if latest["dynamodb_errors"] > 50 else "none", "moves first"),
+    (lambda latest: "dns" if latest["dns_answer_size"] < 8 else ("network" if latest["border_packet_loss"] > 1
+                                                                 else "none"), "not an empty record"),
+    (lambda latest: "dns" if latest["dns_answer_size"] == 0 else "none", "the networking call"),
+    (lambda latest: None, "did you forget `return`"),
+    (lambda latest: latest["dns_answer_size"] == 0, "should be a string"),
+    (lambda latest: "DNS", "return one of"),
+    (lambda latest: latest["packet_loss"], "KeyError"),
+])
+def test_q4_wrong(fn, fragment):
+    assert_check_failed(q4, fn, fragment)
+
+
+def test_q4_right_variants():
+    def with_numpy(latest):
+        if np.isclose(latest["dns_answer_size"], 0.0):
+            return "dns"
+        return "network" if max(latest["border_packet_loss"], latest["dynamodb_errors"]) > 1 else "none"
+
+    def nested(latest):
+        empty = not latest["dns_answer_size"]
+        trouble = latest["border_packet_loss"] >= 1.0 or latest["dynamodb_errors"] >= 1.0
+        return {True: "dns", False: "network" if trouble else "none"}[bool(empty)]
+
+    assert_check_passed(q4, with_numpy)
+    assert_check_passed(q4, nested)
+
+
+# ---- q5: why fixing DNS did not end the event ----------------------------------------------------------------------
+
+RIGHT = {"cached empty answers", "DWFM congestive collapse", "Network Manager backlog", "NLB health-check failover",
+         "launch throttles"}
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (RIGHT | {"packet loss in use1-az1"}, "red herring"),
+    (RIGHT | {"the Enactor race"}, "trigger"),
+    (RIGHT | {"DNS automation still running"}, "stopped"),
+    (RIGHT - {"DWFM congestive collapse"}, "left out 'DWFM congestive collapse'"),
+    (RIGHT - {"Network Manager backlog"}, "left out 'Network Manager backlog'"),
+    (RIGHT - {"NLB health-check failover"}, "left out 'NLB health-check failover'"),
+    (RIGHT - {"launch throttles"}, "left out 'launch throttles'"),
+    (RIGHT - {"cached empty answers"}, "02:40"),
+    (set(), "left out"),
+    (set(MECHANISMS), "not keep the night going"),
+    ({"DWFM"}, "not one of the mechanisms"),
+    ("DWFM congestive collapse", "should be a set"),
+])
+def test_q5_wrong(answer, fragment):
+    assert_check_failed(q5, answer, fragment)
+
+
+def test_q5_right_variants():
+    assert_check_passed(q5, sorted(RIGHT))
+    assert_check_passed(q5, tuple(m for m in MECHANISMS if m in RIGHT))
+    assert_check_passed(q5, frozenset(RIGHT))
