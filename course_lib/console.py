@@ -241,16 +241,14 @@ def zone_trees(zone: HostedZone, endpoint: str) -> list[Tree]:
     return trees
 
 
-def _snapshot(zone: HostedZone, endpoints: Sequence[str]) -> properties.Snapshot:
-    """Return the properties' view of *zone*; an alias to a name that is no plan tree counts as no alias."""
-    aliases = []
+def _check_layout(zone: HostedZone, endpoints: Sequence[str]) -> None:
+    """Refuse a zone whose endpoint aliases do not name plan trees of their own endpoint (dns.layout)."""
     for ep in endpoints:
         alias = zone.get(ep, "ALIAS")
         target = alias.values[0] if alias else None
-        ok = target is not None and layout.is_tree_name(target) and layout.tree_endpoint(target) == ep
-        aliases.append(layout.tree_generation(target) if ok else None)
-    return properties.Snapshot(tuple(aliases),
-                               tuple(frozenset(layout.tree_generations(zone, ep)) for ep in endpoints))
+        if target is not None and not (layout.is_tree_name(target) and layout.tree_endpoint(target) == ep):
+            raise ValueError(f"zone: the alias of {ep} points at {target!r}, which is not a plan tree of {ep} "
+                             "(the layout of course_lib.dns.layout)")
 
 
 class Console:
@@ -263,6 +261,7 @@ class Console:
         self._endpoints = zone_endpoints(zone)
         if not self._endpoints:
             raise ValueError("zone has no endpoint laid out as course_lib.dns.layout (no alias, no plan tree)")
+        _check_layout(zone, self._endpoints)
         if type(automation_running).__name__ == "bool_":
             automation_running = bool(automation_running)
         check_type("automation_running", automation_running, bool, "True or False")
@@ -380,7 +379,7 @@ class Console:
         self._previewed.append(text)
         self._log("operator", "preview", f"{len(changes)} change(s)")
         trial = HostedZone(after.values())
-        before_snap, after_snap = self._snap(), _snapshot(trial, self._endpoints)
+        before_snap, after_snap = self._snap(), properties.Snapshot.of_zone(trial, self._endpoints)
         empty = tuple(self._endpoints[i] for i in properties.empty_endpoints(after_snap))
         warnings = tuple(f"would break '{name}': {properties.explain(name, before_snap, after_snap, self._endpoints)}"
                          for name in properties.violations(before_snap, after_snap)
@@ -442,7 +441,7 @@ class Console:
         return self._endpoints.index(self._endpoint)
 
     def _snap(self) -> properties.Snapshot:
-        return _snapshot(self._zone, self._endpoints)
+        return properties.Snapshot.of_zone(self._zone, self._endpoints)
 
     def _check_endpoint(self, endpoint) -> str:
         _check_name("endpoint", endpoint)

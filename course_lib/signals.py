@@ -94,7 +94,10 @@ class Signals:
                 raise ValueError(f"series {name!r} must have one value per time ({t.size}), got {np.shape(values)}")
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.series[check_choice("signal", name, SIGNAL_NAMES)]
+        check_choice("signal", name, SIGNAL_NAMES)
+        if name not in self.series:
+            raise ValueError(f"signal {name!r} is not in these Signals; they hold {', '.join(self.series)}")
+        return self.series[name]
 
 
 @dataclass(frozen=True)

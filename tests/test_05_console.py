@@ -362,3 +362,19 @@ def test_unknown_endpoint_and_dig_type():
         Console(HostedZone([Record("example.com", "A", ("10.0.0.1",))]))
     with pytest.raises(ValueError, match="step"):
         console.timeline(mark=[999])
+
+
+def test_zone_not_laid_out_as_the_package_is_refused():
+    """A zone whose endpoint alias names something other than one of its own plan trees is refused by name."""
+    records = [r for r in broken_zone().records() if r.key != (REGIONAL, "ALIAS")]
+    for target in ("plan-41.dynamodb.us-east-1.api.aws", "example.com"):
+        with pytest.raises(ValueError, match="not a plan tree"):
+            Console(HostedZone([*records, Record(REGIONAL, "ALIAS", (target,))]))
+
+
+def test_partial_signals_name_the_missing_series():
+    """Signals built without a series say which ones they hold instead of raising KeyError."""
+    from course_lib import signals as sg
+    s = sg.Signals(np.arange(3.0), {"dns_answer_size": np.zeros(3)}, {})
+    with pytest.raises(ValueError, match="they hold dns_answer_size"):
+        s["canary_empty"]
