@@ -327,6 +327,16 @@ def test_q5_wrong_repairs_are_named(repair, fragments):
     assert_check_failed(q5, repair, *fragments)
 
 
+def test_q5_hard_coded_names_are_named(solution):
+    """A repair typing Chapter 2's tree names is refused on the variant, and the verdict says they were typed in."""
+    def repair(console):
+        console.stop_automation()
+        batch = [alias_change("DELETE", console.endpoint, "plan-2." + console.endpoint),
+                 alias_change("CREATE", console.endpoint, "plan-9." + console.endpoint)]
+        _previewed_apply(console, batch)
+    assert_check_failed(q5, repair, "variant", "typing them", "rule 6")
+
+
 def test_q5_endless_retry_gets_a_verdict(monkeypatch):
     """A retry loop without a stop is stopped by the time limit (shortened here) and gets a verdict."""
     monkeypatch.setattr(q5, "time_limit", 1.0)

@@ -196,8 +196,9 @@ def _grade_one(fn, scenario: str, console: Console) -> None:
     except LearnerError as err:
         if not isinstance(err.exc, ChangeRejected):
             raise
-        raise Incorrect(f"the console refused a change, so your repair stopped there: {err.exc.reason}",
-                        case=scenario, timeline=console.timeline(mark=[len(console.steps) - 1])) from None
+        raise Incorrect(f"the console refused a change, so your repair stopped there: {err.exc.reason}"
+                        f"{_typed_in(err.exc.change, console)}", case=scenario,
+                        timeline=console.timeline(mark=[len(console.steps) - 1])) from None
     problems = console.integrity_problems()
     if problems:
         raise Incorrect(f"{problems[0]}. Use only the console's commands; its log must explain the final "
@@ -207,6 +208,22 @@ def _grade_one(fn, scenario: str, console: Console) -> None:
     _grade_properties(console, start, scenario)
     _grade_untouched(console, start, final, scenario)
     _grade_process(console, scenario)
+
+
+def _typed_in(change, console) -> str:
+    """Return a note if a refused change names a record of another scenario's zone (a hard-coded name)."""
+    if change is None:
+        return ""
+    def known(zone):  # every name a learner could have read off a zone: record names and alias targets
+        return zone.names() | {r.values[0] for r in zone.records() if r.type == "ALIAS"}
+
+    here = known(console.start_zone())
+    names = {change.record.name, *change.record.values}
+    typed = sorted(n for _, zone in drill_scenarios() for n in known(zone) if n in names and n not in here)
+    if not typed:
+        return ""
+    return (f". It names {typed[0]}, which exists in another drill zone but not in this one: read names from "
+            "the console (describe_alias(), trees()) instead of typing them (rule 6)")
 
 
 def _grade_answer(console, final, scenario) -> None:
