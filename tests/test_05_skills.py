@@ -247,3 +247,13 @@ def test_widget_restyle_matches_a_full_draw():
         assert [t.get_text() for t in ax.get_xticklabels()] == [t.get_text() for t in ref.get_xticklabels()]
         diff = np.abs(png_rgba(exp.output.outputs[0]["data"]["image/png"]) - png_rgba(figure_png(fresh)))
         assert diff.max() <= 6, (move, int(diff.max()))
+
+
+def test_chapter_explorer_numbers():
+    """The chapter's explorer lines, asserted: full coverage, no drills, half-life x automation age; and 6 drills."""
+    p95 = {(h, a): round(explore_repairs(1.0, 0, h, a).study.p95) for h, a in ((60, 3.0), (365, 3.0), (60, 1.0),
+                                                                              (365, 1.0))}
+    assert p95 == {(60, 3.0): 282, (365, 3.0): 251, (60, 1.0): 278, (365, 1.0): 159}
+    assert round(explore_repairs(1.0, 6, 60).study.p95) == 135
+    lo, hi = skills.simulate_repairs(0.98, 0, 60, years=skills.STUDY_YEARS).percentile_interval(95)
+    assert (round(lo), round(hi)) == (274, 280)
