@@ -55,10 +55,11 @@ KINDS = ("notebooks", "exercises", "solutions")
 INSTRUCTOR_HEADING = re.compile(r"^##\s+Instructor notes\s*$", re.M)
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 LIVE_NOTE = ("This experiment is interactive. On this page you see its starting settings; to move its controls, "
-             "open the chapter in JupyterLab (<code>make lab</code>) or with the launch button at the top of "
-             "the page.")
-LIVE_NOTE_BARE = ("This experiment is interactive: open the chapter in JupyterLab (<code>make lab</code>) or with "
-                  "the launch button at the top of the page to use it.")
+             "run the chapter live: {how}.")
+LIVE_NOTE_BARE = "This experiment is interactive: run the chapter live to use it ({how})."
+HOW_LAUNCH = "<code>make lab</code> on your machine, or the launch button at the top of this page"
+HOW_LOCAL = ("<code>make lab</code> on your machine, or on Binder or a JupyterHub as the home page "
+             "explains")
 
 
 # ---------------------------------------------------------------- the course as it is on disk
@@ -76,7 +77,8 @@ def chapter_map() -> dict[int, dict]:
 
 
 def _first_sentence(text: str) -> str:
-    body = " ".join(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", ">")))
+    lines = [re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", ln) for ln in text.splitlines()]
+    body = " ".join(ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith(("#", ">")))
     body = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", body)
     body = re.sub(r"\*\*|`|\[S\w+(?:,\s*S\w+)*\]", "", body).strip()
     return re.split(r"(?<=[.!?])\s", body, maxsplit=1)[0] if body else ""
@@ -161,7 +163,7 @@ def render_widget(states: dict, ref, alt: str, depth: int = 0) -> str:
     return f"<span>{text}</span>" if text else ""
 
 
-def staticise_widgets(nb, executed=None, alt: str = "the experiment's plot") -> int:
+def staticise_widgets(nb, executed=None, alt: str = "the experiment's plot", launch: bool = False) -> int:
     """Replace every widget output of *nb* by a static picture from *executed* (or a note); return the count.
 
     *executed* is the same notebook run with its widget state stored; without it each widget becomes a note.
@@ -183,7 +185,7 @@ def staticise_widgets(nb, executed=None, alt: str = "the experiment's plot") -> 
                 snapshot = render_widget(states, ref, alt)
             widgets_seen += 1
             count += 1
-            note = LIVE_NOTE if snapshot else LIVE_NOTE_BARE
+            note = (LIVE_NOTE if snapshot else LIVE_NOTE_BARE).format(how=HOW_LAUNCH if launch else HOW_LOCAL)
             body = f"<div class=\"course-static-widget\"><p class=\"note\">{note}</p>{snapshot}</div>"
             import nbformat
 
@@ -385,7 +387,7 @@ def stage(dest: Path, execute: bool, repo_url: str = "", branch: str = "main", h
                 stats["warnings"] += [f"WARNING: {rel} failed to run for its widget pictures: {err}"
                                       for err in execution_errors(executed)]
             alt = f"The starting picture of an experiment in {e['title']}"
-            n = staticise_widgets(nb, executed, alt)
+            n = staticise_widgets(nb, executed, alt, launch=bool(repo_url))
             stats["widgets"] += n
             stats["pictures"] += n if executed is not None else 0
             text = split_instructor_notes(nb)

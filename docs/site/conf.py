@@ -36,6 +36,8 @@ smartquotes = False  # keep quotes as written, so page text matches the notebook
 nb_execution_mode = "off"
 nb_ipywidgets_js = {}  # no require.js / widget manager from a CDN: no page has a live widget
 nb_merge_streams = True
+nb_code_prompt_show = "Show the solution code"  # only solution cells are folded (tools/build_site.py)
+nb_code_prompt_hide = "Hide the solution code"
 nb_output_stderr = "remove"
 
 # Markdown: headings get anchors whose slug is the heading text as written, as JupyterLab makes them, so one
