@@ -111,7 +111,6 @@ __all__ = [
     "run_random",
     "run_scenario",
     "short",
-    "simulate",
     "slow_run_finished",
     "summarize",
     "tree_generation",
@@ -189,6 +188,7 @@ class Planner:
 
     def plan(self, generation: int, now: float) -> Plan:
         """Return plan *generation*: each load balancer weighted 0–3, 0 meaning drained (a model choice)."""
+        generation, now = check_int("generation", generation, lo=1), check_number("now", now, lo=0)
         weights = self.rng.integers(0, 4, self.n_lbs)
         weights[int(np.argmax(weights))] += 1  # a plan always keeps at least one load balancer in service
         return Plan(generation, now, tuple((f"10.0.0.{i + 1}", int(w)) for i, w in enumerate(weights)))
@@ -201,18 +201,29 @@ def _points_at(zone: HostedZone, name: str) -> bool:
     return any(r.type == "ALIAS" and r.values[0] == name for r in zone.records())
 
 
+def _check_write(zone, endpoint, generation, ips) -> None:
+    check_type("zone", zone, HostedZone)
+    tree_name(generation, endpoint)  # validates the generation and the endpoint
+    if isinstance(ips, (str, bytes)) or not isinstance(ips, (tuple, list)) or not ips:
+        raise TypeError(f"ips must be a non-empty tuple of IP address strings, got {ips!r:.60}")
+    for ip in ips:
+        check_type("each ip", ip, str)
+
+
 def _create_tree(zone: HostedZone, endpoint: str, generation: int, ips) -> list[Change]:
     return [] if zone.get(tree_name(generation, endpoint)) else [Change("CREATE", tree_record(generation, endpoint, ips))]
 
 
 def apply_as_published(zone: HostedZone, endpoint: str, generation: int, ips: tuple[str, ...]) -> bool:
     """Point the alias at the plan's tree in one batch, whatever the alias holds now."""
+    _check_write(zone, endpoint, generation, ips)
     zone.change([*_create_tree(zone, endpoint, generation, ips), Change("UPSERT", alias_record(endpoint, generation))])
     return True
 
 
 def apply_fenced(zone: HostedZone, endpoint: str, generation: int, ips: tuple[str, ...]) -> bool:
     """Apply only if the plan is newer than the alias's generation; the exact DELETE makes it conditional."""
+    _check_write(zone, endpoint, generation, ips)
     current = zone.get(endpoint, "ALIAS")
     if not write_rule(generation, alias_generation(zone, endpoint), ("recheck_at_write",)):
         return False  # a newer (or the same) plan is already live: the fencing token says no
@@ -224,11 +235,14 @@ def apply_fenced(zone: HostedZone, endpoint: str, generation: int, ips: tuple[st
 
 def delete_if_old(zone: HostedZone, endpoint: str, generation: int, applied: int, K: int) -> bool:
     """Delete a tree that is K or more generations older than the plan just applied (age alone)."""
+    check_type("zone", zone, HostedZone)
+    tree_name(generation, endpoint)
     return delete_rule(generation, applied, K, active=False)
 
 
 def delete_if_old_and_inactive(zone: HostedZone, endpoint: str, generation: int, applied: int, K: int) -> bool:
     """Delete an old tree only if no alias points at it."""
+    check_type("zone", zone, HostedZone)
     active = _points_at(zone, tree_name(generation, endpoint))
     return delete_rule(generation, applied, K, active, ("protect_active",))
 
@@ -240,7 +254,13 @@ def fenced_delete(zone: HostedZone, generation: int, endpoints) -> list[Change]:
     # In the simulator read and write happen at one instant, so the fence never fires here; in Route 53 a
     # check followed by a separate delete would need it (the same trap as the Enactor's one-time check).
     check_type("zone", zone, HostedZone)
-    batch = [Change("DELETE", zone.get(tree_name(generation, ep))) for ep in endpoints]
+    if isinstance(endpoints, str) or not isinstance(endpoints, (tuple, list)) or not endpoints:
+        raise TypeError(f"endpoints must be a non-empty list of endpoint names, got {endpoints!r:.60}")
+    trees = [zone.get(tree_name(generation, ep)) for ep in endpoints]
+    missing = [ep for ep, tree in zip(endpoints, trees, strict=True) if tree is None]
+    if missing:
+        raise ValueError(f"endpoints must each hold a tree of plan {generation}; {missing[0]} has none")
+    batch = [Change("DELETE", tree) for tree in trees]
     for ep in endpoints:
         alias = zone.get(ep, "ALIAS")
         if alias is not None:
@@ -484,7 +504,7 @@ def clean_up(w: World, name: str, applied: int):
             return
 
 
-def simulate(p: dict, fixes, apply, cleanup, delays, seed: int = 0) -> RaceResult:
+def _simulate(p: dict, fixes, apply, cleanup, delays, seed: int = 0) -> RaceResult:
     """Run the Planner and three Enactors until the horizon; return the RaceResult."""
     w = World(p, fixes, apply, cleanup, delays, seed)
     w.sim.process(planner(w), priority=0)  # a plan made at time t is visible to an Enactor starting at t
@@ -540,7 +560,7 @@ def run_scenario(fixes: tuple[str, ...] = (), apply: Callable | None = None, cle
         # Enactor 1 is the one with "unusually high delays" and lost locks [S1c][S2]; the others are quick.
         return (slow, losses, quick) if enactor == 1 else (0.0, 0, quick)
 
-    return simulate(p, fixes, apply, cleanup, delays, seed=0)
+    return _simulate(p, fixes, apply, cleanup, delays, seed=0)
 
 
 def run_published(fixes: tuple[str, ...] = (), apply: Callable | None = None,
@@ -565,7 +585,7 @@ def run_random(seed: int, fixes: tuple[str, ...] = (), apply: Callable | None = 
         # Heavy tail: most walks are quick, a few are very slow (lognormal); losses are geometric.
         return float(rng.lognormal(mu, sigma)), int(rng.geometric(1 - q) - 1), p["endpoint_time"]
 
-    return simulate(p, fixes, apply, cleanup, delays, seed=seed)
+    return _simulate(p, fixes, apply, cleanup, delays, seed=seed)
 
 
 # --- replaying a model checker's counterexample through the same mechanism ---------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .dns import properties as dns_properties
+from .validate import check_int
 
 __all__ = ["PROPERTIES", "PropertyVerdict", "active_plan_never_deleted", "became_stale_index", "check_all",
            "generation_never_decreases", "pes_steps", "record_never_empty", "slow_run_finished", "summarize"]
@@ -28,6 +29,14 @@ class PropertyVerdict:
 
     def __str__(self) -> str:
         return f"{'holds' if self.holds else 'VIOLATED'}: {self.name} — {self.explanation}"
+
+
+def _check_result(result):
+    """Refuse anything but a run's result (a RaceResult: it has a trace, endpoints and the initial zone)."""
+    if not (isinstance(getattr(result, "trace", None), list) and isinstance(getattr(result, "endpoints", None), tuple)):
+        raise TypeError(f"result must be a RaceResult (from run_published, run_scenario, run_random or replay), "
+                        f"got {type(result).__name__}")
+    return result
 
 
 def _where(result, i: int) -> str:
@@ -47,6 +56,7 @@ def _snapshots(result):
 
 def _verdict(result, name: str, held: str) -> PropertyVerdict:
     """Judge property *name* (from ``course_lib.dns.properties``) on every change the trace records."""
+    _check_result(result)
     for i, before, after in _snapshots(result):
         if not dns_properties.holds(name, before, after):
             why = dns_properties.explain(name, before, after, result.endpoints)
@@ -78,6 +88,7 @@ PROPERTIES = {
 
 def check_all(result) -> dict[str, PropertyVerdict]:
     """Return every property's verdict, by name."""
+    _check_result(result)
     return {name: fn(result) for name, fn in PROPERTIES.items()}
 
 
@@ -87,7 +98,7 @@ def _first(trace, start: int, test) -> int | None:
 
 def pes_steps(result) -> dict[int, int | None]:
     """Return the trace index of each PES step 1–7 (fact sheet §2), or None where it did not happen."""
-    t = result.trace
+    t = _check_result(result).trace
     steps: dict[int, int | None] = dict.fromkeys(range(1, 8))
     regional = result.endpoints[0]
     # Step 5 is the overwrite of the *regional* endpoint: an old plan on a variant is not the PES's step.
@@ -111,8 +122,11 @@ def pes_steps(result) -> dict[int, int | None]:
 
 def became_stale_index(result, check_index: int) -> int | None:
     """Return the first event after a check at which its plan was no longer newer than the regional alias."""
-    t = result.trace
-    e = t[check_index]
+    t = _check_result(result).trace
+    check_index = check_int("check_index", check_index, lo=0, hi=max(len(t) - 1, 0))
+    e = t[check_index] if t else None
+    if e is None or e.kind != "check":
+        raise ValueError(f"check_index must be the index of a 'check' event, got {check_index}")
     regional = result.endpoints[0]
     return _first(t, check_index + 1, lambda x: x.actor != e.actor
                   and (x.data.get("aliases") or {}).get(regional, 0) is not None
@@ -121,6 +135,7 @@ def became_stale_index(result, check_index: int) -> int | None:
 
 def slow_run_finished(result) -> bool:
     """Return True if Enactor 1 (the slow one) finished its first run before the horizon."""
+    _check_result(result)
     ends = ("done", "blocked", "frozen", "freeze")
     return any(e.actor == "Enactor 1" and (e.kind in ends or (e.kind == "check" and not e.data["fresh"]))
                for e in result.trace)

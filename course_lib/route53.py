@@ -81,6 +81,8 @@ class HostedZone:
 
     def __init__(self, records: Iterable[Record] = ()):
         self._records: dict[tuple[str, str], Record] = {}
+        if isinstance(records, (str, bytes, Record)) or not isinstance(records, Iterable):
+            raise TypeError(f"records must be an iterable of Record, got {type(records).__name__} {records!r:.80}")
         for record in records:
             check_type("records", record, Record)
             self._records[record.key] = record
@@ -94,6 +96,9 @@ class HostedZone:
 
     def get(self, name: str, type_: str = "A") -> Record | None:
         """Return the record set (name, type), or None."""
+        if type(name) is not str or type(type_) is not str:  # the exact test first: models call this per step
+            check_type("name", name, str, "a record name (a string)")
+            check_type("type_", type_, str, f"a record type, one of {RECORD_TYPES}")
         return self._records.get((name, type_))
 
     def records(self) -> list[Record]:
@@ -144,7 +149,14 @@ class HostedZone:
         return True
 
     def resolve(self, name: str, type_: str = "A") -> tuple[str, ...]:
-        """Return the answer for (name, type), following aliases; empty if nothing is there.  Never raises."""
+        """Return the answer for (name, type), following aliases; empty if nothing is there.
+
+        It never raises for anything a zone can hold (a missing target, an alias loop); a name or type that
+        is not a string is refused as a TypeError.
+        """
+        if type(name) is not str or type(type_) is not str:
+            check_type("name", name, str, "a record name (a string)")
+            check_type("type_", type_, str, f"a record type, one of {RECORD_TYPES}")
         for _ in range(MAX_ALIAS_DEPTH):
             alias = self._records.get((name, "ALIAS"))
             if alias is None:

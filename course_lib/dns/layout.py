@@ -75,7 +75,7 @@ def tree_name(generation: int, endpoint: str) -> str:
 
 
 def is_tree_name(name: str) -> bool:
-    """Return True if *name* is a plan tree's name."""
+    """Return True if *name* is a plan tree's name (False for anything else, strings or not)."""
     return isinstance(name, str) and _TREE.fullmatch(name) is not None
 
 
@@ -96,6 +96,8 @@ def tree_endpoint(name: str) -> str:
 
 def tree_record(generation: int, endpoint: str, ips: tuple[str, ...]) -> Record:
     """Return the A record set holding plan *generation*'s IPs for *endpoint*."""
+    if isinstance(ips, (str, bytes)) or not isinstance(ips, (tuple, list)) or not ips:
+        raise TypeError(f"ips must be a non-empty tuple of IP address strings, got {ips!r:.60}")
     return Record(tree_name(generation, endpoint), "A", tuple(ips))
 
 

@@ -43,10 +43,16 @@ class Snapshot:
                              f"aliases and {len(self.trees)} tree sets")
         if not all(isinstance(t, frozenset) for t in self.trees):
             raise TypeError("Snapshot.trees must hold one frozenset of generations per endpoint")
+        for g in (*self.aliases, *(g for t in self.trees for g in t)):
+            if g is not None and (type(g) is not int or g < 0):
+                raise TypeError(f"Snapshot generations must be integers >= 0 (None: no alias), got {g!r}")
 
     @classmethod
     def uniform(cls, aliases: Sequence[int | None], stored: Iterable[int]) -> Snapshot:
         """Return the snapshot of a zone where every endpoint stores the same generations (the checker's view)."""
+        for name, value in (("aliases", aliases), ("stored", stored)):
+            if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+                raise TypeError(f"{name} must be a collection of generations, got {type(value).__name__} {value!r:.60}")
         aliases = tuple(aliases)
         return cls(aliases, (frozenset(stored),) * len(aliases))
 
@@ -57,6 +63,8 @@ class Snapshot:
         A tree counts as existing only if it holds at least one address: an empty tree answers nothing.
         """
         check_type("zone", zone, HostedZone)
+        if isinstance(endpoints, (str, bytes)) or not isinstance(endpoints, Iterable):
+            raise TypeError(f"endpoints must be a sequence of endpoint names, got {endpoints!r:.60}")
         endpoints = tuple(endpoints)
         where = {ep: i for i, ep in enumerate(endpoints)}
         trees: list[set[int]] = [set() for _ in endpoints]
@@ -68,20 +76,37 @@ class Snapshot:
         return cls(tuple(alias_generation(zone, ep) for ep in endpoints), tuple(frozenset(t) for t in trees))
 
 
+def _snap(name: str, s) -> Snapshot:
+    if type(s) is not Snapshot:
+        check_type(name, s, Snapshot, "a Snapshot (per endpoint: alias generation and stored trees)")
+    return s
+
+
+def _pair(before, after) -> tuple[Snapshot, Snapshot]:
+    before, after = _snap("before", before), _snap("after", after)
+    if len(before.aliases) != len(after.aliases):
+        raise ValueError(f"before and after must describe the same endpoints, got {len(before.aliases)} and "
+                         f"{len(after.aliases)}")
+    return before, after
+
+
 def empty_endpoints(s: Snapshot) -> tuple[int, ...]:
     """Return the endpoints (by index) whose alias is missing or points at a tree that does not exist."""
+    _snap("s", s)
     return tuple(i for i, (a, trees) in enumerate(zip(s.aliases, s.trees, strict=True))
                  if a is None or a not in trees)
 
 
 def regressed(before: Snapshot, after: Snapshot) -> tuple[int, ...]:
     """Return the endpoints whose alias the change moved to an older generation."""
+    before, after = _pair(before, after)
     return tuple(i for i, (a, b) in enumerate(zip(before.aliases, after.aliases, strict=True))
                  if a is not None and b is not None and b < a)
 
 
 def deleted_active(before: Snapshot, after: Snapshot) -> tuple[int, ...]:
     """Return the endpoints whose active tree (the one its alias pointed at before) the change deleted."""
+    before, after = _pair(before, after)
     return tuple(i for i, (a, t0, t1) in enumerate(zip(before.aliases, before.trees, after.trees, strict=True))
                  if a is not None and a in t0 and a not in t1)
 
@@ -93,12 +118,12 @@ def record_never_empty(s: Snapshot) -> bool:
 
 def generation_never_decreases(before: Snapshot | None, after: Snapshot) -> bool:
     """Return True if the change from *before* to *after* moved no alias to an older plan."""
-    return before is None or not regressed(before, after)
+    return (before is None and _snap("after", after) is not None) or not regressed(before, after)
 
 
 def active_plan_never_deleted(before: Snapshot | None, after: Snapshot) -> bool:
     """Return True if the change from *before* to *after* deleted no tree an alias pointed at."""
-    return before is None or not deleted_active(before, after)
+    return (before is None and _snap("after", after) is not None) or not deleted_active(before, after)
 
 
 STATE_PROPERTIES = {"record never empty": record_never_empty}
@@ -109,6 +134,8 @@ PROPERTY_NAMES = ("record never empty", "applied generation never decreases", "a
 
 def holds(name: str, before: Snapshot | None, after: Snapshot) -> bool:
     """Return True if property *name* holds for the change *before* -> *after* (state properties: on *after*)."""
+    if type(name) is not str:
+        check_type("name", name, str, f"a property name from {PROPERTY_NAMES}")
     check_choice("property", name, PROPERTY_NAMES)
     if name in STATE_PROPERTIES:
         return STATE_PROPERTIES[name](after)
@@ -122,6 +149,8 @@ def violations(before: Snapshot | None, after: Snapshot) -> tuple[str, ...]:
 
 def first_violations(snapshots: Sequence[Snapshot]) -> dict[str, int | None]:
     """Return, per property, the index of the first snapshot at which it broke (None: it always held)."""
+    if isinstance(snapshots, (str, bytes, Snapshot)) or not isinstance(snapshots, Iterable):
+        raise TypeError(f"snapshots must be a sequence of Snapshot, got {type(snapshots).__name__}")
     first: dict[str, int | None] = dict.fromkeys(PROPERTY_NAMES)
     before = None
     for i, after in enumerate(snapshots):
@@ -135,6 +164,9 @@ def first_violations(snapshots: Sequence[Snapshot]) -> dict[str, int | None]:
 def explain(name: str, before: Snapshot | None, after: Snapshot, endpoints: Sequence[str] = ENDPOINTS) -> str:
     """Return how the change broke property *name*, naming the first endpoint concerned ('' if it holds)."""
     check_choice("property", name, PROPERTY_NAMES)
+    if isinstance(endpoints, (str, bytes)) or not isinstance(endpoints, Sequence) or len(endpoints) < len(
+            _snap("after", after).aliases):
+        raise TypeError(f"endpoints must name every endpoint of the snapshot ({len(after.aliases)}), got {endpoints!r:.60}")
     if holds(name, before, after):
         return ""
     if name == "record never empty":

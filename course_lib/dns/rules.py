@@ -27,6 +27,28 @@ FIXES = ("recheck_at_write", "protect_active", "freeze_on_inconsistency")
 CLEANUP_ACTIONS = ("young", "keep", "freeze", "delete")  # what clean-up does with one old generation
 
 
+_CHECKED: dict = {}  # fix collections already validated -> their tuple (the checker asks per transition)
+
+
+def _fixes(fixes) -> tuple[str, ...]:
+    try:
+        return _CHECKED[fixes]
+    except (KeyError, TypeError):  # new, or unhashable (a list): validate
+        pass
+    checked = check_fixes(fixes)
+    if isinstance(fixes, (tuple, frozenset, str)) and len(_CHECKED) < 256:
+        _CHECKED[fixes] = checked
+    return checked
+
+
+def _flag(name: str, value) -> bool:
+    if value is True or value is False:
+        return value
+    if type(value).__name__ == "bool_":  # numpy's bool
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r:.60}")
+
+
 def check_fixes(fixes) -> tuple[str, ...]:
     """Return *fixes* as a tuple in FIXES order; a single name is accepted; unknown names are refused."""
     if isinstance(fixes, str):
@@ -57,7 +79,7 @@ def take_rule(plan: int, applied: int | None) -> bool:
 def write_rule(plan: int, current: int | None, fixes=()) -> bool:
     """Return True if an Enactor holding *plan* writes it over an alias now at *current*."""
     plan, current = _gen("plan", plan), _gen("current", current, allow_none=True)
-    if "recheck_at_write" not in fixes:
+    if "recheck_at_write" not in _fixes(fixes):
         return True  # as published: the check was made once, at the start, and never again
     return current is None or plan > current
 
@@ -72,12 +94,14 @@ def is_old(generation: int, applied: int, K: int) -> bool:
 
 def delete_rule(generation: int, applied: int, K: int, active: bool, fixes=()) -> bool:
     """Return True if clean-up deletes *generation*'s tree (*active*: an alias points at it)."""
-    return is_old(generation, applied, K) and not ("protect_active" in fixes and bool(active))
+    active = _flag("active", active)
+    return is_old(generation, applied, K) and not ("protect_active" in _fixes(fixes) and active)
 
 
 def freeze_rule(fixes=(), *, deleting_active: bool = False, dangling: bool = False) -> bool:
     """Return True if the automation freezes: about to delete an active tree, or an alias points nowhere."""
-    return "freeze_on_inconsistency" in fixes and (bool(deleting_active) or bool(dangling))
+    deleting_active, dangling = _flag("deleting_active", deleting_active), _flag("dangling", dangling)
+    return "freeze_on_inconsistency" in _fixes(fixes) and (deleting_active or dangling)
 
 
 def cleanup_action(generation: int, applied: int, K: int, active: bool, fixes=()) -> str:
@@ -91,6 +115,7 @@ def cleanup_action(generation: int, applied: int, K: int, active: bool, fixes=()
 
 def start_action(dangling: bool, fixes=()) -> str:
     """Return what an Enactor starting a run does: 'go', or with a dangling alias 'freeze' or 'blocked'."""
-    if not dangling:
+    if not _flag("dangling", dangling):
+        _fixes(fixes)
         return "go"
     return "freeze" if freeze_rule(fixes, dangling=True) else "blocked"

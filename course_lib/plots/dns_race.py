@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from ..dns_race import ACTORS, pes_steps
+from ..dns_race import ACTORS, RaceResult, pes_steps
+from ..dns_race_montecarlo import RaceEstimate
+from ..trace import Event
+from ..validate import check_number, check_type
 from .backdrop import backdrop
 from .style import PALETTE, tidy
 
@@ -26,8 +31,40 @@ MARKS = {
 }
 
 
+MAX_EVENTS = 100_000  # more markers than a figure can show
+
+
+def _axes(name: str, ax) -> Axes:
+    return check_type(name, ax, Axes, "a matplotlib Axes")
+
+
+def _result(result) -> RaceResult:
+    return check_type("result", result, RaceResult, "a RaceResult (from run_published, run_scenario, ...)")
+
+
+def _highlight(highlight, n: int) -> dict[int, str] | list[int]:
+    if isinstance(highlight, (str, bytes)) or not isinstance(highlight, (Mapping, Iterable)):
+        raise TypeError(f"highlight must be a mapping of event index to label, or event indices, got {highlight!r:.60}")
+    items = list(highlight.items()) if isinstance(highlight, Mapping) else [(i, "") for i in highlight]
+    for i, text in items:
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < n:
+            raise ValueError(f"highlight must name event indices in [0, {n - 1}], got {i!r}")
+        check_type("highlight label", text, str)
+    return highlight
+
+
 def draw_swimlanes_fast(ax, events, actors=ACTORS, highlight: Mapping[int, str] | Iterable[int] = ()):
     """Draw *events* as lanes (first actor on top); events in *highlight* get a red ring and their label."""
+    _axes("ax", ax)
+    if isinstance(events, (str, bytes)) or not isinstance(events, (list, tuple)):
+        raise TypeError(f"events must be a list of Event, got {type(events).__name__}")
+    if len(events) > MAX_EVENTS:
+        raise ValueError(f"events must hold at most {MAX_EVENTS:,} events, got {len(events):,}")
+    for e in events:
+        check_type("each event", e, Event)
+    if isinstance(actors, (str, bytes)) or not isinstance(actors, (list, tuple)) or not actors:
+        raise TypeError(f"actors must be a non-empty tuple of actor names, got {actors!r:.60}")
+    _highlight(highlight, len(events))
     lane = {a: len(actors) - 1 - i for i, a in enumerate(actors)}
     groups: dict[str, tuple[list, list]] = {}
     for e in events:
@@ -62,6 +99,7 @@ RACE_GRID = {"height_ratios": [4, 1.3]}  # pass as gridspec_kw to plt.subplots(2
 
 def race_axes(fig):
     """Return the two stacked axes draw_race expects, at fixed positions on *fig* (for the widget)."""
+    check_type("fig", fig, Figure, "a matplotlib Figure")
     # Fixed rectangles instead of a layout engine: the layout pass was a third of every redraw.
     lanes = fig.add_axes((0.14, 0.34, 0.84, 0.6))
     gen = fig.add_axes((0.14, 0.1, 0.84, 0.2))
@@ -71,7 +109,11 @@ def race_axes(fig):
 
 def draw_race(axes, result, highlight: Mapping[int, str] | Iterable[int] = (), title: str = ""):
     """Draw swimlanes with the regional answer strip as the bottom lane, and the active generation below."""
-    lanes, gen = axes
+    if not isinstance(axes, (tuple, list, np.ndarray)) or len(axes) != 2:
+        raise TypeError(f"axes must be a pair (lanes, generations) of Axes, got {axes!r:.60}")
+    lanes, gen = _axes("axes[0]", axes[0]), _axes("axes[1]", axes[1])
+    _highlight(highlight, len(_result(result).trace))
+    check_type("title", title, str)
     horizon = result.params["horizon"]
     _draw_lanes(lanes, result, highlight)
     lanes.tick_params(axis="x", length=0)
@@ -95,6 +137,7 @@ def _draw_lanes(lanes, result, highlight) -> None:
 
 def draw_race_widget(fig, result):
     """Draw the widget's race timeline on a cleared *fig*, PES steps ringed."""
+    check_type("fig", fig, Figure, "a matplotlib Figure")
     draw_race(race_axes(fig), result, highlight=step_labels(pes_steps(result)))
 
 
@@ -104,6 +147,8 @@ def restyle_race_widget(fig, result) -> bool:
     The marker key, lane names and axes stay; the ticks and labels that read the same after a run are kept
     as a backdrop image (see course_lib.plots.backdrop), so a run re-renders the events and little text.
     """
+    check_type("fig", fig, Figure, "a matplotlib Figure")
+    _result(result)
     if len(fig.axes) != 2:
         return False
     lanes, gen = fig.axes
@@ -134,6 +179,7 @@ KEY_TEXT = {"check": "check", "lock lost": "lock lost", "apply": "apply", "skip"
 
 def draw_marker_key(ax):
     """Draw a one-row marker key above *ax* (the ring marks a PES step)."""
+    _axes("ax", ax)
     # Hand-placed markers and labels in axes coordinates: a Legend's layout pass doubled the redraw time.
     # (1 + 0.045, not one float literal: Hypothesis draws floats from literals in local modules, and Chapter 3
     # prints a Hypothesis search whose course must not change with this plot.)
@@ -155,11 +201,16 @@ def draw_marker_key(ax):
 
 def step_labels(steps: Mapping[int, int | None]) -> dict[int, str]:
     """Return {trace index: label} for the PES steps that happened (for *highlight*)."""
+    check_type("steps", steps, Mapping, "the mapping pes_steps returns")
     return {i: STEP_LABELS[k] for k, i in steps.items() if k in STEP_LABELS and i is not None}
 
 
 def draw_answer_strip(ax, answers, horizon: float, y: float = 0.0):
     """Draw the regional endpoint's DNS answer over time as a band at *y*: blue with IPs, red when empty."""
+    _axes("ax", ax)
+    horizon, y = check_number("horizon", horizon, lo=0, lo_open=True, hi=1e9), check_number("y", y, lo=-1e6, hi=1e6)
+    if not isinstance(answers, (list, tuple)) or not answers:
+        raise TypeError(f"answers must be a non-empty list of (time, answer) pairs, got {answers!r:.60}")
     ends = [t for t, _ in answers[1:]] + [horizon]
     spans = [(start, end - start) for (start, _), end in zip(answers, ends, strict=True)]
     colours = [PALETTE["ok"] if answer else PALETTE["bad"] for _, answer in answers]
@@ -173,6 +224,9 @@ def draw_answer_strip(ax, answers, horizon: float, y: float = 0.0):
 
 def draw_generations(ax, result, horizon: float):
     """Draw the newest plan generation and the generation the regional alias points at."""
+    _axes("ax", ax)
+    _result(result)
+    horizon = check_number("horizon", horizon, lo=0, lo_open=True, hi=1e9)
     plans = result.plans
     ax.step([p.created_at for p in plans] + [horizon], [p.generation for p in plans] + [plans[-1].generation],
             where="post", color=PALETTE["neutral"], lw=1, label="newest plan")
@@ -196,6 +250,19 @@ def draw_generations(ax, result, horizon: float):
 
 def draw_race_curve(ax_run, ax_year, estimates, runs: float, p_year):
     """Draw P(race) per run and P(at least one race in a year) against the delay tail sigma."""
+    _axes("ax_run", ax_run)
+    _axes("ax_year", ax_year)
+    if not isinstance(estimates, (list, tuple)) or not estimates:
+        raise TypeError("estimates must be a non-empty list of RaceEstimate (from race_curve)")
+    for e in estimates:
+        check_type("each estimate", e, RaceEstimate)
+    runs = check_number("runs", runs, lo=0, hi=1e15)
+    try:
+        p_year = None if isinstance(p_year, (str, bytes)) else np.asarray(p_year, dtype=float)
+    except (TypeError, ValueError):
+        p_year = None
+    if p_year is None or p_year.shape != (len(estimates),) or not np.all((p_year >= 0) & (p_year <= 1)):
+        raise ValueError(f"p_year must hold one probability in [0, 1] per estimate ({len(estimates)})")
     sig = [e.sigma for e in estimates]
     p_run = [max(e.p_run, 1e-300) for e in estimates]
     ax_run.semilogy(sig, p_run, "o-", color=PALETTE["ok"])
@@ -222,6 +289,7 @@ def _arrow(ax, a, b, colour=PALETTE["neutral"]):
 
 def draw_architecture(ax):
     """Draw Planner -> plans -> three Enactors -> Route 53 zone (aliases, trees, locks) and clean-up."""
+    _axes("ax", ax)
     _box(ax, (0.12, 0.8), "DNS Planner\n(health, capacity)", PALETTE["ok"], w=0.22)
     _box(ax, (0.12, 0.45), "plans\ngenerations 1 … N", PALETTE["neutral"], w=0.22)
     _arrow(ax, (0.12, 0.73), (0.12, 0.52))
