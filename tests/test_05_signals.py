@@ -133,6 +133,8 @@ def test_plot_helpers_refuse_wrong_objects():
                            (lambda: pa.draw_repair_study(42, None), "ax"),
                            (lambda: pa.draw_repair_study(Figure().subplots(), 42), "study"),
                            (lambda: pa.draw_explorer(Figure(), 42), "result"),
+                           (lambda: pa.restyle_explorer(42, None), "fig"),
+                           (lambda: pa.restyle_explorer(Figure(), 42), "result"),
                            (lambda: pa.draw_proficiency(Figure().subplots(), [], [], [], []), "day"),
                            (lambda: pa.draw_coverage_sweep(Figure().subplots(), [0.5], {0: [1, 2]}), "curve")]:
         with pytest.raises((TypeError, ValueError), match=fragment):

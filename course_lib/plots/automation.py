@@ -62,8 +62,16 @@ def _marks(study, target):
     return marks + ([(target, PALETTE["good"], "target")] if target is not None else [])
 
 
+def _check_explorer(result) -> None:
+    if not (isinstance(getattr(result, "study", None), RepairStudy)
+            and isinstance(getattr(result, "undrilled", None), RepairStudy)):
+        raise TypeError(f"result must be a RepairExplorer (study and undrilled), got {type(result).__name__}")
+
+
 def restyle_explorer(fig, result) -> bool:
     """Move the widget's histogram, outline and percentile marks to *result* in place (no new artists)."""
+    check_type("fig", fig, (Figure, SubFigure), "a matplotlib Figure")
+    _check_explorer(result)
     ax = fig.axes[0] if len(fig.axes) == 1 else None
     if ax is None or len(ax.patches) != 2 or len(ax.lines) != 2 or len(ax.texts) != 2:
         return False
@@ -104,9 +112,7 @@ def _fixed_layout(fig, **margins) -> dict:
 def draw_explorer(fig, result):
     """Draw the widget's view of an experiments.ch05.RepairExplorer result on a cleared figure."""
     check_type("fig", fig, (Figure, SubFigure), "a matplotlib Figure")
-    if not (isinstance(getattr(result, "study", None), RepairStudy)
-            and isinstance(getattr(result, "undrilled", None), RepairStudy)):
-        raise TypeError(f"result must be a RepairExplorer (study and undrilled), got {type(result).__name__}")
+    _check_explorer(result)
     ax = fig.subplots(gridspec_kw=_fixed_layout(fig, bottom=0.17, left=0.1))
     return draw_repair_study(ax, result.study, result.undrilled)
 
