@@ -283,9 +283,9 @@ def _grade_process(console, scenario) -> None:
                         "on a real call every command costs time. Look once, then act.", case=scenario)
     if console.automation_running and console.automation_holds_stale_plan:
         raise Incorrect("the automation is still running with its stale plan.", case=scenario)
-    if console.refusals:
-        marks = [i for i, e in enumerate(steps) if e.kind == "REFUSED"]
-        raise Incorrect(f"the repair works, but it tripped a guardrail on the way ({console.refusals[0]}). "
+    marks = [i for i, e in enumerate(steps) if e.kind == "REFUSED"]  # the log, not the (clearable) list
+    if marks:
+        raise Incorrect(f"the repair works, but it tripped a guardrail on the way ({steps[marks[0]].detail}). "
                         "A clean drill previews first and never leans on the console to catch a mistake.",
                         case=scenario, timeline=console.timeline(mark=marks))
     mine = [e for e in console.audit if e.actor == "operator"]
