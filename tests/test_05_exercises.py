@@ -117,7 +117,7 @@ def test_q3_answer_is_the_threshold(solution):
 
 
 @pytest.mark.parametrize(("answer", "fragments"), [
-    (8, ("over the", "one more drill")),
+    (8, ("over the", "one more drill", "95% interval", "fixed study")),
     (4, ("over the", "drill more often")),
     (10, ("smallest",)),
     (52, ("smallest",)),
