@@ -35,9 +35,11 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
 
-$(LAB_STAMP): requirements/lab.txt pyproject.toml | $(BIN)/python
+$(LAB_STAMP): requirements/lab.txt pyproject.toml tools/lab_overrides.json | $(BIN)/python
 	$(PIP) --require-hashes -r requirements/lab.txt
 	$(PIP) --no-deps -e .
+	@# Markdown files open rendered, so a citation link such as ../docs/sources.md#S1e lands on its entry
+	@mkdir -p $(VENV)/share/jupyter/lab/settings && cp tools/lab_overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(LAB_STAMP)
 
 $(TEST_STAMP): requirements/test.txt $(LAB_STAMP)

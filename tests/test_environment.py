@@ -127,3 +127,14 @@ def test_every_direct_import_is_declared():
     other = set().union(*(_imports(f) for f in ("tools", "tests", "benchmarks", "docs/site")))
     missing = sorted(n for n in _third_party(other) if dist(n) not in everything)
     assert missing == [], f"imported but not declared in pyproject.toml: {missing}"
+
+
+def test_lab_opens_markdown_rendered_so_citation_links_land_on_their_entry():
+    """make lab, the plain-pip path and Binder install the Lab override that opens .md files as a preview."""
+    import json
+
+    overrides = json.loads((ROOT / "tools" / "lab_overrides.json").read_text(encoding="utf-8"))
+    viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers == {"markdown": "Markdown Preview"}
+    for name in ("Makefile", "postBuild", "README.md"):
+        assert "tools/lab_overrides.json" in (ROOT / name).read_text(encoding="utf-8"), name
