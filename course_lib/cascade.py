@@ -59,8 +59,8 @@ __all__ = [
     "cache_clear",
     "clock",
     "compare",
-    "critical_path",
     "counterfactuals",
+    "critical_path",
     "fitted_parameters",
     "minute_of",
     "published_minute",
@@ -121,6 +121,7 @@ FITTED = {("dynamodb", "ttl"): "dynamodb recovered",
 COMPARED = ("dynamodb recovered", "all leases held", "nlb errors begin", "connectivity problems",
             "failover disabled", "propagation normal", "ec2 normal", "event end")
 PREDICTED = tuple(m for m in COMPARED if m not in FITTED.values())
+LABELS = {"failover disabled": "NLB errors resolve"}  # the model's time for that row is when its errors end
 TOLERANCE = 15.0  # minutes: a predicted time within this of the published one counts as reproduced
 
 # ---- the action script -------------------------------------------------------------------------------------
@@ -528,9 +529,13 @@ class Row:
     def ok(self) -> bool:
         return math.isfinite(self.error) and abs(self.error) <= (1.0 if self.fitted_by else TOLERANCE)
 
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.moment, self.moment)
+
     def __str__(self) -> str:
         how = f"fitted ({self.fitted_by})" if self.fitted_by else f"predicted (±{TOLERANCE:g} min)"
-        return (f"{self.moment:22s} {clock(self.published)}  {clock(self.model):>5s}  {self.error:+5.0f} min  "
+        return (f"{self.label:22s} {clock(self.published)}  {clock(self.model):>5s}  {self.error:+5.0f} min  "
                 f"{how}")
 
 
@@ -542,7 +547,11 @@ def compare(night: NightResult | None = None) -> tuple[Row, ...]:
 
 
 def table_text(rows=None) -> str:
+    """Return the published-vs-model table as text (of *rows*, by default the published night's)."""
     rows = compare() if rows is None else rows
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, (tuple, list)) or \
+            not all(isinstance(r, Row) for r in rows):
+        raise TypeError(f"rows must be a tuple of cascade.Row (the result of compare), got {type(rows).__name__}")
     head = f"{'published moment':22s} {'PDT':5s}  {'model':>5s}  {'diff':>9s}  how"
     return "\n".join([head] + [str(r) for r in rows])
 
@@ -577,6 +586,12 @@ def sensitivity(step: float = 0.1) -> dict:
 def bands(sens: dict | None = None) -> dict:
     """Return, per compared moment, the (lowest, highest) model minute over the ±10 % runs."""
     sens = sensitivity() if sens is None else sens
+    check_type("sens", sens, Mapping, "the result of sensitivity()")
+    for name, per in sens.items():
+        if not isinstance(per, Mapping) or any(m not in per for m in COMPARED) or not all(
+                isinstance(d, tuple) and all(isinstance(x, (int, float)) and not math.isnan(x) for x in d)
+                for d in per.values()):
+            raise ValueError(f"sens must be the result of sensitivity(); sens[{name!r}] is not")
     base = run().times
     out = {}
     for m in COMPARED:
@@ -597,6 +612,12 @@ def what_if(moves: Mapping | None = None, mitigations: Iterable = (), **params) 
         script = script.without(kind) if when is None else script.moved(kind, when)
     if isinstance(mitigations, str):
         mitigations = (mitigations,)
+    if not isinstance(mitigations, Iterable):
+        raise TypeError(f"mitigations must be a list of names from {MITIGATIONS}, got {type(mitigations).__name__}")
+    mitigations = tuple(mitigations)
+    for m in mitigations:
+        if not isinstance(m, str) or m not in MITIGATIONS:
+            raise ValueError(f"mitigations: unknown mitigation {m!r}; choose from {', '.join(MITIGATIONS)}")
     return run(ActionScript(script.actions, frozenset(mitigations)), **params)
 
 

@@ -86,6 +86,32 @@ def test_sensitivity_band_contains_the_model_and_moves_predicted_times(night):
     assert all(d == 0 for d in sens["dynamodb.ttl"]["all leases held"])  # DWFM reads the repair, not the TTL
 
 
+def test_network_manager_rate_moves_the_backlog_by_hours():
+    """The chapter says: ten percent slower Network Manager, and the backlog drains hours later."""
+    minus, plus = cascade.sensitivity()["network_manager.propagation_rate"]["propagation normal"]
+    assert minus > 120 and plus < 0
+
+
+def test_chapter_counterfactual_sentences(table):
+    """DNS 77 min earlier alone saves little; throttling DWFM at the repair saves far more."""
+    dns = table["DNS repaired 30 min after it was identified (01:08)"].saved
+    dwfm = table["DWFM throttled and restarted at 02:25 instead of 04:14"].saved
+    assert 0 < dns < 30 and dwfm > 4 * dns
+
+
+def test_bad_table_and_band_inputs():
+    with pytest.raises(TypeError, match="rows"):
+        cascade.table_text(float("nan"))
+    with pytest.raises(TypeError, match="sens"):
+        cascade.bands(float("nan"))
+    with pytest.raises(ValueError, match="sens"):
+        cascade.bands({"x": {}})
+    with pytest.raises(TypeError, match="mitigations"):
+        cascade.what_if({}, mitigations=None)
+    with pytest.raises(ValueError, match="mitigations"):
+        cascade.what_if({}, mitigations=["hope"])
+
+
 def test_impact_minutes(night):
     """AWS's night: DynamoDB 172 min (23:48-02:40), internal services 87 min (to 01:15)."""
     assert night.impact["DynamoDB"] == 172

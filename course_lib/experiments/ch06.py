@@ -74,8 +74,9 @@ class GameDay:
         from matplotlib.figure import Figure
 
         from .. import gameday
+        from ..validate import check_type
 
-        self.team = team
+        self.team = check_type("team", team, str)
         self.game = gameday.Game(seed)
         self.figure = Figure(figsize=(8.0, 3.8))
         self.choice = W.Dropdown(options=list(self.game.available()), description="action",
@@ -112,7 +113,7 @@ class GameDay:
         view = self.game.view()
         if full or not restyle_dashboard(self.figure, view):
             self.figure.clf()
-            self.figure.subplots_adjust(**{**MARGINS, "left": 0.07, "bottom": 0.09, "top": 0.97, "hspace": 0.15,
+            self.figure.subplots_adjust(**{**MARGINS, "left": 0.07, "bottom": 0.1, "top": 0.97, "hspace": 0.15,
                                            "wspace": 0.15})
             draw_dashboard(self.figure, view)
         self.output.outputs = ({"output_type": "display_data",

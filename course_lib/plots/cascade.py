@@ -35,13 +35,13 @@ def draw_table(ax, rows, bands: dict | None = None):
             lo, hi = bands[r.moment]
             hi = min(hi, LAST)
             ax.barh(y, max(hi - lo, 1.0), left=lo, height=0.5, color=PALETTE["mitigated"], alpha=0.5, lw=0)
-        ax.plot([r.published], [y], "D", color="black", ms=5)
         model = r.model if math.isfinite(r.model) else LAST
         face = PALETTE["ok"] if r.kind == "fitted" else "white"
-        ax.plot([model], [y], "o", mec=PALETTE["ok"], mfc=face, ms=7, mew=1.6)
+        ax.plot([model], [y], "o", mec=PALETTE["ok"], mfc=face, ms=8, mew=1.6)
+        ax.plot([r.published], [y], "D", color="black", mec="white", ms=4.5, zorder=4)
         ax.text(LAST + 10, y, f"{r.error:+.0f} min, {r.kind}", va="center", fontsize=7)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([r.moment for r in reversed(rows)], fontsize=8)
+    ax.set_yticklabels([getattr(r, "label", r.moment) for r in reversed(rows)], fontsize=8)
     _clock_axis(ax)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.plot([], [], "D", color="black", ms=5, label="published")
@@ -95,8 +95,10 @@ def draw_night(fig, night, reference=None):
     axes[1].set_ylim(-0.05, 1.1)
     axes[2].set_ylim(0, 125)
     axes[3].set_ylim(0, 1.0)
-    axes[0].text(0.99, 0.5, "red: DynamoDB reachable\nblue: droplet leases held", transform=axes[0].transAxes,
-                 fontsize=6, ha="right", va="center")
+    for k, (label, colour) in enumerate((("DynamoDB reachable", PALETTE["bad"]),
+                                         ("droplet leases held", PALETTE["ok"]))):
+        axes[0].text(0.99, 0.6 - 0.22 * k, label, color=colour, transform=axes[0].transAxes, fontsize=7,
+                     ha="right", va="center")
     _clock_axis(axes[-1])
     end = night.end if math.isfinite(night.end) else LAST
     for ax in axes:
@@ -136,18 +138,18 @@ def draw_dashboard(fig, view):
     """Draw the game day's dashboards up to the view's clock (2 x 2 panels, the whole night on the x axis)."""
     axes = fig.subplots(2, 2, sharex=True).ravel()
     for ax, panel in zip(axes, _DASH, strict=True):
-        for name, label, colour in panel:
+        for k, (name, label, colour) in enumerate(panel):
             y = view.history[name] * _SCALE.get(name, 1.0)
-            ax.plot(np.arange(y.size), y, color=colour, lw=1.3, label=label)
+            ax.plot(np.arange(y.size), y, color=colour, lw=1.3)
+            ax.text(0.99, 0.95 - 0.13 * k, label, color=colour, fontsize=6, ha="right", va="top",
+                    transform=ax.transAxes)
         ax.axvline(view.now, color="black", lw=0.8, ls=":")
         ax.set_ylim(0, 110 if panel[0][0] != "border_packet_loss" else 5)
-        ax.legend(fontsize=6, loc="upper right", frameon=False)
         tidy(ax)
         ax.tick_params(labelsize=7)
-    for ax in axes[2:]:
-        _clock_axis(ax)
+    _clock_axis(axes[-1])  # the x axis is shared: label it once, and hide the top row's labels
     for ax in axes[:2]:
-        _clock_axis(ax, labels=False)
+        ax.tick_params(labelbottom=False)
     return axes
 
 
@@ -163,5 +165,5 @@ def restyle_dashboard(fig, view) -> bool:
             y = view.history[name] * _SCALE.get(name, 1.0)
             line.set_data(np.arange(y.size), y)
         ax.lines[-1].set_xdata([view.now, view.now])
-    backdrop(fig, [], "dashboard", still=[ax.get_legend() for ax in axes if ax.get_legend() is not None])
+    backdrop(fig, [], "dashboard")
     return True
