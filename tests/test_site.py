@@ -195,6 +195,7 @@ def test_launch_buttons_follow_the_configured_repository(tmp_path):
                              branch="v1", hub="https://hub.example.org", stage_dir=tmp_path / "src",
                              log=lambda *_: None, only=[CHAPTERS[0].stem[:2]])
     assert stats["warnings"] == []
+    assert build_site.remote_assets(tmp_path / "_site") == []  # the launch buttons' logos are local too
     page = _page(tmp_path / "_site", f"notebooks/{CHAPTERS[0].stem}.html")
     assert f"https://mybinder.org/v2/gh/org/course/v1?urlpath=lab/tree/notebooks/{CHAPTERS[0].stem}.ipynb" in page
     assert ("https://hub.example.org/hub/user-redirect/git-pull?repo=https%3A//github.com/org/course"
