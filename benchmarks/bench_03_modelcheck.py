@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 import sys
 import time
+from collections import deque
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -16,11 +18,13 @@ matplotlib.use("Agg")
 from course_lib.enactor_model import (
     FIXES,
     PROPERTIES,
+    SPEC,
     chapter2_hypothesis_search,
     chapter2_random_search,
     enactor_model,
+    state_explosion,
 )
-from course_lib.modelcheck import check, check_each, hypothesis_search, random_walks
+from course_lib.modelcheck import check, check_each, explore, hypothesis_search, random_walks
 
 
 def _timed(fn, repeat: int = 5) -> tuple[float, object]:
@@ -37,25 +41,94 @@ def _p95(values: list[float]) -> float:
     return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
 
 
+def minimal_bfs(model) -> int:
+    """The plainest breadth-first search over the same successor function: a set, a queue, nothing else."""
+    seen, queue, successors = {model.initial}, deque([model.initial]), model.successors
+    while queue:
+        for _, nxt in successors(queue.popleft()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return len(seen)
+
+
+def _cpu_and_wall(fn, repeat: int = 5) -> tuple[float, float, object]:
+    """Return the median CPU time, the median wall time of *fn* and its last result."""
+    cpu, wall, result = [], [], None
+    for _ in range(repeat):
+        c, w = time.process_time(), time.perf_counter()
+        result = fn()
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - w)
+    return statistics.median(cpu), statistics.median(wall), result
+
+
+def _speed_lines() -> list[str]:
+    """States/s of the course's checker and of a minimal BFS over the same successor function, same run."""
+    # each repetition builds a fresh model, so the memoised moves are recomputed: a cold start every time
+    cpu, wall, each = _cpu_and_wall(lambda: check_each(enactor_model()))
+    n = each["record never empty"].states
+    bare_cpu, bare_wall, _ = _cpu_and_wall(lambda: explore(enactor_model(properties={})))
+    min_cpu, min_wall, m = _cpu_and_wall(lambda: minimal_bfs(enactor_model(properties={})))
+    assert m == n
+    return [f"ch03 checker speed, default buggy race model (3 Enactors, 4 generations, 2 endpoints, K=2, {n:,} "
+            f"states): check_each (3 safety properties + recoverability, full space) {n / cpu:,.0f} states/s CPU "
+            f"({n / wall:,.0f} wall); explore alone {n / bare_cpu:,.0f} states/s CPU ({n / bare_wall:,.0f} wall); "
+            f"minimal BFS over the same successors {n / min_cpu:,.0f} states/s CPU ({n / min_wall:,.0f} wall); "
+            f"explore / minimal = {min_cpu / bare_cpu:.2f}, check_each / minimal = {min_cpu / cpu:.2f} "
+            "(target >= 300,000 states/s)"]
+
+
+def _widget_largest_line() -> str:
+    """Time the widget's largest configuration, every row exhaustive (no budget hit)."""
+    from course_lib.plots.modelcheck import BUDGET
+
+    largest = {name: SPEC[name].window[1] for name in ("enactors", "generations", "endpoints")}
+    args = (largest["enactors"], largest["generations"], largest["endpoints"], SPEC["K"].window[0])
+    cpu, wall, rows = _cpu_and_wall(lambda: state_explosion(*args, max_states=BUDGET, fixes=()), repeat=3)
+    assert not any(r["bounded"] for r in rows)
+    return (f"ch03 widget's largest configuration (buggy, {args[0]} Enactors, {args[1]} generations, {args[2]} "
+            f"endpoints, K={args[3]}; 1..{args[0]} Enactors with and without symmetry): exhaustive, "
+            f"{rows[-1]['states']:,} states at the top size, median {cpu:.2f} s CPU, {wall:.2f} s wall (target 3 s)")
+
+
+def _spin_lines() -> list[str]:
+    """Spin on the same generated model, when installed: its states/s, and the cross-check's time."""
+    from course_lib import promela
+
+    missing = promela.spin_missing()
+    if missing:
+        return [f"ch03 Spin: not measured ({missing})"]
+    r = promela.verify(3, 4, 2, 2, (), properties=())
+    big = promela.verify(4, 4, 2, 1, (), properties=(), max_memory_mb=1024)
+    pan = re.search(r"([0-9.e+]+) seconds", big.output)
+    pan_rate = f", pan alone {big.states / float(pan.group(1)):,.0f} states/s" if pan and float(pan.group(1)) else ""
+    t0 = time.perf_counter()
+    promela.verify(3, 4, 2, 2, FIXES)
+    cross = time.perf_counter() - t0
+    return [f"ch03 Spin 6.5 (BFS, no partial-order reduction): default buggy model {r.states:,} states in "
+            f"{r.seconds:.2f} s including spin -a and gcc; 4 Enactors/4 generations/2 endpoints/K=1 "
+            f"{big.states:,} states in {big.seconds:.2f} s{pan_rate}",
+            f"ch03 Spin cross-check of one configuration (generate, compile, verify 4 properties): {cross:.2f} s"]
+
+
 def run() -> list[str]:
     """Measure and return one line per number."""
-    lines = []
+    lines = _speed_lines()
     secs, fixed = _timed(lambda: check(enactor_model(fixes=FIXES)))
     lines.append(f"ch03 exhaustive check, default fixed model (3 Enactors, 4 generations, 2 endpoints, K=2, "
-                 f"3 safety properties + recoverability): {fixed.states:,} states, median {secs:.2f} s "
+                 f"3 safety properties + recoverability): {fixed.states:,} states, median {secs:.3f} s "
                  f"(budget 2 s) -> {fixed.states / secs:,.0f} states/s")
-    secs, each = _timed(lambda: check_each(enactor_model()), repeat=3)
-    states = each["record never empty"].states
-    lines.append(f"ch03 exhaustive check_each, default buggy model: {states:,} states, median {secs:.2f} s "
-                 f"-> {states / secs:,.0f} states/s")
     for n, g, k in ((3, 4, 2), (4, 3, 1)):
         full = check(enactor_model(n, g, 2, k, FIXES))
         sym = check(enactor_model(n, g, 2, k, FIXES, symmetry=True))
         lines.append(f"ch03 symmetry reduction, {n} Enactors / {g} generations / K={k}: {full.states:,} -> "
-                     f"{sym.states:,} states ({full.states / sym.states:.1f}x), {full.seconds:.2f} s -> "
-                     f"{sym.seconds:.2f} s")
-    lines.extend(_random_lines())
+                     f"{sym.states:,} states ({full.states / sym.states:.1f}x), {full.seconds:.3f} s -> "
+                     f"{sym.seconds:.3f} s")
+    lines.append(_widget_largest_line())
     lines.append(_widget_line())
+    lines.extend(_spin_lines())
+    lines.extend(_random_lines())
     return lines
 
 
@@ -77,8 +150,7 @@ def _random_lines() -> list[str]:
 
 
 def _widget_line() -> str:
-    """Time the state-explosion widget's Run (model + draw + PNG) over 30 settings, for both models."""
-    from course_lib.enactor_model import FIXES
+    """Time the state-explosion widget's Run (model + draw + PNG) at the default sizes, for both models."""
     from course_lib.experiments.ch03 import explosion_experiment
 
     exp = explosion_experiment()
@@ -86,15 +158,13 @@ def _widget_line() -> str:
     for label, fixes in (("buggy model (default)", ()), ("fixed model", FIXES)):
         exp.controls["model"].value = fixes
         times = []
-        for i in range(30):
-            exp.controls["enactors"].value = 1 + i % 3
-            exp.controls["generations"].value = 3 + i % 2
+        for _ in range(30):
             t0 = time.perf_counter()
             exp.update()
             times.append(time.perf_counter() - t0)
         parts.append(f"{label} median {statistics.median(times) * 1000:.0f} ms, p95 {_p95(times) * 1000:.0f} ms")
-    return (f"ch03 explosion widget Run (run_button=True, 1-3 Enactors): {'; '.join(parts)} "
-            "(heavy experiment behind a Run button, not a slider)")
+    return (f"ch03 explosion widget Run at the default sizes (3 Enactors, 4 generations, 2 endpoints, K=2; "
+            f"run_button=True): {'; '.join(parts)} (target median <= 150 ms, p95 <= 300 ms)")
 
 
 if __name__ == "__main__":

@@ -249,6 +249,7 @@ def successors(z: Zone, generations: int, K: int, fixes: frozenset, protect=is_a
 
 def initial_state(enactors: int, endpoints: int) -> Zone:
     """Return the starting zone: plan 1 published and active on every endpoint, all Enactors idle."""
+    enactors, endpoints = check_int("enactors", enactors, lo=1, hi=64), check_int("endpoints", endpoints, lo=1, hi=64)
     return Zone(1, frozenset({1}), (1,) * endpoints, (Enactor(),) * enactors)
 
 
@@ -262,6 +263,18 @@ def newest_plan_active(generations: int):
     def goal(z: Zone) -> bool:
         return z.alias[0] == generations and not z.frozen and not inconsistent(z)
     return goal
+
+
+@functools.lru_cache(maxsize=32)
+def _tables(generations: int, endpoints: int, K: int, fixes: frozenset, protect, operator: bool) -> dict:
+    """Return the interning and move tables of one rule set (shared by every Compact built on it)."""
+    return {"zones": [], "zone_ids": {}, "jobs": [Enactor()], "job_ids": {Enactor(): 0}, "moves": {},
+            "global": {}, "lanes": {}}
+
+
+def clear_tables() -> None:
+    """Forget every memoised move table (a benchmark calls this to time a cold start)."""
+    _tables.cache_clear()
 
 
 # --- the compact encoding the checker explores (speed; the semantics are the functions above) ---------
@@ -290,12 +303,16 @@ class Compact:
         self.job_mask = job_mask
         self.shifts = tuple(self.zone_bits + self.job_bits * i for i in range(enactors))
         self.masks = tuple(self.zone_mask | (job_mask << sh) for sh in self.shifts)
-        self.zones: list[Zone] = []
-        self.zone_ids: dict[Zone, int] = {}
-        self.jobs: list[Enactor] = []
-        self.job_ids: dict[Enactor, int] = {}
-        self._moves: dict[tuple[int, int], list] = {}  # (zone id, job id) -> an Enactor's moves
-        self._job(Enactor())  # job id 0 is "idle": a state with every Enactor idle is just its zone id
+        # the tables depend on the rules, not on the number of Enactors: models that differ only in that
+        # (the explosion widget's rows, a search with and without symmetry) share them
+        t = _tables(generations, endpoints, K, fixes, protect, operator)
+        self.zones: list[Zone] = t["zones"]
+        self.zone_ids: dict[Zone, int] = t["zone_ids"]
+        self.jobs: list[Enactor] = t["jobs"]  # job id 0 is "idle": every Enactor idle is just the zone id
+        self.job_ids: dict[Enactor, int] = t["job_ids"]
+        self._moves: dict[tuple[int, int], list] = t["moves"]  # (zone id, job id) -> an Enactor's moves
+        self._global: dict[int, tuple] = t["global"]  # zone id -> Planner's and operator's moves
+        self._lanes: dict[int, dict] = t["lanes"]  # Enactor i -> its moves by packed (zone, job) key
 
     def _zone(self, z: Zone) -> int:
         zid = self.zone_ids.get(z)
@@ -353,8 +370,8 @@ class Compact:
 
     def successor_function(self):
         """Return successors(state) over packed states; moves are computed once and then looked up."""
-        global_cache: dict[int, tuple] = {}
-        caches = [{} for _ in range(self.n)]
+        global_cache = self._global
+        caches = [self._lanes.setdefault(i, {}) for i in range(self.n)]
         lanes = tuple(zip(range(self.n), self.masks, caches, strict=True))
         global_moves, enactor_moves_, zone_mask = self._global_moves, self._enactor_moves, self.zone_mask
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .validate import check_int, check_number, check_type
+from .validate import check_bool, check_int, check_number, check_type
 
 __all__ = ["BOUNDED", "OK", "VIOLATION", "Model", "ModelError", "Result", "Search", "can_reach", "check", "check_each", "explore",
            "hypothesis_search", "random_walks", "trace_events"]
@@ -199,11 +199,13 @@ def _depth(parent: dict, key) -> int:
 
 def can_reach(edges: Mapping, goals: Iterable) -> set:
     """Return every state from which some state in *goals* is reachable (backward search from the goals)."""
-    back: dict = {}
+    check_type("edges", edges, Mapping, "a dict state -> list of successor states")
+    goals = list(goals)
+    back: defaultdict = defaultdict(list)  # reversed edges (a defaultdict: no empty list built per edge)
     for src, targets in edges.items():
         for dst in targets:
-            back.setdefault(dst, []).append(src)
-    seen, todo = set(goals), list(goals)
+            back[dst].append(src)
+    seen, todo = set(goals), goals
     while todo:
         for src in back.get(todo.pop(), ()):
             if src not in seen:
@@ -215,6 +217,7 @@ def can_reach(edges: Mapping, goals: Iterable) -> set:
 def check(model: Model, max_states: int = 200_000, max_seconds: float = 30.0,
           recoverability: bool = True) -> Result:
     """Explore *model* exhaustively and return the verdict with the shortest counterexample, if any."""
+    check_bool("recoverability", recoverability)
     verdict, prop, bad, parent, edges, (n, m, d, secs) = explore(model, max_states, max_seconds)
     names = tuple(model.invariants) + ((RECOVERABILITY,) if model.goal and recoverability else ())
     if verdict == OK and model.goal is not None and recoverability:
@@ -260,7 +263,7 @@ def check_each(model: Model, max_states: int = 200_000, max_seconds: float = 30.
     out = {}
     for name, holds in model.invariants.items():
         t0 = time.perf_counter()
-        bad = next((k for k, (_, _, s) in parent.items() if not _holds(name, holds, s)), None)
+        bad = _first_violation(name, holds, parent)
         stats = (n, m, d, secs + time.perf_counter() - t0)
         if bad is None and verdict == BOUNDED:
             out[name] = Result(model.name, BOUNDED, None, *stats, checked=(name,))
@@ -277,13 +280,12 @@ def check_each(model: Model, max_states: int = 200_000, max_seconds: float = 30.
     return out
 
 
-def _holds(name: str, holds: Callable, state) -> bool:
-    """Return holds(state), turning an exception into a ModelError that names the invariant."""
+def _first_violation(name: str, holds: Callable, parent: dict):
+    """Return the first state key, in discovery order, where invariant *name* fails (None if it never does)."""
     try:
-        return holds(state)
+        return next((k for k, (_, _, s) in parent.items() if not holds(s)), None)
     except Exception as exc:
-        raise ModelError(f"invariant '{name}' raised {type(exc).__name__}: {exc} "
-                         f"in state {state!r:.160}") from exc
+        raise ModelError(f"invariant '{name}' raised {type(exc).__name__}: {exc}") from exc
 
 
 def _verdict(model: Model, prop: str, bad, parent: dict, stats: tuple) -> Result:
@@ -325,6 +327,7 @@ def random_walks(model: Model, seed: int = 0, runs: int = 1000, max_steps: int =
     last keeps going with probability ``1 - switch``: a scheduler on which a delay in the middle of a job
     is rare, as on a healthy production system.
     """
+    seed = check_int("seed", seed, lo=0)
     import numpy as np
 
     check_type("model", model, Model)
@@ -379,6 +382,7 @@ def repeatable_hypothesis():
 
 def hypothesis_search(model: Model, max_examples: int = 1000, max_steps: int = 60) -> Search:
     """Let Hypothesis drive the model as a RuleBasedStateMachine; count test cases until the first failure."""
+    max_steps = check_int("max_steps", max_steps, lo=1, hi=10_000)
     from hypothesis import HealthCheck, Phase, settings
     from hypothesis import strategies as st
     from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
