@@ -28,13 +28,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .params import Param, Spec
 from .validate import check_choice, check_int, check_number, check_type
 
-__all__ = ["DEFINITIONS", "HOTOS_TRIGGER", "TRIGGER_KINDS", "DeadlineQueue", "Policy", "StormResult", "Trigger",
-           "hidden_capacity", "outcome", "simulate", "simulate_batch", "state_of"]
+__all__ = ["DEFINITIONS", "HOTOS_TRIGGER", "MAX_CELLS", "MAX_RATE", "MAX_SCENARIOS", "MAX_TICKS", "SPEC", "TRIGGER_KINDS",
+           "DeadlineQueue", "Policy", "StormResult", "Trigger", "classify_runs", "drain_time", "hidden_capacity",
+           "outage_threshold", "outcome", "simulate", "simulate_batch", "state_of", "time_to_recovery",
+           "trigger_end"]
 
 TRIGGER_KINDS = ("outage", "spike")
-RECORDS = ("attempts", "offered", "goodput", "wasted", "dropped", "timed_out", "retried", "queue")
+# Explicit bounds (issue: capacity=1e18 overflowed int64 counts).  A million queries a second over an hour at the
+# finest tick is ~3.6e9 per scenario, far inside int64; the cell bound keeps the per-tick records in memory.
+MAX_RATE = 1e6
+MAX_SCENARIOS = 100_000
+MAX_CELLS = 5_000_000
+MAX_TICKS = 100_000  # one Python step per tick: about three seconds of run time at most
+RECORDS = ("attempts", "offered", "goodput", "wasted", "dropped", "timed_out", "retried", "queue", "discarded")
 DEFINITIONS = {
     "trigger": "the event that pushes the system into the bad state (here: a network outage or a load spike)",
     "sustaining effect": "the feedback loop that keeps it there after the trigger is gone (here: retries "
@@ -89,6 +98,10 @@ class Policy:
         """Return True where the server should serve the newest query first."""
         return False
 
+    def drops_expired(self) -> bool:
+        """Return True if the server drops, unserved, queries whose client has already given up."""
+        return False
+
     def observe(self, ok: np.ndarray, failed: np.ndarray, obs: dict) -> None:
         """Learn from this tick's successes and failures."""
 
@@ -97,16 +110,29 @@ class DeadlineQueue:
     """Integer counts of queued work by enqueue tick and class; work older than *window* ticks is stale."""
 
     def __init__(self, n: int, window: int, classes: int):
+        n, window, classes = (check_int(k, v, lo=1, hi=10**7) for k, v in (("n", n), ("window", window), ("classes", classes)))
+        if n * window * classes > 5 * 10**7:
+            raise ValueError(f"n x window x classes must be at most 5e7 cells, got {n} x {window} x {classes}")
         self.fresh = np.zeros((n, window, classes), dtype=np.int64)  # column 0 is the oldest tick
         self.stale = np.zeros(n, dtype=np.int64)  # its client gave up; serving it is wasted work
+        self._size = np.zeros(n, dtype=np.int64)  # the queue's length: kept here, and only here
 
     def size(self) -> np.ndarray:
-        """Return queued work per scenario, fresh and stale."""
-        return self.stale + self.fresh.sum(axis=(1, 2))
+        """Return queued work per scenario, fresh and stale (a copy: callers cannot put it out of step)."""
+        return self._size.copy()
 
     def push(self, counts: np.ndarray) -> None:
         """Enqueue *counts* (scenario x class) in the newest column."""
         self.fresh[:, -1] += counts
+        self._size += counts.sum(axis=1)
+
+    def discard_stale(self) -> np.ndarray:
+        """Drop the work whose deadline has passed without serving it (the server checks the deadline);
+        return how many were dropped per scenario."""
+        out = self.stale.copy()
+        self.stale[:] = 0
+        self._size -= out
+        return out
 
     def serve(self, capacity: np.ndarray, lifo=False) -> tuple[np.ndarray, np.ndarray]:
         """Serve up to *capacity* items; return fresh served per class and stale served."""
@@ -122,6 +148,7 @@ class DeadlineQueue:
                     take[rows], stale_served[rows] = _take(flat[rows], self.stale[rows], capacity[rows], way)
         flat -= take
         self.stale -= stale_served
+        self._size -= take.sum(axis=1) + stale_served
         return take.reshape(n, w, c).sum(axis=1), stale_served
 
     def expire(self) -> np.ndarray:
@@ -140,6 +167,7 @@ class DeadlineQueue:
         stale = np.where(rows, self.stale, 0)
         self.fresh[rows] = 0
         self.stale[rows] = 0
+        self._size[rows] = 0
         return fresh, stale
 
     def clear(self) -> tuple[np.ndarray, np.ndarray]:
@@ -147,6 +175,7 @@ class DeadlineQueue:
         fresh, stale = self.fresh.sum(axis=1), self.stale.copy()
         self.fresh[:] = 0
         self.stale[:] = 0
+        self._size[:] = 0
         return fresh, stale
 
 
@@ -183,6 +212,7 @@ class StormResult:
     attempts: np.ndarray
     retried: np.ndarray
     first: np.ndarray
+    discarded: np.ndarray  # expired queries the server dropped unserved (the deadline policy only)
     totals: dict = field(default_factory=dict)
 
     def rate(self, name: str) -> np.ndarray:
@@ -195,19 +225,47 @@ class StormResult:
         return self.queue / self.capacity[:, None]
 
 
+SPEC = Spec((
+    Param("load", 280.0, lo=0.0, hi=MAX_RATE, lo_open=True, label="load", unit="QPS", view=(20.0, 400.0), step=10.0),
+    Param("capacity", 300.0, lo=0.0, hi=MAX_RATE, lo_open=True, label="capacity", unit="QPS"),
+    Param("timeout", 1.0, lo=0.001, hi=60.0, label="timeout", unit="s", view=(0.1, 5.0), step=0.1),
+    Param("retries", 1, "int", lo=0, hi=10, label="retries", view=(0, 4)),
+    Param("dt", 0.1, lo=0.001, hi=1.0, label="tick", unit="s"),
+    Param("horizon", 300.0, lo=0.01, hi=3600.0, label="run length", unit="s"),
+    Param("seed", 0, "int", lo=0, hi=2**32 - 1),
+))
+
+
 def _validate(load, capacity, timeout, retries, trigger: Trigger, dt, horizon, queue_limit):
-    load = np.atleast_1d(np.asarray(load, dtype=float))
+    if isinstance(load, (bool, np.bool_)) or (isinstance(load, np.ndarray) and load.dtype == bool):
+        raise TypeError(f"load must be a number or an array of numbers of queries per second, got {load!r}")
+    try:
+        load = np.atleast_1d(np.asarray(load, dtype=float))
+    except (TypeError, ValueError):
+        raise TypeError(f"load must be a number or an array of numbers, got {type(load).__name__}") from None
+    if load.size == 0 or load.size > MAX_SCENARIOS:
+        raise ValueError(f"load must hold between 1 and {MAX_SCENARIOS:,} scenarios, got {load.size:,}")
+    check_type("trigger", trigger, Trigger)
     for name, arr in (("load", load), ("trigger magnitude", np.atleast_1d(trigger.magnitude)),
                       ("trigger duration", np.atleast_1d(trigger.duration))):
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} must be a finite number, got {float(arr[~np.isfinite(arr)][0])}")
-    if np.any(load <= 0):
-        raise ValueError(f"load must be > 0 queries per second, got {load.min():g}")
-    capacity = check_number("capacity", capacity, lo=0, lo_open=True)
-    dt = check_number("dt", dt, lo=0.001, hi=1.0)
-    timeout = check_number("timeout", timeout, lo=dt, hi=60.0)
-    retries = check_int("retries", retries, lo=0, hi=10)
-    horizon = check_number("horizon", horizon, lo=10 * dt, hi=3600.0)
+    if np.any(load <= 0) or np.any(load > MAX_RATE):
+        bad = load[(load <= 0) | (load > MAX_RATE)][0]
+        raise ValueError(f"load must be in (0, {MAX_RATE:g}] queries per second, got {bad:g}")
+    capacity = SPEC.check("capacity", capacity)
+    dt = SPEC.check("dt", dt)
+    timeout = check_number("timeout", SPEC.check("timeout", timeout), lo=dt, hi=60.0)
+    retries = SPEC.check("retries", retries)
+    horizon = check_number("horizon", SPEC.check("horizon", horizon), lo=10 * dt, hi=3600.0)
+    ticks = round(horizon / dt)
+    if ticks > MAX_TICKS:
+        raise ValueError(f"horizon / dt must be at most {MAX_TICKS:,} ticks (run time), got {ticks:,}: use a "
+                         "larger dt or a shorter horizon")
+    cells = load.size * ticks
+    if cells > MAX_CELLS:
+        raise ValueError(f"horizon / dt x scenarios must be at most {MAX_CELLS:,} (memory), got {cells:,}: use "
+                         "a larger dt, a shorter horizon or fewer loads")
     check_choice("trigger kind", trigger.kind, TRIGGER_KINDS)
     magnitude = np.atleast_1d(np.asarray(trigger.magnitude, dtype=float))
     hi = 1.0 if trigger.kind == "outage" else 100.0
@@ -220,7 +278,7 @@ def _validate(load, capacity, timeout, retries, trigger: Trigger, dt, horizon, q
     if np.any(duration < 0) or np.any(start + duration > horizon):
         raise ValueError(f"trigger duration must be >= 0 and end by the horizon ({horizon:g} s), "
                          f"got start {start:g} + duration {duration.max():g}")
-    queue_limit = check_number("queue_limit", queue_limit, lo=1) if queue_limit is not None else None
+    queue_limit = check_number("queue_limit", queue_limit, lo=1, hi=1e9) if queue_limit is not None else None
     return load, capacity, timeout, retries, dt, horizon, queue_limit, magnitude, duration, start
 
 
@@ -247,7 +305,7 @@ def simulate_batch(load, capacity: float = 300.0, timeout: float = 1.0, retries:
     # Whole items per tick whose running sum tracks the exact rate (300 QPS at dt=0.1 is 30 a tick).
     cum = np.floor(np.cumsum(cap_rate * dt, axis=1) + 1e-9).astype(np.int64)
     cap_ticks = np.diff(cum, axis=1, prepend=0)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(SPEC.check("seed", seed))
     arrivals = rng.poisson(load_rate * dt)
     policy.start(n, dt, np.full(n, capacity), timeout)
     delays = np.asarray(policy.delays, dtype=float)
@@ -257,10 +315,11 @@ def simulate_batch(load, capacity: float = 300.0, timeout: float = 1.0, retries:
     arriving = np.zeros((n, classes), dtype=np.int64)
     limit = np.int64(np.floor(limit))
     obs = {"dt": dt}
-    size = np.zeros(n, dtype=np.int64)
     arrivals_t, cap_t = np.ascontiguousarray(arrivals.T), np.ascontiguousarray(cap_ticks.T)
     custom_send = type(policy).send is not Policy.send  # skip the no-op hooks of the plain policy
+    deadline = bool(policy.drops_expired())
     for i in range(ticks):
+        size = queue.size()  # the queue's own count: no second copy to keep in step
         obs["tick"], obs["capacity"], obs["queue"] = i, cap_t[i], size
         due = ring[:, 0].copy()
         ring[:, :-1] = ring[:, 1:]
@@ -273,6 +332,8 @@ def simulate_batch(load, capacity: float = 300.0, timeout: float = 1.0, retries:
         admit = np.minimum(np.minimum(policy.admit(offered, obs), offered), np.maximum(0, limit - size))
         admitted = np.minimum(arriving, np.maximum(0, admit[:, None] - (np.cumsum(arriving, 1) - arriving)))
         queue.push(admitted)
+        if deadline:  # the deadline travels with the query: expired ones are dropped, not served
+            rec["discarded"][i] = queue.discard_stale()
         ok, stale = queue.serve(cap_t[i], policy.lifo(obs))
         expired = queue.expire()
         failed = expired + arriving - admitted
@@ -282,17 +343,16 @@ def simulate_batch(load, capacity: float = 300.0, timeout: float = 1.0, retries:
         rec["retried"][i] = _schedule_retries(ring, failed, delays, policy, obs, rng)
         ok_total = ok.sum(axis=1)
         policy.observe(ok_total, failed.sum(axis=1), obs)
-        size = size + admit - ok_total - stale
         rec["attempts"][i] = arrivals_t[i] + due.sum(axis=1)
         rec["offered"][i] = offered
         rec["goodput"][i] = ok_total
         rec["wasted"][i] = stale
         rec["timed_out"][i] = expired.sum(axis=1)
-        rec["queue"][i] = size
+        rec["queue"][i] = queue.size()
         rec["dropped"][i] = admit  # turned into "dropped" below, once the loop is done
     rec = {k: np.ascontiguousarray(v.T) for k, v in rec.items()}
     rec["dropped"] = rec["attempts"] - rec["dropped"]  # blocked by the client or rejected by the server
-    tot = {k: rec[k].sum(axis=1) for k in ("attempts", "timed_out", "dropped", "retried", "wasted")}
+    tot = {k: rec[k].sum(axis=1) for k in ("attempts", "timed_out", "dropped", "retried", "wasted", "discarded")}
     tot["ok"] = rec["goodput"].sum(axis=1)
     tot["given_up"] = tot["timed_out"] + tot["dropped"] - tot["retried"]
     tot["pending"] = queue.fresh.sum(axis=(1, 2))
@@ -322,18 +382,23 @@ def simulate(load: float = 280.0, capacity: float = 300.0, timeout: float = 1.0,
              trigger: Trigger = HOTOS_TRIGGER, policy="none", dt: float = 0.1, horizon: float = 300.0,
              queue_limit: float | None = None, seed: int = 0) -> StormResult:
     """Run one scenario of the retry storm and return its per-tick counts."""
-    load = check_number("load", load, lo=0, lo_open=True)
+    load = SPEC.check("load", load)
     return simulate_batch(load, capacity, timeout, retries, trigger, policy, dt, horizon, queue_limit, seed)
 
 
 def hidden_capacity(capacity: float = 300.0, retries: int = 1) -> float:
     """Return the load below which the storm cannot sustain itself: capacity / (1 + retries)."""
-    capacity = check_number("capacity", capacity, lo=0, lo_open=True)
-    return capacity / (1 + check_int("retries", retries, lo=0))
+    return SPEC.check("capacity", capacity) / (1 + SPEC.check("retries", retries))
 
 
 def outcome(result: StormResult, window: float = 10.0, threshold: float = 0.9) -> np.ndarray:
-    """Return True where goodput over the last *window* s is at least *threshold* x new requests (recovered)."""
+    """Return True where goodput over the last *window* s is at least *threshold* x new requests.
+
+    A verdict at one fixed moment (the end of the run); ``time_to_recovery`` and ``classify_runs`` say more.
+    """
+    check_type("result", result, StormResult, "a StormResult (the result of simulate or simulate_batch)")
+    window = check_number("window", window, lo=result.dt, hi=float(result.t[-1]) + result.dt)
+    threshold = check_number("threshold", threshold, lo=0.0, hi=1.0, lo_open=True)
     k = max(1, round(window / result.dt))
     # Compare with the requests that actually arrived, so Poisson noise at tiny loads is not "stuck".
     return result.goodput[:, -k:].sum(axis=1) >= threshold * result.first[:, -k:].sum(axis=1)
@@ -341,7 +406,89 @@ def outcome(result: StormResult, window: float = 10.0, threshold: float = 0.9) -
 
 def state_of(load: float, capacity: float = 300.0, retries: int = 1) -> str:
     """Classify a healthy system by its load: 'stable', 'vulnerable' or 'overloaded'."""
-    load = check_number("load", load, lo=0, lo_open=True)
+    load = SPEC.check("load", load)
     if load < hidden_capacity(capacity, retries):
         return "stable"
     return "vulnerable" if load < capacity else "overloaded"
+
+
+def trigger_end(result: StormResult) -> np.ndarray:
+    """Return, per scenario, the second at which the trigger ended."""
+    check_type("result", result, StormResult, "a StormResult (metastable.simulate())")
+    _kind, _magnitude, start, duration = result.trigger
+    return start + np.broadcast_to(np.asarray(duration, dtype=float), result.load.shape)
+
+
+def time_to_recovery(result: StormResult, threshold: float = 0.9, hold: float = 5.0) -> np.ndarray:
+    """Return, per scenario, the seconds from the trigger's end until goodput first holds at least *threshold*
+    x the new requests over *hold* seconds (inf if that does not happen within the run).
+
+    A trigger still on at the end of the run is judged on the run's last *hold* seconds.
+    """
+    check_type("result", result, StormResult, "a StormResult (the result of simulate or simulate_batch)")
+    threshold = check_number("threshold", threshold, lo=0.0, hi=1.0, lo_open=True)
+    hold = check_number("hold", hold, lo=result.dt, hi=float(result.t[-1]) + result.dt)
+    k = max(1, round(hold / result.dt))
+    good = np.cumsum(result.goodput, axis=1)
+    new = np.cumsum(result.first, axis=1)
+    good[:, k:] -= good[:, :-k].copy()
+    new[:, k:] -= new[:, :-k].copy()
+    window_start = result.t - (k - 1) * result.dt  # the window ending at each tick starts here
+    end = trigger_end(result)
+    latest = float(result.t[-1]) - (k - 1) * result.dt
+    judged_from = np.minimum(end, latest)
+    ok = (good >= threshold * new) & (window_start[None, :] >= judged_from[:, None] - 1e-9)
+    ok[:, : k - 1] = False
+    first = np.argmax(ok, axis=1)
+    found = ok[np.arange(ok.shape[0]), first]
+    return np.where(found, np.maximum(0.0, window_start[first] - end), np.inf)
+
+
+def classify_runs(result: StormResult, threshold: float = 0.9, hold: float = 5.0) -> np.ndarray:
+    """Label each scenario 'recovered', 'metastable' or 'overloaded'.
+
+    * overloaded: the load is at or above capacity (no trigger needed), or goodput has not come back while the
+      trigger is still on at the end of the run: neither needs a sustaining loop;
+    * recovered: goodput came back (within the run) after the trigger ended, or was never lost;
+    * metastable: the trigger is over and the load is below capacity, yet goodput has not come back.
+    """
+    ttr = time_to_recovery(result, threshold, hold)
+    k = max(1, round(hold / result.dt))
+    still_on = trigger_end(result) > float(result.t[-1]) - (k - 1) * result.dt + 1e-9
+    over = result.load >= result.capacity
+    return np.where(over, "overloaded", np.where(np.isfinite(ttr), "recovered",
+                                                 np.where(still_on, "overloaded", "metastable")))
+
+
+def drain_time(load: float, capacity: float = 300.0, retries: int = 1, backlog: float = 3000.0,
+               timeout: float = 1.0) -> float:
+    """Closed form: seconds for the stuck state's queue to drain from *backlog* to one timeout of work.
+
+    In the stuck state every query is sent 1 + retries times, so the queue shrinks at
+    capacity - (1 + retries) x load per second; it must fall to capacity x timeout before queries are served
+    in time again.  Below the hidden capacity this is finite and grows without bound as the load nears it:
+    the slow drain near the edge.  inf at or above the hidden capacity.
+    """
+    load = SPEC.check("load", load)
+    capacity = SPEC.check("capacity", capacity)
+    retries = SPEC.check("retries", retries)
+    backlog = check_number("backlog", backlog, lo=0.0, hi=1e12)
+    timeout = SPEC.check("timeout", timeout)
+    spare = capacity - (1 + retries) * load
+    excess = max(0.0, backlog - capacity * timeout)
+    if excess == 0.0:
+        return 0.0
+    return excess / spare if spare > 0 else float("inf")
+
+
+def outage_threshold(load: float, capacity: float = 300.0, timeout: float = 1.0) -> float:
+    """Closed form: the shortest full outage after which queries queued at *load* wait past the timeout.
+
+    During an outage of d seconds d x load queries queue up; once they exceed capacity x timeout (one timeout of
+    work) the last of them is served after its client gave up, which starts the retries.  So
+    d* = timeout x capacity / load: about one timeout when the load is near capacity.
+    """
+    load = SPEC.check("load", load)
+    capacity = SPEC.check("capacity", capacity)
+    timeout = SPEC.check("timeout", timeout)
+    return timeout * capacity / load

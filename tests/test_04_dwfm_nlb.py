@@ -183,3 +183,24 @@ def test_nlb_refuses_anything_but_a_propagation_run(night):
     for wrong in (night[0], 5, None):
         with pytest.raises(TypeError, match="propagation"):
             nlb.simulate(wrong, **OFF)
+
+
+def test_each_fitted_value_gives_its_published_time_and_moves_it_both_ways():
+    """The chapter's sensitivity table: at the fitted value each time is the published one (within 1 min);
+    -10 % and +10 % move it in opposite directions."""
+    from course_lib.experiments.ch04 import fitted_sensitivity
+
+    rows = fitted_sensitivity()
+    assert {r[1] for r in rows} == {"ttl", *dwfm.FITTED, *network_manager.FITTED}
+    for _stage, name, _value, moment, _clock, low, mid, high in rows:
+        assert abs(mid - published(moment)) <= 1, name
+        assert (low - mid) * (high - mid) < 0, name  # opposite sides
+
+
+def test_restart_share_table_of_the_chapter():
+    """Restarting a share of the hosts brings back that share of the leases; only all of them recover by 05:28."""
+    from course_lib.experiments.ch04 import restart_share_table
+
+    rows = restart_share_table()
+    assert [(r[1], r[2]) for r in rows] == [(2, 0.2), (5, 0.5), (8, 0.8), (10, 1.0)]
+    assert [math.isfinite(r[3]) for r in rows] == [False, False, False, True]

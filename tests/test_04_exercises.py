@@ -99,17 +99,21 @@ def test_q5_mutants_are_named(answer, fragment):
 
 
 def test_storm_widget_compute_is_the_model_and_bad_input_is_shown():
-    """The retry-storm widget runs the model; an outage over 100 % or a zero timeout shows a message."""
+    """The retry-storm widget runs the model and names the state; an outage over 100 % shows a message."""
     res = storm_compute(load=280.0)
     assert res.load[0] == 280.0
     exp = storm_experiment()
-    assert exp.error is None and "STUCK" in exp.readout.value
+    assert exp.error is None and "METASTABLE" in exp.readout.value
     exp.set(size=1.5)
     assert exp.error is not None and "trigger magnitude" in exp.error
-    exp.set(size=1.0, timeout=0.0)
-    assert "timeout" in exp.error
+    exp.set(size=1.0, timeout=exp.controls["timeout"].min)  # the slider offers only timeouts the model takes
+    assert exp.error is None
     exp.set(timeout=1.0, load=120.0)
     assert exp.error is None and "recovered" in exp.readout.value
+    exp.set(load=exp.controls["load"].max, duration=0.0)
+    assert "OVERLOADED" in exp.readout.value  # plain overload is not called metastable
+    exp.set(load=200.0, duration=exp.controls["duration"].max)
+    assert "OVERLOADED" in exp.readout.value  # nor is a trigger still on at the end of the run
 
 
 def test_leases_widget_shows_the_published_time_and_bad_input():

@@ -11,13 +11,19 @@ from hypothesis import strategies as st
 
 from course_lib.metastable import (
     DEFINITIONS,
+    MAX_CELLS,
+    MAX_RATE,
     DeadlineQueue,
     Trigger,
+    classify_runs,
+    drain_time,
     hidden_capacity,
+    outage_threshold,
     outcome,
     simulate,
     simulate_batch,
     state_of,
+    time_to_recovery,
 )
 from course_lib.mitigations import POLICIES, BudgetPolicy, compare, recovery_time
 from course_lib.phase import classify, largest_surviving_load, phase_diagram
@@ -87,7 +93,7 @@ def test_a_load_spike_is_a_trigger_too():
 def _balanced(res):
     tot = res.totals
     assert np.array_equal(tot["attempts"], tot["ok"] + tot["timed_out"] + tot["dropped"] + tot["pending"])
-    assert np.array_equal(tot["timed_out"], tot["wasted"] + tot["stale_pending"])
+    assert np.array_equal(tot["timed_out"], tot["wasted"] + tot["discarded"] + tot["stale_pending"])
     assert np.array_equal(tot["timed_out"] + tot["dropped"], tot["retried"] + tot["given_up"])
     assert np.array_equal(tot["attempts"], res.first.sum(axis=1) + tot["retried"] - tot["retry_waiting"])
     assert np.all(tot["given_up"] >= 0)
@@ -159,7 +165,7 @@ def test_fifo_serves_stale_work_first_and_lifo_the_newest():
 
 @pytest.mark.parametrize(("policy", "breaks"), [
     ("none", False), ("backoff", False), ("retry budget", True), ("circuit breaker", True), ("LIFO", True),
-    ("load shedding", True), ("queue-delay detection", True)])
+    ("load shedding", True), ("queue-delay detection", True), ("deadline check", True)])
 def test_which_mitigations_break_the_loop_and_which_only_delay_it(policy, breaks):
     """Budget, breaker, LIFO, shedding and overload detection recover; backoff with one retry does not."""
     assert outcome(simulate(280.0, policy=policy))[0] == breaks
@@ -169,7 +175,8 @@ def test_compare_lists_every_policy_with_a_recovery_time():
     """compare() reports each policy once; recovered ones have a finite recovery time."""
     rows = compare(horizon=60.0)
     assert [r[0] for r in rows] == list(POLICIES)
-    assert all(math.isfinite(secs) == ok or not ok for _, ok, secs in rows)
+    assert all(math.isfinite(secs) == (state == "recovered") for _, state, secs in rows)
+    assert dict((r[0], r[1]) for r in rows)["none"] == "metastable"
     assert recovery_time(simulate(100.0)) < 60.0
 
 
@@ -200,6 +207,112 @@ def test_classify_names_the_three_states():
     assert classify(100.0, False) == "stable"
     assert classify(220.0, False) == "vulnerable"
     assert classify(220.0, True) == "metastable"
+    assert classify(320.0, True) == "overloaded"  # above capacity no sustaining loop is needed
     assert state_of(320.0) == "overloaded"
     assert {"trigger", "sustaining effect", "characteristic metric", "stable", "vulnerable",
             "metastable"} <= set(DEFINITIONS)
+
+
+def test_runs_are_labelled_overloaded_recovered_or_metastable():
+    """Plain overload and a trigger that never ends are 'overloaded'; only a loop outliving its trigger is
+    'metastable'."""
+    quiet = Trigger("outage", 0.0, 10.0, 0.0)
+    assert list(classify_runs(simulate_batch([100.0, 280.0, 320.0], trigger=quiet, horizon=60.0))) == [
+        "recovered", "recovered", "overloaded"]
+    endless = Trigger("outage", 1.0, 10.0, 50.0)
+    assert list(classify_runs(simulate_batch([100.0, 280.0], trigger=endless, horizon=60.0))) == ["overloaded"] * 2
+    assert list(classify_runs(simulate_batch([100.0, 280.0], horizon=120.0))) == ["recovered", "metastable"]
+
+
+@pytest.fixture(scope="module")
+def near_edge():
+    """Loads just under the hidden capacity, run long enough (1,500 s) for their slow drain to finish."""
+    loads = np.array([120.0, 130.0, 140.0, 145.0, 146.0, 147.0, 148.0])
+    return loads, simulate_batch(loads, horizon=1500.0, dt=0.2)
+
+
+def test_loads_below_hidden_capacity_recover_given_time(near_edge):
+    """146-148 QPS looked stuck at the 300 s horizon; with time to recovery they recover, just slowly."""
+    loads, res = near_edge
+    ttr = time_to_recovery(res)
+    assert np.all(np.isfinite(ttr)) and np.all(classify_runs(res) == "recovered")
+    assert np.all(ttr[loads >= 146.0] > 290.0)  # beyond the old 300 s horizon (the trigger ends at 20 s)
+    assert np.all(np.diff(ttr[:4]) > 0)  # nearer the edge, slower
+
+
+def test_slow_drain_matches_its_closed_form(near_edge):
+    """Time to recovery follows backlog / (capacity - (1 + retries) x load) within 25 % away from the edge."""
+    loads, res = near_edge
+    ttr = time_to_recovery(res)
+    backlog = res.queue[:, round(20.0 / res.dt)]  # the queue when the outage ends
+    for i in range(4):  # 120-145 QPS; nearer the edge Poisson noise in the spare capacity dominates
+        predicted = drain_time(float(loads[i]), backlog=float(backlog[i]))
+        assert ttr[i] == pytest.approx(predicted, rel=0.25), loads[i]
+    assert math.isinf(drain_time(150.0)) and math.isinf(drain_time(200.0))
+
+
+@pytest.mark.parametrize(("capacity", "retries"), [(300.0, 1), (300.0, 2), (600.0, 1)])
+def test_the_edge_sits_at_the_hidden_capacity(capacity, retries):
+    """Closed form: given time to drain, the largest recovering load is just under capacity / (1 + retries)."""
+    hidden = hidden_capacity(capacity, retries)
+    loads = hidden * np.array([0.9, 0.95, 1.03, 1.1])
+    labels = classify_runs(simulate_batch(loads, capacity, retries=retries, horizon=1500.0, dt=0.2))
+    assert list(labels) == ["recovered", "recovered", "metastable", "metastable"]
+    assert hidden == capacity / (1 + retries)
+
+
+@pytest.mark.parametrize("timeout", [1.0, 2.0])
+def test_outage_threshold_is_about_one_timeout(timeout):
+    """At 280 QPS the shortest outage that tips the system is timeout x capacity / load (~ one timeout)."""
+    durations = np.round(np.arange(0.1, 3.0 * timeout, 0.1), 1)
+    res = simulate_batch(280.0, timeout=timeout, trigger=Trigger("outage", 1.0, 10.0, durations), horizon=150.0)
+    stuck = durations[classify_runs(res) == "metastable"]
+    assert stuck.size and np.all(np.diff(stuck) > 0)
+    assert stuck[0] == pytest.approx(outage_threshold(280.0, timeout=timeout), rel=0.2)
+    assert 0.8 * timeout <= stuck[0] <= 1.3 * timeout
+
+
+def test_deadline_check_wastes_no_work_and_recovers():
+    """The server-side deadline check drops expired queries unserved: no wasted work, goodput back at once."""
+    res = simulate(280.0, policy="deadline check")
+    assert res.wasted.sum() == 0 and res.discarded.sum() > 0
+    assert classify_runs(res)[0] == "recovered" and time_to_recovery(res)[0] < 5.0
+    _balanced(res)
+
+
+@pytest.mark.parametrize(("kw", "name"), [
+    ({"capacity": 1e18}, "capacity"), ({"load": 1e18}, "load"), ({"load": True}, "load"), ({"seed": -1}, "seed"),
+    ({"horizon": 3600.0, "dt": 0.001}, "horizon"), ({"queue_limit": 1e18}, "queue_limit"),
+    ({"trigger": "outage"}, "trigger")])
+def test_absurd_sizes_are_refused_not_overflowed(kw, name):
+    """Explicit bounds: capacity=1e18 used to overflow int64 and drop every request silently."""
+    with pytest.raises((ValueError, TypeError), match=name):
+        simulate(**{"load": 280.0, **kw})
+
+
+def test_largest_allowed_rates_do_not_overflow():
+    """At the bounds every count stays exact and balanced."""
+    res = simulate(MAX_RATE * 0.9, MAX_RATE, horizon=2.0, dt=0.1, trigger=Trigger("outage", 0.0, 0.0, 0.0))
+    _balanced(res)
+    assert res.goodput.sum() > 0
+    assert MAX_CELLS >= 1_000_000
+
+
+@settings(max_examples=30, deadline=None)
+@given(ops=st.lists(st.tuples(st.sampled_from(["push", "serve", "expire", "clear", "discard"]),
+                              st.integers(0, 40)), max_size=40), lifo=st.booleans())
+def test_queue_keeps_its_length_once_and_right(ops, lifo):
+    """DeadlineQueue owns its length: after any sequence of operations it equals what it holds."""
+    q = DeadlineQueue(2, 3, 2)
+    for op, k in ops:
+        if op == "push":
+            q.push(np.array([[k, 1], [0, k]]))
+        elif op == "serve":
+            q.serve(np.array([k, k // 2]), lifo)
+        elif op == "expire":
+            q.expire()
+        elif op == "clear":
+            q.clear_rows(np.array([True, False]))
+        else:
+            q.discard_stale()
+        assert np.array_equal(q.size(), q.fresh.sum(axis=(1, 2)) + q.stale)

@@ -14,7 +14,8 @@ from .. import dwfm, network_manager, nlb, timeline
 from ..plots.metastable import draw_capacity, draw_leases, draw_storm, restyle_capacity, restyle_leases
 
 __all__ = ["ACT_AT", "LEASE_HORIZON", "capacity_compute", "capacity_experiment", "capacity_summary",
-           "leases_compute", "leases_experiment", "leases_summary", "published_failover", "storm_compute",
+           "fitted_sensitivity", "leases_compute", "leases_experiment", "leases_summary", "published_failover",
+           "restart_share_table", "storm_compute",
            "storm_experiment", "storm_summary"]
 
 # The DWFM widget runs until an hour after the published recovery and offers four action times, all read
@@ -34,27 +35,31 @@ def storm_compute(load=280.0, trigger="outage", size=1.0, duration=10.0, timeout
 
 
 def storm_summary(result) -> str:
-    """Say whether the run recovered and quote the last 20 s."""
-    from ..metastable import outcome
+    """Name the run's state (recovered / metastable / overloaded) with its time to recovery and the last 20 s."""
+    from ..metastable import classify_runs, time_to_recovery
 
     k = round(20 / result.dt)
     offered, good = (float(result.rate(n)[0, -k:].mean()) for n in ("offered", "goodput"))
-    verdict = "recovered" if outcome(result)[0] else "STUCK (metastable)"
+    state, ttr = str(classify_runs(result)[0]), float(time_to_recovery(result)[0])
+    verdict = {"recovered": f"recovered {ttr:.0f} s after the trigger ended",
+               "metastable": "METASTABLE: the trigger is over, goodput has not come back",
+               "overloaded": "OVERLOADED: load at or above capacity, or the trigger is still on"}[state]
     return f"last 20 s: offered {offered:.0f} QPS, goodput {good:.0f} QPS -> {verdict}"
 
 
 def storm_experiment():
     """Build the HotOS '21 retry-storm widget (Run button: one run is ~0.1-0.2 s)."""
+    from ..metastable import SPEC
     from ..mitigations import POLICIES
-    from ..widgets import Experiment, dropdown, float_slider, int_slider
+    from ..widgets import Experiment, control, dropdown, float_slider
 
-    controls = {"load": float_slider("load (QPS)", 280, 20, 400, 10),
+    controls = {"load": control(SPEC["load"]),
                 "trigger": dropdown("trigger", ["outage", "spike"]),
                 # outage: share of capacity lost (0-1); spike: extra load as a multiple of the load
                 "size": float_slider("trigger size", 1.0, 0, 3, 0.1),
                 "duration": float_slider("duration (s)", 10, 0, 170, 1),  # the trigger starts at 10 s of 180
-                "timeout": float_slider("timeout (s)", 1.0, 0, 5, 0.1),
-                "retries": int_slider("retries", 1, 0, 4),
+                "timeout": control(SPEC["timeout"]),
+                "retries": control(SPEC["retries"]),
                 "policy": dropdown("policy", list(POLICIES))}
     return Experiment(controls, storm_compute, draw_storm, storm_summary, figsize=(8.0, 4.2), height="360px",
                       run_button=True, margins={"right": 0.72})
@@ -133,3 +138,56 @@ def capacity_experiment():
     draw = lambda fig, run: draw_capacity(fig.subplots(), run)  # noqa: E731
     return Experiment(controls, capacity_compute, draw, capacity_summary, figsize=(7.5, 2.6), height="230px",
                       margins={"bottom": 0.2, "top": 0.82}, restyle=restyle_capacity)
+
+
+def _first(mask: np.ndarray, t: np.ndarray) -> float:
+    idx = np.nonzero(mask)[0]
+    return float(t[idx[0]]) if idx.size else float("inf")
+
+
+def _fitted_times(dwfm_params: dict, nm_params: dict, ttl: float | None = None) -> dict:
+    """Return the time each fitted value was fitted to, as the chained models give it."""
+    from .. import dynamodb
+
+    avail = dynamodb.published() if ttl is None else dynamodb.after_repair(timeline.published("dns restored"), ttl)
+    leases = dwfm.simulate(avail, **dwfm_params)
+    prop = network_manager.simulate(leases, **nm_params)
+    relaxed = leases.actions.relax_at
+    return {"dynamodb recovered": avail.reachable_at,
+            "leases stop timing out": _first(leases.held == 0, leases.t),
+            "all leases held": leases.all_held_at,
+            "ec2 normal": _first((leases.t >= relaxed) & (leases.launch_capacity >= 1 - 1e-12), leases.t),
+            "connectivity problems": prop.no_connectivity_from,
+            "propagation normal": prop.normal_at}
+
+
+def fitted_sensitivity(shift: float = 0.10) -> list[tuple]:
+    """Return one row per fitted value: (stage, parameter, value, published moment, its clock time, the modelled
+    time at -shift, at the fitted value and at +shift).  Each value moves alone; the others stay fitted."""
+    from .. import dynamodb
+    from ..validate import check_number
+
+    shift = check_number("shift", shift, lo=0.0, hi=0.5, lo_open=True)
+    fitted = [("dynamodb", "ttl", dynamodb.DEFAULT_TTL, "dynamodb recovered")]
+    fitted += [("dwfm", name, dwfm.SPEC[name].default, moment) for name, moment in dwfm.FITTED.items()]
+    fitted += [("network_manager", name, network_manager.SPEC[name].default, moment)
+               for name, moment in network_manager.FITTED.items()]
+    rows = []
+    for stage, name, value, moment in fitted:
+        times = []
+        for factor in (1 - shift, 1.0, 1 + shift):
+            kw = {name: value * factor}
+            got = _fitted_times(kw if stage == "dwfm" else {}, kw if stage == "network_manager" else {},
+                                kw["ttl"] if stage == "dynamodb" else None)
+            times.append(got[moment])
+        rows.append((stage, name, value, moment, timeline.PUBLISHED[moment].clock, *times))
+    return rows
+
+
+def restart_share_table(shares=(0.25, 0.5, 0.75, 1.0)) -> list[tuple[float, int, float, float]]:
+    """Return (share of hosts restarted, hosts restarted, leases held at the end of the run, all held at)."""
+    rows = []
+    for share in shares:
+        run = dwfm.simulate(actions=dwfm.Actions(**{**vars(dwfm.Actions.published()), "restart_fraction": share}))
+        rows.append((float(share), int(run.restarted.sum()), float(run.held[-1] / run.fleet), run.all_held_at))
+    return rows
