@@ -20,7 +20,7 @@ import numpy as np
 
 from .validate import check_choice, check_int, check_number
 
-__all__ = ["CONVENTIONS", "STRATEGIES", "Convention", "Strategy", "capped_doubling", "check_backoff",
+__all__ = ["CONVENTIONS", "STRATEGIES", "Convention", "Strategy", "capped_doubling", "check_args", "check_backoff",
            "check_sleep", "decorrelated_jitter", "equal_jitter", "exponential", "full_jitter", "no_backoff",
            "retry", "strategy_named"]
 
@@ -33,6 +33,12 @@ _DOUBLINGS_PAST_ANY_CAP = 2100
 
 def capped_doubling(attempt: int, base: float, cap: float) -> float:
     """Return min(cap, base * 2**attempt) without ever forming 2**attempt past the cap (it overflows)."""
+    attempt = check_int("attempt", attempt, lo=0)
+    base, cap = check_backoff(base, cap)
+    if type(attempt) is not int:
+        attempt = check_int("attempt", attempt, lo=0)
+    if type(base) is not float or type(cap) is not float:
+        base, cap = check_backoff(base, cap)
     if attempt >= _DOUBLINGS_PAST_ANY_CAP:
         return cap
     try:
@@ -41,7 +47,7 @@ def capped_doubling(attempt: int, base: float, cap: float) -> float:
         return cap
 
 
-def _args(attempt, previous, base, cap, rng) -> tuple[int, float, float, float]:
+def check_args(attempt, previous, base, cap, rng) -> tuple[int, float, float, float]:
     """Validate a strategy's arguments (strategies are public: a learner or a test may call them)."""
     if type(attempt) is not int:
         attempt = check_int("attempt", attempt, lo=0, hi=MAX_ATTEMPT)
@@ -57,25 +63,25 @@ def _args(attempt, previous, base, cap, rng) -> tuple[int, float, float, float]:
 
 def no_backoff(attempt: int, previous: float, base: float, cap: float, rng: np.random.Generator) -> float:
     """Retry at once."""
-    _args(attempt, previous, base, cap, rng)
+    check_args(attempt, previous, base, cap, rng)
     return 0.0
 
 
 def exponential(attempt: int, previous: float, base: float, cap: float, rng: np.random.Generator) -> float:
     """Sleep min(cap, base * 2**attempt): capped exponential backoff, no jitter."""
-    attempt, _, base, cap = _args(attempt, previous, base, cap, rng)
+    attempt, _, base, cap = check_args(attempt, previous, base, cap, rng)
     return capped_doubling(attempt, base, cap)
 
 
 def full_jitter(attempt: int, previous: float, base: float, cap: float, rng: np.random.Generator) -> float:
     """Sleep a uniform random time in [0, min(cap, base * 2**attempt))."""
-    attempt, _, base, cap = _args(attempt, previous, base, cap, rng)
+    attempt, _, base, cap = check_args(attempt, previous, base, cap, rng)
     return rng.uniform(0.0, capped_doubling(attempt, base, cap))
 
 
 def equal_jitter(attempt: int, previous: float, base: float, cap: float, rng: np.random.Generator) -> float:
     """Sleep half the exponential delay plus a uniform random time in [0, the other half)."""
-    attempt, _, base, cap = _args(attempt, previous, base, cap, rng)
+    attempt, _, base, cap = check_args(attempt, previous, base, cap, rng)
     temp = capped_doubling(attempt, base, cap)
     return temp / 2.0 + rng.uniform(0.0, temp / 2.0)
 
@@ -83,7 +89,7 @@ def equal_jitter(attempt: int, previous: float, base: float, cap: float, rng: np
 def decorrelated_jitter(attempt: int, previous: float, base: float, cap: float,
                         rng: np.random.Generator) -> float:
     """Sleep min(cap, uniform(base, previous * 3)): grows from the last sleep, not from the attempt count."""
-    _, previous, base, cap = _args(attempt, previous, base, cap, rng)
+    _, previous, base, cap = check_args(attempt, previous, base, cap, rng)
     return min(cap, rng.uniform(base, max(base, min(previous, cap) * 3.0)))
 
 

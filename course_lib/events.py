@@ -50,4 +50,7 @@ class Scheduler:
                 delay = next(proc)
             except StopIteration:
                 continue
-            self.process(proc, delay, priority)
+            if type(delay) is float and 0.0 <= delay < math.inf:  # process() inlined: one call per event saved
+                heapq.heappush(heap, (self.now + delay, priority, next(self._seq), proc))
+            else:
+                self.process(proc, delay, priority)

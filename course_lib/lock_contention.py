@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import r53lock
-from .backoff import STRATEGIES, capped_doubling, check_backoff, retry
+from .backoff import STRATEGIES, capped_doubling, check_args, check_backoff, retry
 from .dns.layout import REGIONAL_ENDPOINT, lock_name
 from .events import Scheduler
 from .params import Param, Spec
@@ -49,8 +49,7 @@ MAX_LOSSES = 10**12  # counts of losses beyond this are not a question any Enact
 
 def fixed_interval(attempt: int, previous: float, base: float, cap: float, rng: np.random.Generator) -> float:
     """Sleep *base* every time: a constant retry interval."""
-    check_int("attempt", attempt, lo=0)
-    return check_backoff(base, cap)[0]
+    return check_args(attempt, previous, base, cap, rng)[2]
 
 
 POLICIES = {"fixed": fixed_interval, **{k: v for k, v in STRATEGIES.items() if k != "none"}}
@@ -122,6 +121,7 @@ def simulate_lock(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, pol
                   base: float = 0.5, cap: float = 60.0, gap: float = 1.0, call: float = 0.2,
                   horizon: float = 1200.0, seed: int = 0) -> LockRun:
     """Run *enactors* Enactors that each want the lock, hold it, rest *gap*, and want it again."""
+    check_type("policy", policy, str, "the name of a retry policy")
     v = _validate_lock({"enactors": enactors, "hold": hold, "lease": lease, "policy": policy, "base": base,
                         "cap": cap, "gap": gap, "call": call, "horizon": horizon, "seed": seed})
     enactors, hold, lease, gap, call = v["enactors"], v["hold"], v["lease"], v["gap"], v["call"]
@@ -136,22 +136,24 @@ def simulate_lock(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, pol
     count = {"attempts": 0, "failures": 0, "overlaps": 0}
 
     def take_lock(i: int, sleep: float | None):
-        """One attempt (after the retry's *sleep*): submit the DELETE+CREATE batch; the answer comes a call later."""
+        """One attempt: submit the DELETE+CREATE batch; its answer comes one call later.
+
+        A retry first waits for the answer that said "lost" and then sleeps (one delay, one event).
+        """
         if sleep is not None:
-            yield sleep
+            yield call + sleep
         count["attempts"] += 1
-        won = r53lock.try_acquire(zone, LOCK_NAME, names[i], sched.now, lease)
-        if won:
-            count["overlaps"] += any(holding[j] for j in range(enactors) if j != i)
-            holding[i], waiting[i] = True, False
-            winner.append(i)
-            losses.append(lost[i])
-            waits.append(sched.now + call - wanted_at[i])
-        else:
+        if not r53lock.try_acquire(zone, LOCK_NAME, names[i], sched.now, lease):
             count["failures"] += 1
             lost[i] += 1
+            return False
+        count["overlaps"] += any(holding[j] for j in range(enactors) if j != i)
+        holding[i], waiting[i] = True, False
+        winner.append(i)
+        losses.append(lost[i])
+        waits.append(sched.now + call - wanted_at[i])
         yield call
-        return won
+        return True
 
     def enactor(i: int):
         while True:
@@ -198,10 +200,15 @@ def loss_tail(rho: float, k: int, retry_rho: float | None = None) -> float:
     return 1.0 if k == 0 else rho * retry_rho ** (k - 1)
 
 
+def _deterministic(policy) -> str:
+    check_type("policy", policy, str, "'fixed' or 'exponential'")
+    return check_choice("policy", policy, DETERMINISTIC)
+
+
 def wait_after_losses(n: int, policy: str, base: float, cap: float, call: float = 0.2) -> float:
     """Return the wait of an Enactor that loses *n* times then wins, for a deterministic *policy*."""
     n = check_int("n", n, lo=0, hi=MAX_LOSSES)
-    check_choice("policy", policy, DETERMINISTIC)
+    _deterministic(policy)
     base, cap = check_backoff(base, cap)
     call = check_number("call", call, lo=0, hi=3600.0)
     if policy == "fixed":
@@ -249,7 +256,7 @@ def losses_for_tail(rho: float, policy: str, base: float = 0.5, cap: float = 60.
     (by default *rho* again: independent attempts).
     """
     rho, retry_rho = _chances(rho, retry_rho)
-    check_choice("policy", policy, DETERMINISTIC)
+    _deterministic(policy)
     base, cap = check_backoff(base, cap)
     call = check_number("call", call, lo=0, hi=3600.0, lo_open=True)
     factor = check_number("factor", factor, lo=1, hi=1e6)
@@ -311,6 +318,7 @@ def paused_holder(pause: float = 15.0, lease: float = 10.0, fencing: str = "none
     """
     pause = check_number("pause", pause, lo=0, hi=3600.0)
     lease = check_number("lease", lease, lo=1, hi=3600.0)
+    check_type("fencing", fencing, str, "one of " + ", ".join(map(repr, FENCING)))
     check_choice("fencing", fencing, FENCING)
     stale_generation = check_int("stale_generation", stale_generation, lo=1, hi=10**6)
     fresh_generation = check_int("fresh_generation", fresh_generation, lo=stale_generation + 1, hi=10**6 + 1)

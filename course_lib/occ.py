@@ -69,7 +69,8 @@ class VersionedStore:
 
     def read(self, key: str) -> tuple[object, int]:
         """Return (value, version) of *key*; a missing key reads as (0, 0)."""
-        return self._data.get(key, (0, 0))
+        check_type("key", key, str)
+        return self._data.get(_key(key), (0, 0))
 
     def write(self, key: str, value) -> int:
         """Overwrite *key* whatever its version; return the new version."""
@@ -79,6 +80,7 @@ class VersionedStore:
 
     def cas(self, key: str, version: int, value) -> bool:
         """Write *value* only if *key* is still at *version*; return whether it was written."""
+        version = cas(key, version, value).version  # validates key and version
         if self.read(key)[1] != version:
             return False
         self.write(key, value)

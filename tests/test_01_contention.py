@@ -470,3 +470,12 @@ def test_chapter_lock_numbers(long_runs):
         half = 1.96 * _binomial_se(r.tail(), len(r.waits))
         assert abs(tail_closed_form(r.first_loss, policy, retry_rho=r.retry_loss) - r.tail()) < half
     assert np.median(fixed.waits) == pytest.approx(2.3)
+
+
+def test_jitter_does_not_remove_the_lock_tail():
+    """§5: full jitter's 10x tail is about as heavy as exponential backoff's (within a factor 2 either way, far
+    above the fixed interval's) at every contender count of the chapter's table."""
+    table = tail_table((2, 3, 4, 6, 8), ("fixed", "exponential", "full jitter"))
+    fixed, expo, jitter = table.T
+    assert np.all(jitter > 0.5 * expo) and np.all(jitter < 2 * expo) and np.all(jitter > 2 * fixed)
+    assert jitter[0] < expo[0] and jitter[-1] > expo[-1]  # lighter for few contenders, heavier for many

@@ -23,6 +23,7 @@ from ..plots.occ import (
     restyle_contention,
     restyle_lock_waits,
 )
+from ..validate import check_type
 from ..widgets import Experiment, control
 
 __all__ = ["REF_COUNTS", "contention_experiment", "contention_summary", "contention_view", "lock_experiment",
@@ -59,6 +60,7 @@ def contention_view(clients: int = 100, strategy: str = "full jitter", base: flo
 
 def contention_summary(view: ContentionView) -> str:
     """Return widget (a)'s readout: the selected strategy's work and time against un-jittered backoff."""
+    check_type("view", view, ContentionView, "a ContentionView from contention_view")
     run, plain = view.runs[view.selected], view.runs["exponential"]
     change = (run.calls - plain.calls) / plain.calls
     return (f"{view.selected}, {_count(view.clients, 'client')}: {_count(run.calls, 'call')} ({change:+.0%} vs "
@@ -68,6 +70,7 @@ def contention_summary(view: ContentionView) -> str:
 
 def contention_experiment(clients: int = 100, strategy: str = "full jitter") -> Experiment:
     """Return widget (a): clients x strategy x base/cap -> calls and completion time."""
+    strategy_named(strategy)
     spec = contention.SPEC
     # sliders start at valid values; a cap below the base (e.g. base 80, cap 50) shows a message
     controls = {"clients": control(spec["clients"], clients), "strategy": control(spec["strategy"], strategy),
@@ -84,6 +87,8 @@ def lock_view(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, policy:
 
 def lock_summary(run: LockRun) -> str:
     """Return widget (b)'s readout: median wait, the 10x tail, the worst run of losses, broken exclusion."""
+    check_type("run", run, LockRun, "a LockRun (lock_contention.simulate_lock())")
+    check_type("run", run, LockRun, "a LockRun from simulate_lock")
     if len(run.waits) == 0:
         return "nobody got the lock"
     worst = int(np.argmax(run.waits))
