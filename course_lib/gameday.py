@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import cascade, signals, timeline
+from . import cascade, dwfm, signals, timeline
 from .validate import check_int, check_type
 
 __all__ = ["ACTIONS", "GUARDRAILS", "Decision", "Game", "GameRecord", "View", "aws_decisions", "compare_teams",
@@ -55,7 +55,8 @@ ACTIONS = {
 }
 SLOW = 2.0  # before the call is split, work on DynamoDB takes twice as long (one call, two problems)
 NO_TEAM = 2.0  # the alias repair without the DynamoDB engineers takes twice as long
-RESTORE_LAG = 10  # minutes from the alias repair to all DNS information restored (02:15 -> 02:25, as reported)
+# minutes from the alias repair to all DNS information restored (as reported, 02:15 -> 02:25)
+RESTORE_LAG = timeline.published("dns restored") - timeline.published("alias repaired")
 PACKET_LOSS_CLEARS = 120  # minutes: when the synthetic packet loss clears (model choice; not in the record)
 _DYNAMO_TRACK = {"dig the record", "prepare rpz override", "apply rpz override", "stop automation",
                  "repair the alias", "page the DynamoDB team"}
@@ -205,12 +206,28 @@ class Game:
             return Decision(self.now, str(action)[:60], why, 0.0, ok=False)
         minutes = self.cost(action)
         done = min(self.now + minutes, float(cascade.HORIZON))
-        outcome = self._effect(action, done)
+        saved = (set(self.known), list(self.script), list(self.violations), self.console.snapshot(),
+                 self.console.automation_running)
+        try:
+            outcome = self._effect(action, done)
+            self._night = None
+            self.night()  # the new script must run; if the model refuses it, nothing happened
+        except (ValueError, TypeError) as exc:
+            self._restore(saved)
+            return Decision(self.now, action, f"the model refused it: {exc}", 0.0, ok=False)
         decision = Decision(self.now, action, outcome, minutes)
         self.decisions.append(decision)
         self.now = done
         self._night = None
         return decision
+
+    def _restore(self, saved) -> None:
+        from .console import Console
+
+        known, script, violations, zone, running = saved
+        self.known, self.script, self.violations = known, script, violations
+        self.console = Console(zone, automation_running=running)
+        self._night = None
 
     def _emit(self, at: float, kind: str) -> None:
         self.script.append((at, kind))
@@ -271,7 +288,7 @@ class Game:
             return "repaired, but the running automation wrote its stale plan back: the endpoint is EMPTY again"
         self.known.add("dns repaired")
         self._emit(min(done + RESTORE_LAG, float(cascade.HORIZON)), "dns repair")
-        return f"alias -> {rollback.name.split('.')[0]}; all DNS information restored {RESTORE_LAG} min later"
+        return f"alias -> {rollback.name.split('.')[0]}; all DNS information restored {RESTORE_LAG:g} min later"
 
     # ---- the dashboards -----------------------------------------------------------------------------------
     def series(self) -> dict:
@@ -287,7 +304,8 @@ class Game:
         size = np.where(t < (math.inf if repaired is None else repaired), 0, signals.ANSWER_SIZE).astype(float)
         held = night._series("leases", "held", 0.0) / (night.leases.fleet if night.leases is not None else 1.0)
         if night.leases is None:
-            held = 1.0 - np.minimum(t, 157.0) / 157.0  # leases time out while DNS stays broken (model choice)
+            lost = dwfm.SPEC["lease_loss_minutes"].default  # leases time out while DNS stays broken
+            held = 1.0 - np.minimum(t, lost) / lost
         return {"border_packet_loss": loss, "dynamodb_errors": errors, "dns_answer_size": size,
                 "leases_held": held * 100, "launches_admitted": night.launch_capacity * 100,
                 "nm_delay": night.nm_delay, "nlb_errors": night.nlb_error_rate * 100}
@@ -396,12 +414,29 @@ def play(policy: Callable, seed: int = 0, team: str = "") -> GameRecord:
     return game.record(team)
 
 
+def _response(words: str) -> float:
+    """Return the minute of the response step in the timeline whose description contains *words*."""
+    for e in timeline.EVENTS:
+        if e.service == "Response" and words in e.what:
+            return float(timeline.duration(timeline.EVENT_START, e.time))
+    raise LookupError(f"no response step mentions {words!r}")  # pragma: no cover - a timeline edit
+
+
 def _aws_plan() -> tuple[tuple[float, str], ...]:
-    """AWS's sequence as (minute to start, game action): response steps, then the published actions."""
+    """AWS's sequence as (minute to start, game action), each timed to finish at its published moment."""
     acts = {a.kind: a.at for a in cascade.ActionScript.published().actions}
-    steps = [(6.0, "investigate packet loss"), (38.0, "split the call"), (40.0, "dig the record"),
-             (45.0, "page the DynamoDB team"), (50.0, "prepare rpz override"), (75.0, "apply rpz override"),
-             (87.0, "stop automation"), (92.0, "repair the alias")]
+    finish = [(_response("triage points to networking"), "investigate packet loss", True),
+              (_response("call splits"), "split the call", False),
+              (_response("`dig`"), "dig the record", False),
+              (timeline.published("identified"), "page the DynamoDB team", False),
+              (_response("RPZ override"), "prepare rpz override", False),
+              (timeline.published("rpz override"), "apply rpz override", False),
+              (timeline.published("alias repaired"), "repair the alias", False)]
+    steps = []
+    for at, action, starts in finish:
+        steps.append((at if starts else at - ACTIONS[action][0], action))
+    # the automation is stopped just before the repair starts [S2]
+    steps.insert(-1, (steps[-1][0] - ACTIONS["stop automation"][0], "stop automation"))
     for kind, action in (("throttle dwfm", "throttle dwfm"), ("restart dwfm", "restart dwfm hosts"),
                          ("disable nlb failover", "disable nlb failover"), ("relax throttles", "relax throttles"),
                          ("enable nlb failover", "enable nlb failover")):

@@ -183,3 +183,58 @@ def test_whatif_widget():
     assert exp.error is None
     exp.set(dns_repair=None)
     assert "never repaired" in exp.readout.value
+
+
+def test_no_published_clock_time_is_typed_in_the_game():
+    import re
+    from pathlib import Path
+
+    src = Path(gameday.__file__).read_text(encoding="utf-8")
+    body = src[src.index("__all__"):]
+    code = "\n".join(line.split("#")[0] for line in body.splitlines())
+    assert re.findall(r"[\"'](\d\d:\d\d)[\"']", code) == []
+
+
+def test_aws_plan_finishes_at_the_published_moments():
+    from course_lib import timeline
+
+    plan = dict((a, t) for t, a in gameday._aws_plan())
+    assert plan["split the call"] + gameday.ACTIONS["split the call"][0] == timeline.minutes("00:27")
+    assert plan["repair the alias"] + gameday.ACTIONS["repair the alias"][0] == timeline.published("alias repaired")
+    assert plan["throttle dwfm"] + gameday.ACTIONS["throttle dwfm"][0] == timeline.published("throttling and restarts")
+
+
+def test_a_model_failure_leaves_the_game_untouched(monkeypatch):
+    g = Game()
+    g.act("split the call")
+    before = (g.now, list(g.decisions), list(g.script), set(g.known))
+
+    real = cascade.run
+
+    def refuse(actions=None, **kwargs):
+        if actions is not None and actions.at("throttle dwfm") is not None:
+            raise ValueError("no such night")
+        return real(actions, **kwargs)
+    monkeypatch.setattr(cascade, "run", refuse)
+    d = g.act("throttle dwfm")
+    assert not d.ok and "refused" in d.outcome
+    monkeypatch.undo()
+    assert (g.now, list(g.decisions), list(g.script), set(g.known)) == before
+    assert g.act("throttle dwfm").ok
+
+
+def test_draw_timelines():
+    from matplotlib.figure import Figure
+
+    from course_lib.plots.cascade import draw_timelines
+
+    recs = {"A": play(fast_policy), "B": play(lambda v: "restart dwfm hosts" if "restart dwfm hosts" in v.available
+                                             else gameday.aws_policy(v))}
+    ax = Figure().add_subplot()
+    draw_timelines(ax, recs, gameday.aws_decisions())
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["B", "A", "AWS (published)"]
+    assert len(ax.lines) == 3 + 1  # a lane each, plus B's broken guardrails
+    with pytest.raises(ValueError, match="records"):
+        draw_timelines(ax, {})
+    with pytest.raises(TypeError, match="GameRecord"):
+        draw_timelines(ax, {"x": 1})

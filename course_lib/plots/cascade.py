@@ -9,7 +9,7 @@ import numpy as np
 from .backdrop import backdrop
 from .style import PALETTE, tidy
 
-__all__ = ["draw_dashboard", "draw_night", "draw_table", "restyle_dashboard", "restyle_night"]
+__all__ = ["draw_dashboard", "draw_night", "draw_table", "draw_timelines", "restyle_dashboard", "restyle_night"]
 
 LAST = 15 * 60 + 12  # the plots show 23:48 to 15:00 (minutes)
 _TICKS = np.arange(12, LAST + 1, 120)  # 00:00, 02:00, ... 14:00
@@ -167,3 +167,27 @@ def restyle_dashboard(fig, view) -> bool:
         ax.lines[-1].set_xdata([view.now, view.now])
     backdrop(fig, [], "dashboard")
     return True
+
+
+def draw_timelines(ax, records: dict, aws_steps=()):
+    """Workshop mode: one lane per team (and AWS's published steps), a mark per decision, guardrails in red."""
+    from ..gameday import GameRecord
+
+    if not isinstance(records, dict) or not records:
+        raise ValueError("records must be a non-empty dict of team name -> GameRecord")
+    lanes = [("AWS (published)", [(t, what) for t, what in aws_steps], [])]
+    for name, rec in records.items():
+        if not isinstance(rec, GameRecord):
+            raise TypeError(f"records[{name!r}] must be a GameRecord, got {type(rec).__name__}")
+        steps = [(d.at + d.minutes, d.action) for d in rec.decisions if d.ok and not d.action.startswith("wait")]
+        lanes.append((str(name), steps, list(rec.violations)))
+    for y, (_, steps, bad) in enumerate(reversed(lanes)):
+        xs = [min(t, LAST) for t, _ in steps]
+        ax.plot(xs, [y] * len(xs), "|", color=PALETTE["ok"], ms=12, mew=2)
+        if bad:
+            ax.plot([min(t, LAST) for t, _ in bad], [y] * len(bad), "x", color=PALETTE["bad"], ms=9, mew=2)
+    ax.set_yticks(range(len(lanes)))
+    ax.set_yticklabels([name for name, _, _ in reversed(lanes)], fontsize=8)
+    ax.set_ylim(-0.6, len(lanes) - 0.4)
+    _clock_axis(ax)
+    return tidy(ax, title="Decisions through the night (| a step done, x a guardrail broken)", xlabel="time (PDT)")
