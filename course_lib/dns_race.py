@@ -259,7 +259,7 @@ def fenced_delete(zone: HostedZone, generation: int, endpoints) -> list[Change]:
     trees = [zone.get(tree_name(generation, ep)) for ep in endpoints]
     missing = [ep for ep, tree in zip(endpoints, trees, strict=True) if tree is None]
     if missing:
-        raise ValueError(f"endpoints must each hold a tree of plan {generation}; {missing[0]} has none")
+        raise ValueError(f"generation {generation}: endpoints must each hold a tree of that plan; {missing[0]} has none")
     batch = [Change("DELETE", tree) for tree in trees]
     for ep in endpoints:
         alias = zone.get(ep, "ALIAS")

@@ -134,7 +134,11 @@ def runs_per_year(run_interval: float = 60.0, enactors: int = 3) -> float:
 
 def p_at_least_one(p_run, runs: float):
     """Return P(at least one race in *runs* independent runs), accurate even for tiny p_run."""
-    p = np.asarray(p_run, dtype=float)
+    try:
+        p = np.asarray(p_run, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"p_run must be a probability (a number or an array of numbers), got "
+                        f"{type(p_run).__name__} {p_run!r:.60}") from None
     if np.any((p < 0) | (p > 1)) or not np.all(np.isfinite(p)):
         raise ValueError(f"p_run must be a probability in [0, 1], got {p_run!r}")
     check_number("runs", runs, lo=0)

@@ -106,7 +106,7 @@ def test_properties_on_snapshots():
     assert properties.explain("record never empty", back, gone, names) == f"left {names[0]} with an empty answer"
     assert properties.explain("active plan never deleted", back, gone) == f"deleted the active plan of {names[0]}"
     assert properties.explain("record never empty", None, s0) == ""
-    with pytest.raises(ValueError, match="property"):
+    with pytest.raises(ValueError, match="name must be one of the properties"):
         properties.holds("record empty", None, s0)
     with pytest.raises(ValueError, match="Snapshot"):
         Snapshot((1,), ())

@@ -19,13 +19,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..route53 import HostedZone
-from ..validate import check_choice, check_type
+from ..validate import check_type
 from .layout import ENDPOINTS, alias_generation, is_tree_name, tree_generation
 
 __all__ = ["CHANGE_PROPERTIES", "PROPERTY_NAMES", "STATE_PROPERTIES", "Snapshot", "active_plan_never_deleted",
            "deleted_active", "empty_endpoints", "explain", "first_violations", "generation_never_decreases",
            "holds", "record_never_empty", "regressed", "violations"]
+
+
+def _generations(name: str, values, allow_none: bool = False) -> tuple:
+    """Return *values* as a tuple of int generations (numpy integers accepted), refusing anything else."""
+    if isinstance(values, (str, bytes, dict)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a collection of generations, got {type(values).__name__} {values!r:.60}")
+    out = []
+    for g in values:
+        if g is None and allow_none:
+            out.append(None)
+        elif isinstance(g, (int, np.integer)) and not isinstance(g, (bool, np.bool_)) and g >= 0:
+            out.append(int(g))
+        else:
+            raise TypeError(f"{name} must hold generations (integers >= 0{', or None' if allow_none else ''}), "
+                            f"got {type(g).__name__} {g!r:.40}")
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -50,11 +68,8 @@ class Snapshot:
     @classmethod
     def uniform(cls, aliases: Sequence[int | None], stored: Iterable[int]) -> Snapshot:
         """Return the snapshot of a zone where every endpoint stores the same generations (the checker's view)."""
-        for name, value in (("aliases", aliases), ("stored", stored)):
-            if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-                raise TypeError(f"{name} must be a collection of generations, got {type(value).__name__} {value!r:.60}")
-        aliases = tuple(aliases)
-        return cls(aliases, (frozenset(stored),) * len(aliases))
+        aliases = _generations("aliases", aliases, allow_none=True)
+        return cls(aliases, (frozenset(_generations("stored", stored)),) * len(aliases))
 
     @classmethod
     def of_zone(cls, zone: HostedZone, endpoints: Sequence[str] = ENDPOINTS[:3]) -> Snapshot:
@@ -132,11 +147,19 @@ CHANGE_PROPERTIES = {"applied generation never decreases": generation_never_decr
 PROPERTY_NAMES = ("record never empty", "applied generation never decreases", "active plan never deleted")
 
 
+def _name(name) -> str:
+    if name not in PROPERTY_NAMES if isinstance(name, str) else True:
+        raise (ValueError if isinstance(name, str) else TypeError)(
+            f"name must be one of the properties {PROPERTY_NAMES}, got {type(name).__name__} {name!r:.60}")
+    return name
+
+
 def holds(name: str, before: Snapshot | None, after: Snapshot) -> bool:
     """Return True if property *name* holds for the change *before* -> *after* (state properties: on *after*)."""
-    if type(name) is not str:
-        check_type("name", name, str, f"a property name from {PROPERTY_NAMES}")
-    check_choice("property", name, PROPERTY_NAMES)
+    _name(name)
+    _snap("after", after)
+    if before is not None:
+        _pair(before, after)
     if name in STATE_PROPERTIES:
         return STATE_PROPERTIES[name](after)
     return CHANGE_PROPERTIES[name](before, after)
@@ -163,7 +186,7 @@ def first_violations(snapshots: Sequence[Snapshot]) -> dict[str, int | None]:
 
 def explain(name: str, before: Snapshot | None, after: Snapshot, endpoints: Sequence[str] = ENDPOINTS) -> str:
     """Return how the change broke property *name*, naming the first endpoint concerned ('' if it holds)."""
-    check_choice("property", name, PROPERTY_NAMES)
+    _name(name)
     if isinstance(endpoints, (str, bytes)) or not isinstance(endpoints, Sequence) or len(endpoints) < len(
             _snap("after", after).aliases):
         raise TypeError(f"endpoints must name every endpoint of the snapshot ({len(after.aliases)}), got {endpoints!r:.60}")

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..validate import check_choice, check_int, check_type
+import numpy as np
+
+from ..validate import check_int
 
 __all__ = ["CLEANUP_ACTIONS", "FIXES", "check_fixes", "cleanup_action", "delete_rule", "freeze_rule", "is_old",
            "start_action", "take_rule", "write_rule"]
@@ -44,7 +46,7 @@ def _fixes(fixes) -> tuple[str, ...]:
 def _flag(name: str, value) -> bool:
     if value is True or value is False:
         return value
-    if type(value).__name__ == "bool_":  # numpy's bool
+    if type(value).__name__ in ("bool_", "bool"):  # numpy's bool (named "bool" since numpy 2)
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r:.60}")
 
@@ -53,12 +55,13 @@ def check_fixes(fixes) -> tuple[str, ...]:
     """Return *fixes* as a tuple in FIXES order; a single name is accepted; unknown names are refused."""
     if isinstance(fixes, str):
         fixes = (fixes,)
-    if not isinstance(fixes, Iterable) or isinstance(fixes, (bytes, dict)):
+    if not isinstance(fixes, Iterable) or isinstance(fixes, (bytes, dict, np.ndarray)):
         raise TypeError(f"fixes must be a tuple of fix names from {FIXES}, got {type(fixes).__name__} {fixes!r}")
     fixes = tuple(fixes)
     for name in fixes:
-        check_type("fix", name, str, f"a fix name from {FIXES}")
-        check_choice("fix", name, FIXES)
+        if not isinstance(name, str) or name not in FIXES:
+            raise (ValueError if isinstance(name, str) else TypeError)(
+                f"fixes must hold fix names from {FIXES}; got {type(name).__name__} {name!r:.60}")
     return tuple(f for f in FIXES if f in fixes)
 
 
