@@ -31,7 +31,8 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from itertools import combinations, product
 from typing import NamedTuple
 
 from .dns import layout
@@ -49,12 +50,16 @@ __all__ = [
     "Compact",
     "Enactor",
     "EnactorState",
+    "Induction",
     "Step",
     "Zone",
     "canonical",
+    "check_inductive",
     "describe",
     "enactor_model",
     "enactor_moves",
+    "encoding_states",
+    "fix_invariant",
     "inconsistent",
     "initial_state",
     "is_active",
@@ -62,6 +67,8 @@ __all__ = [
     "operator_moves",
     "planner_moves",
     "race_events",
+    "race_possible",
+    "regression_possible",
     "state_explosion",
     "successors",
 ]
@@ -76,7 +83,7 @@ SPEC = Spec((
     Param("endpoints", 2, "int", 1, len(ENDPOINT_NAMES), label="endpoints", view=(1, 2)),
     Param("K", 2, "int", 1, 8, label="K (clean-up threshold, < generations)", view=(1, 3)),
 ))
-IDLE, APPLY, CLEANUP = "idle", "apply", "cleanup"
+IDLE, APPLY, WRITE, CLEANUP = "idle", "apply", "write", "cleanup"  # WRITE: read the alias, write next step
 
 
 class Enactor(NamedTuple):
@@ -167,17 +174,19 @@ def is_active(z: Zone, g: int) -> bool:
     return g in z.alias
 
 
-def enactor_moves(z: Zone, e: Enactor, fixes: frozenset, K: int, protect=is_active):
+def enactor_moves(z: Zone, e: Enactor, fixes: frozenset, K: int, protect=is_active, atomic: bool = True):
     """Yield (kind, detail, zone, job) for each step an Enactor with job *e* can take in zone *z*.
 
     The Enactor reads only Route 53 (the trees and aliases of *z*) and its own job, never another
     Enactor's: the returned zone carries the Route 53 change, the returned job the Enactor's new place.
+    With ``atomic=False`` recheck_at_write reads the alias in one step and writes in the next (a
+    separate read and write instead of one conditional Route 53 batch): the assumption it rests on, undone.
     """
-    for kind, detail, nz, job in _decide(z, e, fixes, K, protect):
+    for kind, detail, nz, job in _decide(z, e, fixes, K, protect, atomic):
         yield kind, detail, (nz if nz is z else _judged(z, nz)), job
 
 
-def _decide(z: Zone, e: Enactor, fixes: frozenset, K: int, protect):
+def _decide(z: Zone, e: Enactor, fixes: frozenset, K: int, protect, atomic: bool = True):
     """Yield the Enactor's next step, each decision taken by the shared rules of course_lib.dns."""
     if z.frozen:
         return
@@ -211,8 +220,12 @@ def _decide(z: Zone, e: Enactor, fixes: frozenset, K: int, protect):
     name = ENDPOINT_NAMES[ep]
     if g not in z.stored:  # Route 53 rejects an alias to a missing tree: give the plan up
         yield "abandon", f"plan {g} (deleted)", z, Enactor()
+    elif e.pc == WRITE:  # the alias was read in an earlier step: write without looking again
+        yield "apply", f"plan {g} to {name}", z._replace(alias=_set(z.alias, ep, g)), after
     elif not write_rule(g, z.alias[ep], fixes):
         yield "skip", f"{name}: has plan {z.alias[ep]}", z, after
+    elif not atomic and "recheck_at_write" in fixes:  # the check is its own step, apart from the write
+        yield "read", f"{name}: has plan {z.alias[ep]} < {g}", z, e._replace(pc=WRITE)
     else:
         yield "apply", f"plan {g} to {name}", z._replace(alias=_set(z.alias, ep, g)), after
 
@@ -235,13 +248,14 @@ def operator_moves(z: Zone, operator: bool = True):
         yield "repair", f"re-point aliases at plan {max(z.stored)}", _judged(z, z._replace(alias=fixed, frozen=False))
 
 
-def successors(z: Zone, generations: int, K: int, fixes: frozenset, protect=is_active, operator: bool = True):
+def successors(z: Zone, generations: int, K: int, fixes: frozenset, protect=is_active, operator: bool = True,
+               atomic: bool = True):
     """Yield every (step, next zone) pair enabled in zone *z* (the readable form of the model)."""
     route53 = z._replace(enactors=())
     for kind, detail, nz in planner_moves(route53, generations):
         yield Step("Planner", kind, detail), nz._replace(enactors=z.enactors)
     for i, e in enumerate(z.enactors):
-        for kind, detail, nz, job in enactor_moves(route53, e, fixes, K, protect):
+        for kind, detail, nz, job in enactor_moves(route53, e, fixes, K, protect, atomic):
             yield Step(f"Enactor {i + 1}", kind, detail), nz._replace(enactors=_set(z.enactors, i, job))
     for kind, detail, nz in operator_moves(route53, operator):
         yield Step("Operator", kind, detail), nz._replace(enactors=tuple(Enactor() for _ in z.enactors))
@@ -266,7 +280,8 @@ def newest_plan_active(generations: int):
 
 
 @functools.lru_cache(maxsize=32)
-def _tables(generations: int, endpoints: int, K: int, fixes: frozenset, protect, operator: bool) -> dict:
+def _tables(generations: int, endpoints: int, K: int, fixes: frozenset, protect, operator: bool,
+            atomic: bool) -> dict:
     """Return the interning and move tables of one rule set (shared by every Compact built on it)."""
     return {"zones": [], "zone_ids": {}, "jobs": [Enactor()], "job_ids": {Enactor(): 0}, "moves": {},
             "global": {}, "lanes": {}}
@@ -292,12 +307,12 @@ class Compact:
     """
 
     def __init__(self, enactors: int, generations: int, endpoints: int, K: int, fixes: frozenset, protect,
-                 operator: bool):
+                 operator: bool, atomic: bool = True):
         self.n, self.generations, self.K, self.fixes = enactors, generations, K, fixes
-        self.protect, self.operator = protect, operator
+        self.protect, self.operator, self.atomic = protect, operator, atomic
         # at most: latest x stored sets x alias values per endpoint x three flags; pc x plan x endpoint x to_delete
         zones = generations * 2 ** generations * (generations + 1) ** endpoints * 8
-        jobs = 3 * (generations + 1) * endpoints * 2 ** generations
+        jobs = 4 * (generations + 1) * endpoints * 2 ** generations
         self.zone_bits, self.job_bits = zones.bit_length(), jobs.bit_length()
         self.zone_mask, job_mask = (1 << self.zone_bits) - 1, (1 << self.job_bits) - 1
         self.job_mask = job_mask
@@ -305,7 +320,7 @@ class Compact:
         self.masks = tuple(self.zone_mask | (job_mask << sh) for sh in self.shifts)
         # the tables depend on the rules, not on the number of Enactors: models that differ only in that
         # (the explosion widget's rows, a search with and without symmetry) share them
-        t = _tables(generations, endpoints, K, fixes, protect, operator)
+        t = _tables(generations, endpoints, K, fixes, protect, operator, atomic)
         self.zones: list[Zone] = t["zones"]
         self.zone_ids: dict[Zone, int] = t["zone_ids"]
         self.jobs: list[Enactor] = t["jobs"]  # job id 0 is "idle": every Enactor idle is just the zone id
@@ -364,7 +379,7 @@ class Compact:
             moves = self._moves[zid, jid] = [
                 (kind, detail, self._zone(nz) - zid, self._job(job) - jid)
                 for kind, detail, nz, job in enactor_moves(self.zones[zid], self.jobs[jid], self.fixes,
-                                                           self.K, self.protect)]
+                                                           self.K, self.protect, self.atomic)]
         me = f"Enactor {i + 1}"
         return [(Step(me, kind, detail), dz + (dj << sh)) for kind, detail, dz, dj in moves]
 
@@ -447,12 +462,14 @@ _ROUTE53_ONLY = {record_never_empty, generation_never_decreases, active_never_de
 
 def enactor_model(enactors: int = 3, generations: int = 4, endpoints: int = 2, K: int = 2,
                   fixes=(), symmetry: bool = False, properties=None, protect=is_active,
-                  operator: bool = True) -> Model:
+                  operator: bool = True, atomic_recheck: bool = True) -> Model:
     """Return the Enactor model with the given sizes, Chapter 2's *fixes* switched on, and its properties.
 
     *protect(zone, generation)* says which plans protect_active keeps; pass another function to try a
     different protection rule (it sees Route 53's part of the zone: trees, aliases, flags; no Enactor's
-    job).  With ``operator=False`` nobody answers the alarm of a frozen zone.  The states the checker
+    job).  With ``operator=False`` nobody answers the alarm of a frozen zone.  With
+    ``atomic_recheck=False`` recheck_at_write reads the alias and writes in two separate steps (the
+    assumption that the check sits in the write's all-or-nothing batch, undone).  The states the checker
     stores are packed ints (:class:`Compact`); properties, the goal and every trace see readable Zones.
     """
     n, g = SPEC.check("enactors", enactors), SPEC.check("generations", generations)
@@ -462,9 +479,12 @@ def enactor_model(enactors: int = 3, generations: int = 4, endpoints: int = 2, K
         raise TypeError(f"protect must be a function (zone, generation) -> bool, got {type(protect).__name__}")
     check_type("symmetry", symmetry, bool)
     check_type("operator", operator, bool)
+    check_type("atomic_recheck", atomic_recheck, bool)
     props = dict(PROPERTIES if properties is None else _properties(properties))
     label = "+".join(f for f in FIXES if f in fixes) or "no fixes"
-    code = Compact(n, g, m, k, fixes, protect, operator)
+    if not atomic_recheck and "recheck_at_write" in fixes:
+        label += ", read and write apart"
+    code = Compact(n, g, m, k, fixes, protect, operator, atomic_recheck)
     initial = code.encode(initial_state(n, m))
     invariants = {name: code.on_route53(fn) if fn in _ROUTE53_ONLY else code.on_view(fn)
                   for name, fn in props.items()}
@@ -521,6 +541,132 @@ def state_explosion(enactors: int = 3, generations: int = 4, endpoints: int = 2,
                      "bounded_sym": sym.verdict == BOUNDED, "bounded": BOUNDED in (full.verdict, sym.verdict),
                      "budget": budget, "model": label})
     return rows
+
+
+def race_possible(enactors: int, generations: int, K: int) -> bool:
+    """Return True if the buggy model can empty the record (and delete the active plan) at these sizes.
+
+    The race needs a stale Enactor and a fresh one (two Enactors), and a stale plan p >= 2 (plan 1 is
+    already active, so taking it fails the one-time check) that the fresh Enactor's clean-up finds K or
+    more generations older than its own plan q <= generations: generations >= K + 2.  The endpoint count
+    does not matter.  A size-sweep test checks this rule against the checker.
+    """
+    n, g, k = SPEC.check("enactors", enactors), SPEC.check("generations", generations), SPEC.check("K", K)
+    return n >= 2 and g >= k + 2
+
+
+def regression_possible(enactors: int, generations: int) -> bool:
+    """Return True if the buggy model can move an alias back to an older plan: two Enactors, plans 2 and 3."""
+    return SPEC.check("enactors", enactors) >= 2 and SPEC.check("generations", generations) >= 3
+
+
+def fix_invariant(z: Zone, K: int) -> bool:
+    """The inductive invariant of recheck_at_write: aliases only move forward, and clean-up is always safe.
+
+    - no alias has moved back, no active tree was deleted, the automation is not frozen;
+    - every alias points at a stored tree;
+    - an Enactor applying plan p has left every endpoint it already passed at p or newer;
+    - an Enactor cleaning up after plan p sees every alias at p or newer, and deletes only plans <= p - K.
+    """
+    if z.regressed or z.deleted_active or z.frozen or not all(a in z.stored for a in z.alias):
+        return False
+    for e in z.enactors:
+        if e.pc == APPLY and any(a < e.plan for a in z.alias[:e.endpoint]):
+            return False
+        if e.pc == CLEANUP and (any(a < e.plan for a in z.alias) or any(d > e.plan - K for d in e.to_delete)):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Induction:
+    """The result of checking that an invariant is inductive over every state of an encoding."""
+
+    encoding: str
+    states: int  # states in the encoding (reachable or not)
+    satisfying: int  # of which satisfy the invariant
+    initial_holds: bool
+    implies_properties: bool  # every satisfying state satisfies the three safety properties
+    counterexample: tuple | None = None  # (state, step, next state): the invariant holds, then breaks
+
+    @property
+    def inductive(self) -> bool:
+        return self.initial_holds and self.implies_properties and self.counterexample is None
+
+    def __str__(self) -> str:
+        head = f"{self.encoding}: {self.states:,} states, {self.satisfying:,} satisfy the invariant"
+        if self.inductive:
+            return head + "; it holds initially, every step keeps it, and it implies the three safety properties"
+        if self.counterexample is not None:
+            return head + f"; NOT inductive: '{self.counterexample[1]}' leaves it"
+        return head + ("; does not hold initially" if not self.initial_holds else "; does not imply the properties")
+
+
+def encoding_states(enactors: int, generations: int, endpoints: int, K: int):
+    """Yield every zone of the stated encoding, reachable or not.
+
+    latest in 1..generations; stored any subset of 1..latest; each alias any of 1..latest; the three flags
+    free; each Enactor idle, applying a plan p <= latest at any endpoint, or cleaning up after p <= latest
+    with any non-empty list of plans <= p - K (idle jobs carry no plan; clean-up starts at endpoint 0).
+    """
+    for latest in range(1, generations + 1):
+        gens = range(1, latest + 1)
+        jobs = [Enactor()] + [Enactor(APPLY, p, ep) for p in gens for ep in range(endpoints)]
+        for p in gens:
+            old = range(1, p - K + 1)
+            jobs += [Enactor(CLEANUP, p, 0, d) for r in range(1, len(old) + 1) for d in combinations(old, r)]
+        for stored in (frozenset(c) for r in range(latest + 1) for c in combinations(gens, r)):
+            for alias in product(gens, repeat=endpoints):
+                for frozen, regressed, deleted in product((False, True), repeat=3):
+                    for team in product(jobs, repeat=enactors):
+                        yield Zone(latest, stored, alias, team, frozen, regressed, deleted)
+
+
+MAX_ENCODING = 2_000_000  # states: the largest encoding check_inductive enumerates
+
+
+def check_inductive(enactors: int = 2, generations: int = 3, endpoints: int = 2, K: int = 1, fixes=FIXES,
+                    invariant=fix_invariant) -> Induction:
+    """Check that *invariant(zone, K)* is inductive for the model with *fixes*, over the whole encoding.
+
+    Every state of :func:`encoding_states` that satisfies the invariant must have only successors that
+    satisfy it; the initial state must satisfy it; and it must imply the safety properties.  Then no
+    reachable state breaks a property, whatever the schedule — shown by one step from any state, not by a
+    search from the start.
+    """
+    n, g = SPEC.check("enactors", enactors), SPEC.check("generations", generations)
+    m, k = SPEC.check("endpoints", endpoints), SPEC.check("K", K)
+    fixes = _fixes(fixes)
+    if not callable(invariant):
+        raise TypeError(f"invariant must be a function (zone, K) -> bool, got {type(invariant).__name__}")
+    if _encoding_size(n, g, m, k) > MAX_ENCODING:
+        raise ValueError(f"the encoding for enactors={n}, generations={g}, endpoints={m}, K={k} has more than "
+                         f"{MAX_ENCODING:,} states; choose smaller sizes")
+    label = "+".join(f for f in FIXES if f in fixes) or "no fixes"
+    name = f"Enactors={n} generations={g} endpoints={m} K={k} [{label}]"
+    total = satisfying = 0
+    implies, cti = True, None
+    for z in encoding_states(n, g, m, k):
+        total += 1
+        if not invariant(z, k):
+            continue
+        satisfying += 1
+        implies = implies and all(prop(z) for prop in PROPERTIES.values())
+        if cti is None:
+            for step, nz in successors(z, g, k, fixes):
+                if not invariant(nz, k):
+                    cti = (z, step, nz)
+                    break
+    return Induction(name, total, satisfying, bool(invariant(initial_state(n, m), k)), implies, cti)
+
+
+def _encoding_size(n: int, g: int, m: int, k: int) -> int:
+    """Return the number of states encoding_states yields (without enumerating them)."""
+    total = 0
+    for latest in range(1, g + 1):
+        jobs = 1 + latest * m + sum(2 ** max(0, p - k) - 1 for p in range(1, latest + 1))
+        total += 2 ** latest * latest ** m * 8 * jobs ** n
+    return total
 
 
 def describe(z: Zone) -> str:
