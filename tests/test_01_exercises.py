@@ -593,3 +593,15 @@ def test_q1_yielding_a_tuple_is_explained():
         value, version = yield ("read", key)
         yield ("cas", key, version, value + 1)
     assert_check_failed(q1, tuple_ops, "yield only read(key)")
+
+
+@pytest.mark.parametrize("exercise", [q1, q2, q3, q4, q5, q6, q7], ids=lambda q: q.name)
+def test_last_hint_nudges_without_the_solution(exercise):
+    """No line of the reference solution appears in any hint, and the last hint holds no code expression."""
+    from course_lib.exercises import solution_source
+    code = [ln.strip() for ln in solution_source("01", exercise.var).splitlines()
+            if len(ln.strip()) > 12 and not ln.strip().startswith(("def ", '"""', "#"))]
+    assert code, exercise.name
+    for hint in exercise.hints:
+        assert not any(ln in hint for ln in code), (exercise.name, hint)
+    assert "return [" not in exercise.hints[-1] and "rng.uniform(0" not in exercise.hints[-1]

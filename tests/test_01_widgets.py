@@ -161,3 +161,33 @@ def test_restyled_figure_saved_at_another_dpi_matches_a_full_draw():
         fig.savefig(buf, format="png", dpi=120)
         pictures.append(np.asarray(Image.open(buf), dtype=int))
     assert np.array_equal(*pictures)
+
+
+def test_controls_come_from_the_model_declarations():
+    """Each slider's range, step and label are the model's SPEC declaration, and both ends of every slider run."""
+    from course_lib import contention, lock_contention
+    for exp, spec in ((contention_experiment(), contention.SPEC), (lock_experiment(), lock_contention.SPEC)):
+        for name, widget in exp.controls.items():
+            param = spec[name]
+            assert widget.description == param.text
+            if param.kind == "choice":
+                assert tuple(widget.options) == param.choices
+                continue
+            assert (widget.min, widget.max) == param.window
+            for end in param.window:
+                param.check(end)  # the slider cannot offer a value the model refuses
+    exp = lock_experiment()
+    for values in ({"enactors": 8, "hold": 20.0, "lease": 60.0}, {"enactors": 1, "hold": 0.5, "lease": 1.0}):
+        exp.set(**values)
+        assert exp.error is None, exp.error
+
+
+def test_summaries_refuse_other_results():
+    """The readout helpers name what they expected when given something else."""
+    import pytest
+
+    from course_lib.experiments.ch01 import contention_summary, lock_summary
+    with pytest.raises(TypeError, match="view"):
+        contention_summary(simulate_lock(3))
+    with pytest.raises(TypeError, match="run"):
+        lock_summary(None)
