@@ -11,9 +11,9 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course_lib.dns_race import run_published, run_random
+from course_lib.dns_race import replay, run_published, run_random
 from course_lib.dns_race_montecarlo import race_probability
-from course_lib.experiments.ch02 import race_experiment
+from course_lib.experiments.ch02 import experiment, race_experiment
 from course_lib.widgets import Experiment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -83,9 +83,34 @@ def bench_event_simulation(n: int = 30) -> str:
     return f"ch02 event simulation: {runs / elapsed:,.0f} Enactor runs/s ({n} random scenarios in {elapsed:.2f} s)"
 
 
+def bench_model_compute(n: int = 60) -> str:
+    """Time the widget's model call alone (no drawing): what the shared rules and snapshots cost per move."""
+    samples = []
+    for i in range(n):
+        c = time.process_time()
+        experiment(slow_delay=0.25 * (i % 16), K=1 + i % 12)
+        samples.append(time.process_time() - c)
+    med, p95 = _stats(samples)
+    return f"ch02 widget model call alone: CPU median {med:.2f} ms, p95 {p95:.2f} ms"
+
+
+def bench_checker_replay() -> str:
+    """Time replaying model-checker counterexamples in the simulator (the differential test's inner loop)."""
+    from course_lib.enactor_model import enactor_model
+    from course_lib.modelcheck import check_each
+
+    found = [r for r in check_each(enactor_model(3, 5, 2, 2, (), symmetry=True)).values() if r.actions]
+    t = time.perf_counter()
+    for r in found:
+        replay(r.actions, enactors=3, endpoints=2, K=2)
+    elapsed = (time.perf_counter() - t) / max(len(found), 1)
+    return f"ch02 replay of a checker counterexample: {elapsed * 1000:.2f} ms each ({len(found)} replayed)"
+
+
 def run() -> list[str]:
     """Return the chapter's benchmark lines."""
-    return [bench_replay(), png_baseline(), bench_redraw(), bench_monte_carlo(), bench_event_simulation()]
+    return [bench_replay(), png_baseline(), bench_redraw(), bench_model_compute(), bench_monte_carlo(),
+            bench_event_simulation(), bench_checker_replay()]
 
 
 if __name__ == "__main__":

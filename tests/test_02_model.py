@@ -316,3 +316,14 @@ def test_widget_horizon_lets_the_slow_enactor_finish(slow_delay, lock_losses):
     """The widget's run lasts until Enactor 1's first run has ended, and never less than the published 15 s."""
     r = experiment(slow_delay=slow_delay, lock_losses=lock_losses)
     assert slow_run_finished(r) and r.params["horizon"] >= PUBLISHED["horizon"]
+
+
+def test_instructor_note_slow_delay_half_a_second():
+    """The instructor notes' live demo: at slow_delay 0.5 s the record never empties, yet Enactor 1's next run
+    puts plan 10 over plan 12, too few generations stale (2 < K = 5) for clean-up to delete it."""
+    r = experiment(slow_delay=0.5)
+    v = r.verdicts()
+    assert v["record never empty"].holds and v["active plan never deleted"].holds
+    back = r.trace[v["applied generation never decreases"].first_violation_index]
+    assert back.actor == "Enactor 1" and (back.data["generation"], back.data["previous"]) == (10, 12)
+    assert back.data["previous"] - back.data["generation"] < r.params["K"]
