@@ -23,7 +23,7 @@ import link_citations
 import make_sources
 
 CITING = ["notebooks", "solutions", "exercises", "docs", "course_lib", "README.md"]
-GENERATED = {ROOT / "docs" / "sources.md", sources.DATA}
+GENERATED = {ROOT / "docs" / "sources.md", sources.DATA, ROOT / "course_lib" / "sources.py"}  # the bibliography itself
 SKIP_DIRS = {".git", ".venv", ".hypothesis", "artifacts", "_site", "build", "node_modules", "__pycache__",
              ".pytest_cache", ".ipynb_checkpoints"}
 
