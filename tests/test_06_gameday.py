@@ -238,3 +238,40 @@ def test_draw_timelines():
         draw_timelines(ax, {})
     with pytest.raises(TypeError, match="GameRecord"):
         draw_timelines(ax, {"x": 1})
+
+
+def _lines(fig) -> list:
+    return [(np.asarray(ln.get_xdata(), float).tolist(), np.asarray(ln.get_ydata(), float).tolist())
+            for ax in fig.axes for ln in ax.lines]
+
+
+def test_whatif_restyle_matches_a_full_draw():
+    """After each move the in-place update shows exactly what a full draw of the same night shows."""
+    from conftest import fresh_draw, png_rgba
+
+    from course_lib.experiments.ch06 import whatif_experiment
+    from course_lib.widgets import figure_png
+
+    exp = whatif_experiment()
+    for move in ({"throttle_dwfm": -60, "restart_dwfm": -60}, {"velocity_control": True}, {"dns_repair": None}):
+        exp.set(**move)
+        assert exp.error is None
+        fresh = fresh_draw(exp)
+        assert _lines(exp.figure) == _lines(fresh), move
+        diff = np.abs(png_rgba(exp.output.outputs[0]["data"]["image/png"]) - png_rgba(figure_png(fresh)))
+        assert diff.max() <= 6, (move, int(diff.max()))
+    assert exp.figure.artists  # the backdrop image: the redraw reused the figure
+
+
+def test_dashboard_restyle_matches_a_full_draw():
+    from matplotlib.figure import Figure
+
+    from course_lib.experiments.ch06 import gameday_experiment
+    from course_lib.plots.cascade import draw_dashboard
+
+    w = gameday_experiment()
+    for action in ("split the call", "dig the record", "wait 1 h"):
+        w.turn(action)
+        fresh = Figure(figsize=w.figure.get_size_inches())
+        draw_dashboard(fresh, w.game.view())
+        assert _lines(w.figure) == _lines(fresh), action

@@ -91,13 +91,15 @@ def draw_night(fig, night, reference=None):
         ax.text(0.01, 0.95, title, transform=ax.transAxes, fontsize=8, va="top")
         tidy(ax)
         ax.tick_params(labelsize=7)
-    axes[0].set_ylim(-0.05, 1.15)
-    axes[1].set_ylim(-0.05, 1.1)
-    axes[2].set_ylim(0, 125)
-    axes[3].set_ylim(0, 1.0)
+    # the top quarter of each panel stays empty for its title (text drawn under the curves would otherwise
+    # look different after a restyle, which draws the still text first)
+    axes[0].set_ylim(-0.05, 1.45)
+    axes[1].set_ylim(-0.05, 1.45)
+    axes[2].set_ylim(0, 160)
+    axes[3].set_ylim(0, 1.4)
     for k, (label, colour) in enumerate((("DynamoDB reachable", PALETTE["bad"]),
                                          ("droplet leases held", PALETTE["ok"]))):
-        axes[0].text(0.99, 0.6 - 0.22 * k, label, color=colour, transform=axes[0].transAxes, fontsize=7,
+        axes[0].text(0.85, 0.55 - 0.2 * k, label, color=colour, transform=axes[0].transAxes, fontsize=7,
                      ha="right", va="center")
     _clock_axis(axes[-1])
     end = night.end if math.isfinite(night.end) else LAST
@@ -144,7 +146,7 @@ def draw_dashboard(fig, view):
             ax.text(0.99, 0.95 - 0.13 * k, label, color=colour, fontsize=6, ha="right", va="top",
                     transform=ax.transAxes)
         ax.axvline(view.now, color="black", lw=0.8, ls=":")
-        ax.set_ylim(0, 110 if panel[0][0] != "border_packet_loss" else 5)
+        ax.set_ylim(0, 135 if panel[0][0] != "border_packet_loss" else 6.5)  # labels above the data
         tidy(ax)
         ax.tick_params(labelsize=7)
     _clock_axis(axes[-1])  # the x axis is shared: label it once, and hide the top row's labels
