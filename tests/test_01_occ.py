@@ -246,3 +246,13 @@ def test_paused_holder_any_pause(pause, lease, fencing):
     elif fencing == "lock":
         assert not result.stale_write_applied
     assert fencing == "none" or result.active_generation == (7 if result.takeover else 5)
+
+
+def test_the_lock_has_one_record_name():
+    """The lock simulator, the paused-holder replay and the exercises use the DNS layout's lock record name."""
+    from course_lib.dns.layout import REGIONAL_ENDPOINT, lock_name
+    assert LOCK_NAME == lock_name(REGIONAL_ENDPOINT)
+    result = paused_holder(pause=15, lease=10)
+    assert result.takeover
+    from course_lib.checks import ch01
+    assert ch01.LOCK_NAME == LOCK_NAME
