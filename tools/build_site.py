@@ -80,7 +80,8 @@ def _first_sentence(text: str) -> str:
     lines = [re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", ln) for ln in text.splitlines()]
     body = " ".join(ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith(("#", ">")))
     body = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", body)
-    body = re.sub(r"\*\*|`|\[S\w+(?:,\s*S\w+)*\]", "", body).strip()
+    body = re.sub(r"\*\*|`|\[S\w+(?:,\s*S\w+)*\]", "", body)
+    body = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s+", " ", body)).strip()
     return re.split(r"(?<=[.!?])\s", body, maxsplit=1)[0] if body else ""
 
 
