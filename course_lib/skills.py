@@ -151,7 +151,7 @@ def _days(name: str, days) -> np.ndarray:
     return arr
 
 
-def proficiency(days_since, half_life_days: float, restored_to: float = 1.0):
+def proficiency(days_since: float, half_life_days: float, restored_to: float = 1.0):
     """Return proficiency after *days_since* days without practice (halves every *half_life_days*)."""
     half_life = SPEC.check("half_life_days", half_life_days)
     restored_to = check_number("restored_to", restored_to, lo=0, hi=1)
@@ -169,7 +169,8 @@ def repair_minutes(prof, spread=1.0) -> np.ndarray:
     return BASE_REPAIR_MIN * (1.0 + (SLOWDOWN - 1.0) * (1.0 - prof)) * spread
 
 
-def simulate_repairs(coverage: float, drills_per_year: int, half_life_days: float, *, years: int = 4000,
+def simulate_repairs(coverage: float = SPEC["coverage"].default, drills_per_year: int = SPEC["drills_per_year"].default,
+                     half_life_days: float = SPEC["half_life_days"].default, *, years: int = 4000,
                      automation_age_years: float = AUTOMATION_AGE_YEARS,
                      incidents_per_year: float = INCIDENTS_PER_YEAR, seed: int = 0) -> RepairStudy:
     """Simulate *years* failures of the automation, each at a random moment, and return the repair times."""
@@ -196,7 +197,8 @@ def simulate_repairs(coverage: float, drills_per_year: int, half_life_days: floa
                        repair_minutes(prof, spread), age)
 
 
-def sweep_coverage(coverages, drills_per_year: int, half_life_days: float, *, years: int = 2000,
+def sweep_coverage(coverages=(0.0, 0.5, 0.9, 1.0), drills_per_year: int = 0,
+                   half_life_days: float = SPEC["half_life_days"].default, *, years: int = 2000,
                    automation_age_years: float = AUTOMATION_AGE_YEARS,
                    seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (coverages, median, p95) of repair minutes across automation coverages."""
@@ -216,7 +218,8 @@ def p95_for_drills(drills_per_year: int, *, coverage: float = 0.98, half_life_da
     return simulate_repairs(coverage, drills_per_year, half_life_days, years=years, seed=seed).p95
 
 
-def proficiency_trace(coverage: float, drills_per_year: int, half_life_days: float, *, days: int = 730,
+def proficiency_trace(coverage: float = SPEC["coverage"].default, drills_per_year: int = SPEC["drills_per_year"].default,
+                      half_life_days: float = SPEC["half_life_days"].default, *, days: int = 730,
                       incidents_per_year: float = INCIDENTS_PER_YEAR, seed: int = 0):
     """Return (day, proficiency, incident_days, drill_days) for one team over *days* days after training."""
     coverage, drills, half_life, _, rate = _check_skill_params(coverage, drills_per_year, half_life_days,

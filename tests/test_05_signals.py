@@ -130,6 +130,7 @@ def test_plot_helpers_refuse_wrong_objects():
     for call, fragment in [(lambda: pa.draw_signals(42, sg.first_hour()), "fig"),
                            (lambda: pa.draw_signals(Figure(), 42), "signals"),
                            (lambda: pa.draw_signals(Figure(), sg.first_hour(), names=("x",)), "signal"),
+                           (lambda: pa.draw_signals(Figure(), sg.first_hour(), milestones=np.ones(2)), "milestones"),
                            (lambda: pa.draw_repair_study(42, None), "ax"),
                            (lambda: pa.draw_repair_study(Figure().subplots(), 42), "study"),
                            (lambda: pa.draw_explorer(Figure(), 42), "result"),

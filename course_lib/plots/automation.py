@@ -16,7 +16,8 @@ __all__ = ["draw_coverage_sweep", "draw_explorer", "draw_proficiency", "draw_rep
            "restyle_explorer"]
 
 
-def draw_repair_study(ax, study, undrilled=None, target: float | None = None):
+def draw_repair_study(ax, study: RepairStudy, undrilled: RepairStudy | None = None,
+                      target: float | None = None):
     """Draw the repair-time distribution of *study*, optionally over the same team without drills."""
     check_type("ax", ax, Axes, "a matplotlib Axes")
     check_type("study", study, RepairStudy, "a skills.RepairStudy")
@@ -135,8 +136,8 @@ def draw_proficiency(ax, day, prof, incident_days, drill_days):
     return tidy(ax, "Proficiency between practice events (model)", "day", "proficiency")
 
 
-def draw_signals(fig, signals, names=("border_packet_loss", "dynamodb_errors", "dns_answer_size"),
-                 milestones=True):
+def draw_signals(fig, signals: Signals, names=("border_packet_loss", "dynamodb_errors", "dns_answer_size"),
+                 milestones: bool = True):
     """Draw the synthetic first-hour series, one panel each, with the diagnosis milestones on top."""
     check_type("fig", fig, (Figure, SubFigure), "a matplotlib Figure")
     check_type("signals", signals, Signals, "a Signals result (signals.first_hour())")
@@ -144,6 +145,9 @@ def draw_signals(fig, signals, names=("border_packet_loss", "dynamodb_errors", "
         raise TypeError(f"names must be a non-empty tuple of signal names, got {names!r:.60}")
     for name in names:
         check_choice("signal", name, SIGNAL_NAMES)
+    if type(milestones).__name__ == "bool_":
+        milestones = bool(milestones)
+    check_type("milestones", milestones, bool, "True or False")
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
     minutes = signals.t / 60.0
     for ax, name, colour in zip(axes, names, SERIES, strict=False):
