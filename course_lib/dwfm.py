@@ -41,7 +41,7 @@ from . import dynamodb as _dynamodb
 from . import timeline
 from .metastable import DeadlineQueue
 from .params import Param, Spec
-from .validate import check_choice, check_number, check_type
+from .validate import check_choice, check_int, check_number, check_type
 
 __all__ = ["DEFAULT_RATE", "DEFAULT_RESTART_FRACTION", "FITTED", "MITIGATIONS", "QUEUE_SCALE", "SPEC", "Actions",
            "LeaseRun", "mitigation_actions", "simulate", "throttle_by_queue"]
@@ -141,6 +141,7 @@ def mitigation_actions(mitigation: str, at: float | None = None, dynamodb=None) 
 
 def throttle_by_queue(queue: int, backlog: int, target: int) -> int:
     """Admit only enough new work to bring the queue up to *target* (rate-limited by queue size)."""
+    queue, backlog, target = (check_int(n, v, lo=0) for n, v in (("queue", queue), ("backlog", backlog), ("target", target)))
     return max(0, min(backlog, target - queue))
 
 

@@ -53,7 +53,7 @@ class Param:
         if self.kind == "int":
             return check_int(self.name, value, lo=self.lo, hi=self.hi)
         if self.kind == "bool":
-            if type(value).__name__ == "bool_":  # numpy's bool is a fine answer to a yes/no question
+            if type(value).__name__ in ("bool_", "bool"):  # numpy's bool (named "bool" since numpy 2) is a fine answer
                 value = bool(value)
             return check_type(self.name, value, bool, "True or False")
         return check_choice(self.name, value, self.choices)

@@ -178,6 +178,8 @@ def _series(name: str, values) -> np.ndarray:
 def triage(signals: Signals, candidates=("border_packet_loss", "dns_answer_size"),
            symptom: str = "dynamodb_errors") -> TriageResult:
     """Blame the lowest layer whose metric moved with the symptom (bottom-up metric triage, model)."""
+    check_type("symptom signal", symptom, str)
+    check_choice("symptom signal", symptom, SIGNAL_NAMES)
     check_type("signals", signals, Signals, "a Signals result (signals.first_hour())")
     if isinstance(candidates, str) or not isinstance(candidates, (tuple, list)):
         raise TypeError(f"candidates must be a tuple of signal names, got {type(candidates).__name__}")

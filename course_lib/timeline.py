@@ -257,12 +257,14 @@ def duration(start: datetime, end: datetime) -> int:
 
 def format_duration(minutes: int) -> str:
     """Return minutes as '14 h 32 min'."""
+    minutes = check_int("minutes", minutes)
     hours, rest = divmod(int(minutes), 60)
     return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
 
 
 def format_time(t: datetime) -> str:
     """Return '20 Oct 02:25'."""
+    check_type("t", t, datetime)
     return t.strftime("%d %b %H:%M")
 
 

@@ -21,6 +21,7 @@ import ipywidgets as W
 from matplotlib.figure import Figure
 
 from .plots.style import WIDGET_DPI as DPI  # one resolution for widget PNGs and plot backdrops
+from .validate import check_bool, check_int, check_number, check_type
 
 __all__ = ["Experiment", "control", "dropdown", "float_slider", "int_slider", "toggle"]
 
@@ -31,12 +32,20 @@ MARGINS = {"left": 0.1, "right": 0.97, "bottom": 0.16, "top": 0.88, "wspace": 0.
 
 def int_slider(description: str, value: int, lo: int, hi: int, step: int = 1, **kw) -> W.IntSlider:
     """Return an IntSlider that updates on release (models here are not instant)."""
+    check_type("description", description, str)
+    value, lo, hi, step = (check_int(k, v) for k, v in (("value", value), ("lo", lo), ("hi", hi), ("step", step)))
+    if lo > hi or step <= 0:
+        raise ValueError(f"need lo <= hi and step > 0, got lo={lo}, hi={hi}, step={step}")
     return W.IntSlider(value=value, min=lo, max=hi, step=step, description=description,
                        continuous_update=False, style={"description_width": "initial"}, **kw)
 
 
 def float_slider(description: str, value: float, lo: float, hi: float, step: float, **kw) -> W.FloatSlider:
     """Return a FloatSlider that updates on release."""
+    check_type("description", description, str)
+    value, lo, hi, step = (check_number(k, v) for k, v in (("value", value), ("lo", lo), ("hi", hi), ("step", step)))
+    if lo > hi or step <= 0:
+        raise ValueError(f"need lo <= hi and step > 0, got lo={lo:g}, hi={hi:g}, step={step:g}")
     return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
                          continuous_update=False, style={"description_width": "initial"}, **kw)
 
@@ -49,6 +58,8 @@ def dropdown(description: str, options, value=None, **kw) -> W.Dropdown:
 
 def toggle(description: str, value: bool = False, **kw) -> W.Checkbox:
     """Return a keyboard-operable checkbox."""
+    check_type("description", description, str)
+    value = check_bool("value", value)
     return W.Checkbox(value=value, description=description, indent=False, **kw)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..timeline import EVENT_START, PUBLISHED, clock
+from ..validate import check_axes, check_int, check_number
 from .backdrop import backdrop
 from .style import PALETTE, tidy
 
@@ -13,6 +14,9 @@ __all__ = ["draw_capacity", "draw_definitions", "draw_leases", "draw_phase", "dr
 
 def draw_definitions(ax, capacity: float = 300.0, retries: int = 1):
     """Draw the load axis split into stable, vulnerable and overloaded, with hidden and advertised capacity."""
+    check_axes("ax", ax)
+    capacity = check_number("capacity", capacity, lo=0, lo_open=True, hi=1e9)
+    retries = check_int("retries", retries, lo=0, hi=100)
     hidden = capacity / (1 + retries)
     top = capacity * 1.25
     bands = ((0, hidden, PALETTE["ok"], "stable:\ntriggers heal"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..validate import check_axes, check_type
+
 __all__ = ["OKABE_ITO", "PALETTE", "SERIES", "WIDGET_DPI", "tidy"]
 
 OKABE_ITO = {
@@ -30,6 +32,9 @@ SERIES = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "purpl
 
 def tidy(ax, title: str = "", xlabel: str = "", ylabel: str = ""):
     """Give *ax* a title and labels and drop the top/right spines; return *ax*."""
+    check_axes("ax", ax)
+    for _name, _text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
+        check_type(_name, _text, str)
     if title:
         ax.set_title(title, fontsize=10)
     if xlabel:

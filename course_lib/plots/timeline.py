@@ -8,6 +8,7 @@ from matplotlib.dates import DateFormatter, HourLocator, date2num
 from matplotlib.patches import FancyBboxPatch
 
 from ..timeline import CASCADE, EVENT_START, IMPAIRMENTS, PERIODS, SERVICES, at
+from ..validate import check_axes, check_bool
 from .style import PALETTE, SERIES, tidy
 
 __all__ = ["KEY_MOMENTS", "draw_cascade", "draw_periods", "draw_status", "move_status_line"]
@@ -25,6 +26,8 @@ def _time_axis(ax):
 
 def draw_periods(ax, moments: bool = True):
     """Draw the three periods of impact as bars, with the key moments as labelled ticks."""
+    check_axes("ax", ax)
+    check_bool("moments", moments)
     for i, p in enumerate(PERIODS):
         y = len(PERIODS) - 1 - i
         start, end = date2num(p.start), date2num(p.end)
@@ -53,6 +56,7 @@ STATUS_TICKS = [(_minutes(at(h)), h) for h in ("00:00", "02:00", "04:00", "06:00
 
 def draw_status(ax, t: datetime):
     """Draw each service's impaired (vermillion) and mitigated (sky blue) stretches and a line at time *t*."""
+    check_axes("ax", ax)
     colours = {"impaired": PALETTE["bad"], "mitigated": PALETTE["mitigated"]}
     for service in SERVICES:
         y = len(SERVICES) - 1 - SERVICES.index(service)
@@ -74,6 +78,7 @@ def _status_title(t: datetime) -> str:
 
 def move_status_line(ax, t: datetime) -> bool:
     """Move the time line of a drawn status plot to *t* (no redraw of the bars); False if there is none."""
+    check_axes("ax", ax)
     lines = [ln for ln in ax.lines if ln.get_gid() == "now"]
     if not lines:
         return False
@@ -84,6 +89,7 @@ def move_status_line(ax, t: datetime) -> bool:
 
 def draw_cascade(ax):
     """Draw the chain DNS -> DWFM -> Network Manager -> NLB as boxes and arrows, with the chapters."""
+    check_axes("ax", ax)
     chapters = ("Ch. 1–3", "Ch. 4", "Ch. 4", "Ch. 4")
     for i, (name, chapter) in enumerate(zip(CASCADE, chapters, strict=True)):
         x = i * 2.6
