@@ -7,17 +7,14 @@ import math
 from conftest import exercise_namespace
 
 from course_lib.checks.ch02 import q1, q1_run, q2, q3, q4, q5
+from course_lib.dns import alias_generation, alias_record, tree_name, tree_record
 from course_lib.dns_race import (
-    alias_generation,
-    alias_record,
     apply_as_published,
     apply_fenced,
     became_stale_index,
     delete_if_old,
     pes_steps,
     run_published,
-    tree_name,
-    tree_record,
 )
 from course_lib.exercises import assert_check_failed, assert_check_passed
 from course_lib.route53 import Change

@@ -11,15 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from course_lib.dns import FIXES, REGIONAL_ENDPOINT, alias_record, tree_generation, tree_name, tree_record
 from course_lib.dns_race import (
     ENDPOINTS,
-    FIXES,
     PROPERTIES,
     PUBLISHED,
-    REGIONAL_ENDPOINT,
     RaceResult,
-    Scheduler,
-    alias_record,
     fenced_delete,
     pes_steps,
     run_published,
@@ -27,12 +24,10 @@ from course_lib.dns_race import (
     run_scenario,
     slow_run_finished,
     summarize,
-    tree_generation,
-    tree_name,
-    tree_record,
 )
 from course_lib.dns_race_montecarlo import p_at_least_one, race_curve, race_probability, runs_per_year
 from course_lib.dns_race_properties import became_stale_index
+from course_lib.events import Scheduler
 from course_lib.experiments.ch02 import experiment
 from course_lib.plots.dns_race import RACE_GRID, draw_architecture, draw_race, draw_race_curve, step_labels
 from course_lib.route53 import Change, HostedZone

@@ -9,18 +9,8 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, Verbosity, given, settings
 from hypothesis import strategies as st
 
-from ..dns_race import (
-    ACTORS,
-    FIXES,
-    PROPERTIES,
-    alias_generation,
-    alias_record,
-    pes_steps,
-    run_published,
-    run_random,
-    run_scenario,
-    tree_record,
-)
+from ..dns import FIXES, REGIONAL_ENDPOINT, alias_generation, alias_record, tree_record
+from ..dns_race import ACTORS, PROPERTIES, pes_steps, run_published, run_random, run_scenario
 from ..dns_race_properties import became_stale_index
 from ..exercises import Exercise, Incorrect, LearnerError, expect_type, learner_call
 from ..route53 import Change, HostedZone
@@ -28,7 +18,7 @@ from ..trace import Event, format_swimlanes
 
 __all__ = ["Q1_SCENARIO", "SCHEDULES", "SCHEDULE_K", "SCHEDULE_PERIODS", "TRUTH_Q5", "q1", "q1_run", "q2", "q3", "q4", "q5", "timeline_around"]
 
-EP = "dynamodb.us-east-1.amazonaws.com"
+EP = REGIONAL_ENDPOINT
 IPS = ("10.0.0.1", "10.0.0.2")
 
 
