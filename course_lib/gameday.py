@@ -102,6 +102,7 @@ class View:
     known: frozenset
     available: tuple
     decisions: tuple
+    alerts: tuple = ()  # (minute, text) messages from paging and automated triage so far
 
     @property
     def clock(self) -> str:
@@ -113,6 +114,17 @@ def _broken_zone():
     from .console import published_broken_zone
 
     return published_broken_zone()
+
+
+@lru_cache(maxsize=8)
+def _alerts(seed: int) -> tuple[tuple[float, str], ...]:
+    """The pages and Chapter 5's automated bottom-up triage of the first hour, at their published minutes."""
+    paged = next(e for e in timeline.EVENTS if e.service == "Response" and "pages" in e.what)
+    triaged = next(e for e in timeline.EVENTS if e.service == "Response" and "triage" in e.what)
+    verdict = signals.triage(signals.first_hour(seed)).suspect
+    return ((float(timeline.duration(timeline.EVENT_START, paged.time)), "paged: DynamoDB API errors in us-east-1"),
+            (float(timeline.duration(timeline.EVENT_START, triaged.time)),
+             f"automated metric triage: suspect {verdict} (the lowest layer that moved with the errors)"))
 
 
 @lru_cache(maxsize=8)
@@ -318,7 +330,8 @@ class Game:
             v.setflags(write=False)
             hist[name] = v
         latest = {name: float(v[-1]) for name, v in hist.items()}
-        return View(self.now, latest, hist, frozenset(self.known), self.available(), tuple(self.decisions))
+        alerts = tuple(a for a in _alerts(self.seed) if a[0] <= self.now)
+        return View(self.now, latest, hist, frozenset(self.known), self.available(), tuple(self.decisions), alerts)
 
     # ---- the score ----------------------------------------------------------------------------------------------
     def record(self, team: str = "", problem: str = "") -> GameRecord:

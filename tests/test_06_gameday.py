@@ -275,3 +275,14 @@ def test_dashboard_restyle_matches_a_full_draw():
         fresh = Figure(figsize=w.figure.get_size_inches())
         draw_dashboard(fresh, w.game.view())
         assert _lines(w.figure) == _lines(fresh), action
+
+
+def test_alerts_arrive_with_the_clock_and_name_the_red_herring():
+    g = Game()
+    assert g.view().alerts == ()
+    g.act("wait 15 min")
+    alerts = g.view().alerts
+    assert len(alerts) == 2 and "border_packet_loss" in alerts[1][1]  # Chapter 5's bottom-up triage
+    from course_lib import timeline
+
+    assert [a[0] for a in alerts] == [timeline.minutes("23:52"), timeline.minutes("23:54")]

@@ -129,6 +129,7 @@ class GameDay:
             text = f"{view.clock} PDT — you are on call. Known: {', '.join(sorted(view.known)) or 'nothing yet'}."
         self.status.value = f"<b>{html.escape(text)}</b>"
         rows = [html.escape(str(d)) for d in reversed(view.decisions[-12:])]
+        rows += [f"<i>{html.escape(cascade.clock(t))} {html.escape(text)}</i>" for t, text in reversed(view.alerts)]
         self.log.value = "<br>".join(rows)
 
     def _ipython_display_(self):
