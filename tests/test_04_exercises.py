@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from course_lib.checks.ch04 import q1, q2, q3, q4, q5
-from course_lib.exercises import assert_check_failed
+from course_lib.exercises import assert_check_failed, assert_check_passed
 from course_lib.experiments.ch04 import (
     capacity_compute,
     capacity_experiment,
@@ -17,30 +17,35 @@ from course_lib.experiments.ch04 import (
 )
 
 
-def test_q1_advertised_capacity_is_named():
-    """Answering 300 QPS confuses advertised with hidden capacity, and the verdict says so."""
-    assert_check_failed(q1, 300, "advertised capacity", "stuck")
+@pytest.mark.parametrize(("answer", "fragments"), [
+    (300, ("advertised capacity", "stuck")),
+    (280, ("too high", "goodput 0 QPS")),
+    (150, ("hidden capacity", "must also drain")),
+    (148, ("too high", "not stuck for good", "after the 300 s run")),
+    (152, ("too high", "stuck")),
+    (60, ("too low",)),
+    (-5, ("positive load",)),
+    (float("nan"), ("not a finite number",)),
+    (1e6, ("far beyond",)),
+    ("144", ("should be a number",)),
+    (None, ("returned nothing",)),
+    (True, ("True or False",)),
+])
+def test_q1_wrong_answers_are_named(answer, fragments):
+    """Advertised and hidden capacity, the stuck example, the slow-drain edge, too low, and bad types."""
+    assert_check_failed(q1, answer, *fragments)
 
 
-def test_q1_the_papers_stuck_load_is_too_high():
-    """Answering 280 QPS (the paper's stuck example) is too high, with the stuck numbers quoted."""
-    assert_check_failed(q1, 280, "too high", "goodput 0 QPS")
+@pytest.mark.parametrize("answer", [144, np.float64(142.0), 140.0, np.int64(139)])
+def test_q1_right_answers_pass(answer):
+    """Any load that recovers within 6 QPS of the edge, as an int, a float or a numpy scalar."""
+    assert_check_passed(q1, answer)
 
 
-@pytest.mark.parametrize("answer", [148, 150, 152])
-def test_q1_answers_that_stay_stuck_are_too_high(answer):
-    """Loads just above the edge (148-152 QPS, within the old tolerance) stay stuck in the simulator: rejected."""
-    assert_check_failed(q1, answer, "too high", "stuck", "goodput")
-
-
-def test_q1_the_rough_hidden_capacity_is_named():
-    """Typing hidden_capacity() (150 QPS) is told that the backlog must also drain."""
-    assert_check_failed(q1, 150, "hidden capacity", "must also drain")
-
-
-def test_q1_too_cautious_is_named():
-    """A far too low answer is told to search upwards."""
-    assert_check_failed(q1, 60, "too low")
+def _reference_budget(wanted, successes, tokens):
+    tokens = np.minimum(100.0, tokens + 0.1 * successes)
+    allowed = np.minimum(wanted, np.floor(tokens)).astype(np.int64)
+    return allowed, tokens - allowed
 
 
 def _no_budget(wanted, successes, tokens):
@@ -57,45 +62,168 @@ def _never_retry(wanted, successes, tokens):
     return np.zeros_like(wanted), tokens
 
 
-@pytest.mark.parametrize(("mutant", "fragment"), [(_no_budget, "no successes"),
-                                                  (_earn_per_attempt, "paid for by successes"),
-                                                  (_never_retry, "never retries")])
-def test_q2_mutants_are_named(mutant, fragment):
-    """No budget, a budget earned per attempt, and a budget that never retries each get a named verdict."""
-    assert_check_failed(q2, mutant, fragment)
+def _half(wanted, successes, tokens):
+    return wanted // 2, tokens
 
 
-@pytest.mark.parametrize(("mutant", "fragment"), [
-    (lambda queue, backlog: backlog, "admits too much"),
-    (lambda queue, backlog: min(backlog, 5_000), "admits too much"),
-    (lambda queue, backlog: max(0, min(backlog, 14_400 - queue)), "admits too much"),
-    (lambda queue, backlog: min(backlog, 100), "admits too little"),
-    (lambda queue, backlog: 0, "admits too little")])
-def test_q3_mutants_are_named(mutant, fragment):
-    """Admit-everything, a fixed rate above capacity and a 14,400 queue target time out; tiny throttles crawl."""
-    assert_check_failed(q3, mutant, fragment, "05:45")
+def _only_allowed(wanted, successes, tokens):
+    return _reference_budget(wanted, successes, tokens)[0]
 
 
-def test_q3_crashing_throttle_gets_a_friendly_verdict():
-    """A throttle that raises is reported with the exception, not a traceback wall."""
-    assert_check_failed(q3, lambda queue, backlog: backlog / 0, "ZeroDivisionError")
+def _nan_tokens(wanted, successes, tokens):
+    allowed, _ = _reference_budget(wanted, successes, tokens)
+    return allowed, np.full(tokens.shape, np.nan)
 
 
-@pytest.mark.parametrize(("cap", "fragment"), [(1.0, "below the demand"), (0.3, "below the demand"),
-                                               (0, "automation off"), (1.5, "between 0 and 1")])
-def test_q4_mutants_are_named(cap, fragment):
-    """No cap or a loose cap lets capacity fall below demand; 0 is switching off; out of range is named."""
-    assert_check_failed(q4, cap, fragment)
+def _never_refills(wanted, successes, tokens):
+    allowed = np.minimum(wanted, np.floor(tokens)).astype(np.int64)
+    return allowed, tokens - allowed
+
+
+def _fractional(wanted, successes, tokens):
+    tokens = np.minimum(100.0, tokens + 0.1 * successes)
+    allowed = np.minimum(wanted, tokens)  # not rounded down
+    return allowed, tokens - allowed
+
+
+def _no_cap(wanted, successes, tokens):
+    tokens = tokens + 0.1 * successes
+    allowed = np.minimum(wanted, np.floor(tokens)).astype(np.int64)
+    return allowed, tokens - allowed
+
+
+def _overspend(wanted, successes, tokens):
+    tokens = np.minimum(100.0, tokens + 0.1 * successes)
+    allowed = np.minimum(wanted, np.ceil(tokens) + 1).astype(np.int64)
+    return allowed, tokens - allowed
+
+
+def _no_return(wanted, successes, tokens):
+    _reference_budget(wanted, successes, tokens)
+
+
+@pytest.mark.parametrize(("mutant", "fragments"), [
+    (_no_budget, ("no successes",)),
+    (_earn_per_attempt, ("paid for by successes",)),
+    (_never_retry, ("never retries",)),
+    (_half, ("only 2 of 5", "holds back")),
+    (_only_allowed, ("pair (allowed, tokens)",)),
+    (_nan_tokens, ("NaN",)),
+    (_never_refills, ("never refills",)),
+    (_fractional, ("whole number",)),
+    (_no_cap, ("no cap",)),
+    (_overspend, ("tokens went negative", "could not pay for")),
+    (lambda w, s, t: (w + 1, t), ("0 <= allowed <= wanted",)),
+    (_no_return, ("returned nothing",)),
+])
+def test_q2_mutants_are_named(mutant, fragments):
+    """Twelve plausible wrong budgets, each with a named fault (issue 12: no crash, no false pass)."""
+    assert_check_failed(q2, mutant, *fragments)
+
+
+def _budget_loop(wanted, successes, tokens):
+    allowed, left = [], []
+    for w, s, t in zip(wanted.tolist(), successes.tolist(), tokens.tolist(), strict=True):
+        t = min(100.0, t + s / 10)
+        a = min(w, int(t))
+        allowed.append(a)
+        left.append(t - a)
+    return np.array(allowed), np.array(left)
+
+
+def _budget_clip(wanted, successes, tokens):
+    tokens = np.clip(tokens + 0.05 * successes, 0, 50)  # another ratio and cap, same idea
+    allowed = np.where(wanted < tokens, wanted, np.floor(tokens)).astype(int)
+    return allowed, tokens - allowed
+
+
+@pytest.mark.parametrize("right", [_reference_budget, _budget_loop, _budget_clip,
+                                   lambda w, s, t: tuple(_reference_budget(w, s, t))])
+def test_q2_right_answers_pass(right):
+    """A plain-Python loop, np.clip/np.where with another ratio, and a list/tuple return are all accepted."""
+    assert_check_passed(q2, right)
+
+
+@pytest.mark.parametrize(("mutant", "fragments"), [
+    (lambda queue, backlog: backlog, ("admits too much",)),
+    (lambda queue, backlog: min(backlog, 5_000), ("admits too much",)),
+    (lambda queue, backlog: max(0, min(backlog, 14_400 - queue)), ("admits too much",)),
+    (lambda queue, backlog: max(0, min(backlog, 11_000 - queue)), ("admits too much", "state checks")),
+    (lambda queue, backlog: max(0, min(backlog, 12_000 - queue)), ("admits too much", "lost again")),
+    (lambda queue, backlog: min(backlog, 100), ("admits too little",)),
+    (lambda queue, backlog: 0, ("admits too little",)),
+    (lambda queue, backlog: min(backlog, 7_000 - queue), ("negative number",)),
+    (lambda queue, backlog: max(0, 7_000 - queue), ("more than the backlog",)),
+    (lambda queue, backlog: max(0.0, min(backlog, 7_000.0 - queue)), ("a float",)),
+    (lambda queue, backlog: None, ("returned nothing",)),
+    (lambda queue, backlog: backlog / 0, ("ZeroDivisionError",)),
+])
+def test_q3_mutants_are_named(mutant, fragments):
+    """Too much, too little, negative, over the backlog, floats, None and crashes: each named (issue 12)."""
+    assert_check_failed(q3, mutant, *fragments)
+
+
+def _throttle_if(queue, backlog):
+    room = 6_000 - queue
+    if room <= 0:
+        return 0
+    return room if room < backlog else backlog
+
+
+@pytest.mark.parametrize("right", [lambda queue, backlog: max(0, min(backlog, 7_000 - queue)),
+                                   lambda queue, backlog: np.int64(np.clip(8_000 - queue, 0, backlog)),
+                                   _throttle_if])
+def test_q3_right_answers_pass(right):
+    """The reference, numpy clip returning np.int64, and an if/else with another target are accepted."""
+    assert_check_passed(q3, right)
+
+
+def test_q4_largest_safe_cap_is_the_reference_and_the_question():
+    """q4 asks for the largest safe cap to 0.01; the check computes it and the reference finds it (issue 12)."""
+    from course_lib.checks.ch04 import largest_safe_cap
+
+    best = largest_safe_cap()
+    assert 0.05 < best < 1.0
+    assert_check_passed(q4, best)
+    assert_check_passed(q4, np.float64(best - 0.01))  # one grid step below still counts
+    assert_check_failed(q4, round(best + 0.05, 2), "too large", "below the demand")
+
+
+@pytest.mark.parametrize(("cap", "fragments"), [
+    (1.0, ("too large", "below the demand")), (0.3, ("too large",)), (0, ("automation off",)),
+    (1.5, ("between 0 and 1",)), (1e-9, ("not the largest",)), (0.1, ("not the largest",)),
+    (-0.2, ("between 0 and 1",)), (float("nan"), ("not a finite number",)), (None, ("returned nothing",)),
+    ("0.2", ("should be a number",))])
+def test_q4_mutants_are_named(cap, fragments):
+    """No cap or a loose cap lets capacity fall below demand; tiny caps are safe but not the largest."""
+    assert_check_failed(q4, cap, *fragments)
+
+
+RIGHT_Q5 = {"A": "stable", "B": "vulnerable", "C": "metastable", "D": "stable", "E": "vulnerable"}
 
 
 @pytest.mark.parametrize(("answer", "fragment"), [
     ({k: "stable" for k in "ABCDE"}, "scenario B"),
-    ({"A": "stable", "B": "metastable", "C": "metastable", "D": "stable", "E": "vulnerable"}, "hidden capacity"),
-    ({"A": "stable", "B": "vulnerable", "C": "vulnerable", "D": "stable", "E": "vulnerable"}, "retries keep"),
-    ({"A": "stable"}, "one entry per scenario")])
+    ({**RIGHT_Q5, "B": "metastable"}, "hidden capacity"),
+    ({**RIGHT_Q5, "C": "vulnerable"}, "retries keep"),
+    ({**RIGHT_Q5, "D": "metastable"}, "heals itself"),
+    ({**RIGHT_Q5, "E": "metastable"}, "scenario E"),
+    ({"A": "stable"}, "Missing: B"),
+    ({**RIGHT_Q5, "C": "stuck"}, "Did you mean 'metastable'"),
+    ({**RIGHT_Q5, "A": "Stable"}, "lower case"),
+    ({**RIGHT_Q5, "F": "stable"}, "Not a scenario"),
+    ({**RIGHT_Q5, "A": None}, "is None"),
+    (list(RIGHT_Q5.values()), "should be a dict"),
+    (None, "returned nothing")])
 def test_q5_mutants_are_named(answer, fragment):
-    """Everything-stable, confusing vulnerable with metastable (both ways) and missing entries are named."""
+    """Everything-stable, confusions both ways, missing or extra entries, wrong labels and types are named."""
     assert_check_failed(q5, answer, fragment)
+
+
+@pytest.mark.parametrize("right", [RIGHT_Q5, dict(reversed(list(RIGHT_Q5.items()))),
+                                   {k: np.str_(v) for k, v in RIGHT_Q5.items()}])
+def test_q5_right_answers_pass(right):
+    assert_check_passed(q5, right)
 
 
 def test_storm_widget_compute_is_the_model_and_bad_input_is_shown():
