@@ -153,12 +153,24 @@ def _plain_log_x(ax):
     ax.xaxis.set_minor_locator(NullLocator())
 
 
+def _plain_log_y(ax):
+    """Use a log y axis for counts with plain-number labels (1, 10, 100, 1000)."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(FixedLocator([1, 10, 100, 1000, 10000]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+    ax.yaxis.set_minor_locator(NullLocator())
+
+
 def _lock_key(run: LockRun, med: float, factor: float) -> list[tuple[str, str]]:
     """Return widget (b)'s key lines: sample size, median, the tail beyond factor x median, worst run."""
     return [(f"{_count(len(run.waits), 'acquisition')} by {_count(run.enactors, 'Enactor')}", PALETTE["ok"]),
             (f"- - median wait {med:.2g} s", PALETTE["neutral"]),
             (f"—  {factor:g}× median: {run.tail(factor):.1%} wait longer", PALETTE["bad"]),
-            (f"worst run: {_count(int(run.losses.max()), 'loss', 'losses')} in a row", "black")]
+            (f"worst run: {_count(int(run.losses.max()), 'loss', 'losses')} in a row", "black"),
+            (f"two holders at once: {_count(run.overlaps, 'time')}", PALETTE["bad"] if run.overlaps else "black")]
+
+
+_BASELINE = 0.5  # the floor of widget (b)'s log count axis: half an acquisition
 
 
 def _wait_histogram(waits: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -166,7 +178,8 @@ def _wait_histogram(waits: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     lo = max(waits.min(), 1e-2)
     edges = np.geomspace(lo, max(waits.max(), 2 * lo) * 1.01, 30)  # 2*lo: one Enactor's equal waits still show
     counts, _ = np.histogram(waits, edges)
-    return counts, edges, float(np.median(waits))
+    # empty bins sit on the baseline of the log count axis (0 has no place on it)
+    return np.maximum(counts, _BASELINE), edges, float(np.median(waits))
 
 
 def draw_lock_waits(fig, run: LockRun, factor: float = 10.0):
@@ -178,13 +191,14 @@ def draw_lock_waits(fig, run: LockRun, factor: float = 10.0):
     waits = run.waits
     if len(waits):
         counts, edges, med = _wait_histogram(waits)
-        ax.stairs(counts, edges, fill=True, color=PALETTE["ok"])  # one artist instead of 30 bars
+        # one artist instead of 30 bars; a log count axis so the tail's few acquisitions stay visible
+        ax.stairs(counts, edges, fill=True, color=PALETTE["ok"], baseline=_BASELINE)
         _plain_log_x(ax)
-        ax.locator_params(axis="y", nbins=4)
-        ax.axvline(med, color=PALETTE["neutral"], ls="--", lw=1)
-        ax.axvline(factor * med, color=PALETTE["bad"], lw=1.5)
+        _plain_log_y(ax)
+        ax.axvline(med, color=PALETTE["neutral"], ls="--", lw=1, zorder=3)  # over the bars, not hidden
+        ax.axvline(factor * med, color=PALETTE["bad"], lw=1.5, zorder=3)
         _key(fig, _lock_key(run, med, factor))
-    tidy(ax, f"{run.policy} retry", "wait (s, log scale)", "acquisitions")
+    tidy(ax, f"{run.policy} retry", "wait (s, log scale)", "acquisitions (log)")
     _fixed_title(ax)
     return ax
 
@@ -195,14 +209,15 @@ def restyle_lock_waits(fig, run: LockRun, factor: float = 10.0) -> bool:
     check_type("run", run, LockRun, "a LockRun from simulate_lock")
     factor = check_number("factor", factor, lo=1, hi=1e6)
     ax = fig.axes[0] if len(fig.axes) == 1 else None
-    if ax is None or not len(run.waits) or len(ax.patches) != 1 or len(ax.lines) != 2 or len(fig.texts) != 4:
+    if ax is None or not len(run.waits) or len(ax.patches) != 1 or len(ax.lines) != 2 or len(fig.texts) != 5:
         return False  # an empty run draws no histogram: rebuild rather than guess
     counts, edges, med = _wait_histogram(run.waits)
     ax.patches[0].set_data(counts, edges)
     ax.lines[0].set_xdata([med, med])
     ax.lines[1].set_xdata([factor * med] * 2)
-    for text, (words, _colour) in zip(fig.texts, _lock_key(run, med, factor), strict=True):
+    for text, (words, colour) in zip(fig.texts, _lock_key(run, med, factor), strict=True):
         text.set_text(words)
+        text.set_color(colour)
     ax.set_title(f"{run.policy} retry", fontsize=10, y=1.0)
     # Autoscale as draw_lock_waits does: axvline widens the view only for a line outside the histogram's view.
     for line in ax.lines:
