@@ -423,12 +423,21 @@ def hypothesis_search(model: Model, max_examples: int = 1000, max_steps: int = 6
     return Search("Hypothesis stateful", seen["first"][0], max_examples, seen["steps"], seen["first"][1])
 
 
-def trace_events(result: Result) -> list:
-    """Return the counterexample's actions as course_lib.trace.Event rows (time = step number)."""
+def trace_events(result) -> list:
+    """Return a counterexample's actions as course_lib.trace.Event rows (time = step number).
+
+    *result* is a :class:`Result` or a plain sequence of actions (for example Spin's translated trail).
+    """
     from .trace import Event
 
+    if isinstance(result, Result):
+        actions = result.actions
+    elif isinstance(result, (list, tuple)):
+        actions = tuple(result)
+    else:
+        raise TypeError(f"result must be a Result or a sequence of actions, got {type(result).__name__}")
     events = []
-    for i, action in enumerate(result.actions, start=1):
+    for i, action in enumerate(actions, start=1):
         actor = str(_actor(action))
         kind = getattr(action, "kind", None)
         if kind is None:

@@ -138,3 +138,21 @@ def test_failed_runs_say_why_and_leave_nothing_behind():
     with pytest.raises(pm.SpinError, match="ran for more than"):
         pm.verify(2, 3, 1, 1, timeout=0.001)
     assert set(Path(tempfile.gettempdir()).glob("course-spin-*")) == before
+
+
+def test_stored_result_is_what_spin_says_today():
+    """The copy Chapter 3 shows without Spin equals a live run, trail included."""
+    live, is_live = pm.spin_or_stored()
+    assert is_live
+    assert live.holds == pm.STORED["holds"] and live.states == pm.STORED["states"]
+    assert (live.transitions, live.depth) == (pm.STORED["transitions"], pm.STORED["depth"])
+    assert tuple(tuple(s) for s in live.trail) == pm.STORED["trail"]
+
+
+def test_without_spin_the_stored_copy_is_returned_and_marked(monkeypatch):
+    """No Spin: the stored result comes back flagged as not live, with the generated program."""
+    monkeypatch.setattr(pm.shutil, "which", lambda tool: None)
+    stored, is_live = pm.spin_or_stored()
+    assert not is_live and stored.states == 9418 and len(stored.trail) == 10 and "proctype Enactor" in stored.source
+    with pytest.raises(pm.SpinUnavailable, match="only the trail"):
+        pm.spin_or_stored(trail=RECOVERABILITY)

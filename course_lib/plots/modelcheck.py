@@ -71,17 +71,20 @@ def _log_axis(ax) -> None:
     ax.yaxis.set_minor_locator(NullLocator())
 
 
-def draw_random_vs_exhaustive(ax, labels: Sequence[str], counts: Sequence[float], exhaustive: int):
-    """Bar chart: runs each randomised method needed to hit the race, beside the exhaustive state count."""
+def draw_random_vs_exhaustive(ax, labels: Sequence[str], steps: Sequence[float], exhaustive: int):
+    """Bar chart: model steps each method executed until it hit the race, the exhaustive search's beside them.
+
+    One unit for every bar (steps of the same model), so the bars compare like with like.
+    """
     colours = [PALETTE["warn"]] * len(labels) + [PALETTE["ok"]]
-    names = [*labels, "exhaustive\n(states)"]
-    values = [*counts, exhaustive]
+    names = [*labels, "exhaustive\n(to first error)"]
+    values = [*steps, exhaustive]
     ax.bar(range(len(names)), values, color=colours)
     for i, v in enumerate(values):
         ax.annotate(f"{v:,.0f}", (i, v), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7)
     ax.set_xticks(range(len(names)), names, fontsize=7)
     _log_axis(ax)
-    return tidy(ax, title="effort to find the race", ylabel="runs (random) / states (exhaustive)")
+    return tidy(ax, title="work to find the race", ylabel="model steps executed")
 
 
 def draw_explosion_figure(fig, rows: Sequence[dict]):
