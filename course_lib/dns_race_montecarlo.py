@@ -23,13 +23,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .params import Param, Spec
 from .validate import check_int, check_number
 
-__all__ = ["RaceEstimate", "p_at_least_one", "plain_stale_probability", "race_curve", "race_probability",
+__all__ = ["SPEC", "RaceEstimate", "p_at_least_one", "plain_stale_probability", "race_curve", "race_probability",
            "runs_per_year"]
 
 SECONDS_PER_YEAR = 365 * 24 * 3600
 MAX_RUNS = 2_000_000  # samples per estimate: (n_runs, n_endpoints - 1) floats must fit in memory
+
+# The vectorised run's parameters, declared once (every default and range a model choice; see the docstring).
+SPEC = Spec([
+    Param("sigma", 1.0, lo=0, hi=5, label="delay tail σ (lognormal)"),
+    Param("n_runs", 10_000, "int", lo=2, hi=MAX_RUNS, label="samples"),
+    Param("seed", 0, "int", lo=0, hi=2**63 - 1, label="seed"),
+    Param("median", 0.05, lo=0, lo_open=True, hi=1e6, label="median per-endpoint time", unit="s"),
+    Param("n_endpoints", 3, "int", lo=1, hi=3, label="endpoints"),
+    Param("period", 1.0, lo=0, lo_open=True, hi=1e6, label="planner period", unit="s"),
+    Param("K", 5, "int", lo=1, hi=10_000, label="K (clean-up threshold)"),
+    Param("run_interval", 60.0, lo=0, lo_open=True, hi=1e9, label="time between an Enactor's runs", unit="s"),
+    Param("cleanup_step", 0.15, lo=0, hi=1e9, label="clean-up step", unit="s"),
+    Param("enactors", 3, "int", lo=2, hi=10, label="Enactors"),
+])
 
 
 @dataclass(frozen=True)
@@ -48,16 +63,11 @@ def race_probability(sigma: float, *, n_runs: int = 10_000, seed: int = 0, media
                      n_endpoints: int = 3, period: float = 1.0, K: int = 5, run_interval: float = 60.0,
                      cleanup_step: float = 0.15, enactors: int = 3) -> RaceEstimate:
     """Estimate P(race) per Enactor run for a per-endpoint delay tail *sigma*."""
-    sigma = check_number("sigma", sigma, lo=0, hi=5)
-    n_runs = check_int("n_runs", n_runs, lo=2, hi=MAX_RUNS)
-    seed = check_int("seed", seed, lo=0, hi=2**63 - 1)
-    median = check_number("median", median, lo=0, lo_open=True, hi=1e6)
-    n_endpoints = check_int("n_endpoints", n_endpoints, lo=1, hi=3)
-    period = check_number("period", period, lo=0, lo_open=True, hi=1e6)
-    K = check_int("K", K, lo=1, hi=10_000)
-    run_interval = check_number("run_interval", run_interval, lo=0, lo_open=True, hi=1e9)
-    cleanup_step = check_number("cleanup_step", cleanup_step, lo=0, hi=1e9)
-    enactors = check_int("enactors", enactors, lo=2, hi=10)
+    v = SPEC.validate(dict(sigma=sigma, n_runs=n_runs, seed=seed, median=median, n_endpoints=n_endpoints,
+                           period=period, K=K, run_interval=run_interval, cleanup_step=cleanup_step,
+                           enactors=enactors))
+    sigma, n_runs, seed, median, n_endpoints, period, K, run_interval, cleanup_step, enactors = (
+        v[p.name] for p in SPEC)
     p_stale, se_stale = _stale_probability(sigma, n_runs, seed, math.log(median), n_endpoints, K * period)
     # The overlap is exact, so multiplying beats sampling it (a far smaller variance for rare races).
     p_overlap = float(-np.expm1(-(enactors - 1) / run_interval * cleanup_step))
@@ -81,13 +91,10 @@ def _stale_probability(sigma: float, n_runs: int, seed: int, mu: float, n: int, 
 def plain_stale_probability(sigma: float, *, n_runs: int = 1_000_000, seed: int = 0, median: float = 0.05,
                             n_endpoints: int = 3, period: float = 1.0, K: int = 5) -> tuple[float, float]:
     """Return (share, binomial std. error) of plainly simulated walks that reach K periods: the brute-force check."""
-    sigma = check_number("sigma", sigma, lo=0, hi=5)
-    n_runs = check_int("n_runs", n_runs, lo=2, hi=10 * MAX_RUNS)
-    seed = check_int("seed", seed, lo=0, hi=2**63 - 1)
-    median = check_number("median", median, lo=0, lo_open=True, hi=1e6)
-    n_endpoints = check_int("n_endpoints", n_endpoints, lo=1, hi=3)
-    period = check_number("period", period, lo=0, lo_open=True, hi=1e6)
-    K = check_int("K", K, lo=1, hi=10_000)
+    v = SPEC.validate(dict(sigma=sigma, seed=seed, median=median, n_endpoints=n_endpoints, period=period, K=K))
+    sigma, seed, median, n_endpoints, period, K = (v[k] for k in ("sigma", "seed", "median", "n_endpoints",
+                                                                  "period", "K"))
+    n_runs = check_int("n_runs", n_runs, lo=2, hi=10 * MAX_RUNS)  # plain sampling needs far more runs
     rng = np.random.default_rng(seed)
     hits, left = 0, n_runs
     while left:  # in chunks: a million walks at once would hold 24 MB for nothing
