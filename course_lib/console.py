@@ -5,7 +5,9 @@ points at a plan tree that clean-up deleted, so the endpoint's answer is empty, 
 still there (as reported [S2]).  The operator can look (``dig``, ``records``, ``trees``,
 ``describe_alias``), switch the automation off and on, preview a change batch as a diff with its blast
 radius (a dry run), and apply it.  Every batch goes to :class:`course_lib.route53.HostedZone`, so it is all
-or nothing, and every applied batch lands in the audit log.
+or nothing, and every applied batch lands in the audit log; ``integrity_problems()`` says, in words, where
+the console's state differs from what its public log explains (a zone written underneath it, a private
+attribute such as ``_automation`` set by hand).
 
 Nothing about the DNS automation is defined here: the zone layout (endpoints, labels, tree names, aliases)
 comes from ``course_lib.dns.layout``, what the automation does from ``course_lib.dns.rules`` and what a
@@ -272,7 +274,7 @@ class Console:
         # The stale plan the blocked automation keeps retrying: the deleted tree the alias points at.
         alias = zone.get(self._endpoint, "ALIAS")
         dangling = self._index in properties.empty_endpoints(self._snap())
-        held = _generation_or_none(alias.values[0]) if alias and dangling else None
+        held = layout.tree_generation(alias.values[0]) if alias and dangling else None
         self._held: int | None = held if automation_running else None
         self.steps: list[Event] = []
         self.audit: list[AuditEntry] = []
@@ -512,10 +514,6 @@ def _tamper_text(before, after, when: str) -> str:
                 "start_automation(): a private attribute (console._automation) was set directly")
     return (f"the automation's stale plan changed {when} without a console command: a private attribute "
             "(console._held) was set directly")
-
-
-def _generation_or_none(name: str) -> int | None:
-    return layout.tree_generation(name) if layout.is_tree_name(name) else None
 
 
 def _check_name(what: str, name) -> str:
