@@ -384,9 +384,10 @@ def stage(dest: Path, execute: bool, repo_url: str = "", branch: str = "main", h
             nb = nbformat.read(src, as_version=4)
             nb.metadata.pop("widgets", None)
             executed = execute_with_widget_state(src) if execute and kind == "notebooks" else None
-            if executed is not None:
-                stats["warnings"] += [f"WARNING: {rel} failed to run for its widget pictures: {err}"
-                                      for err in execution_errors(executed)]
+            errors = execution_errors(executed) if executed is not None else []
+            if errors:
+                more = f" (and {len(errors) - 1} later cells)" if len(errors) > 1 else ""
+                stats["warnings"].append(f"WARNING: {rel} failed to run for its widget pictures: {errors[0]}{more}")
             alt = f"The starting picture of an experiment in {e['title']}"
             n = staticise_widgets(nb, executed, alt, launch=bool(repo_url))
             stats["widgets"] += n
