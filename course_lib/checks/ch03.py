@@ -6,8 +6,16 @@ import functools
 import numbers
 from collections.abc import Callable
 
-from ..enactor_model import ENDPOINT_NAMES, describe, enactor_model, inconsistent
-from ..exercises import Exercise, Incorrect, NotAttempted, expect_type, learner_call
+from ..enactor_model import ENDPOINT_NAMES, Enactor, Zone, describe, enactor_model, inconsistent
+from ..exercises import (
+    NOTHING_RETURNED,
+    Exercise,
+    Incorrect,
+    NotAttempted,
+    expect_type,
+    learner_call,
+    learner_function,
+)
 from ..modelcheck import OK, VIOLATION, Model, ModelError, can_reach, check, check_each, explore, trace_events
 from ..textbook_models import CRIT, IDLE, mutual_exclusion
 from ..trace import format_swimlanes
@@ -43,27 +51,50 @@ def _buggy_graph():
 
 # --- q1: an invariant as a function -------------------------------------------------------------
 
+# Zones no search of the default model reaches, each with the right answer and what a wrong one confuses:
+# history flags set while every record resolves now (the operator re-pointed the alias), a third endpoint.
+_HISTORY = [
+    (Zone(4, frozenset({3, 4}), (4, 4), (Enactor(), Enactor()), False, False, True), True,
+     "`deleted_active` is history: an active tree was deleted at some point, but the operator has since "
+     "re-pointed the alias and every record resolves now. The invariant asks about the zone as it is now"),
+    (Zone(4, frozenset({2, 3, 4}), (3, 4), (Enactor(), Enactor()), False, True, False), True,
+     "`regressed` is history: a stale plan was written once, but every alias points at a stored tree now"),
+    (Zone(4, frozenset({3, 4}), (4, 4, 2), (Enactor(), Enactor()), False, False, False), False,
+     "this zone has three endpoints and the third one's alias points at deleted plan 2: check every alias, "
+     "not a fixed number of them"),
+    (Zone(4, frozenset({3, 4}), (4, 4), (Enactor(), Enactor()), True, False, False), True,
+     "the zone is frozen (the alarm is up), but every alias points at a stored tree: frozen is not the question"),
+]
+
+
 def _check_invariant(fn: Callable) -> None:
     if not callable(fn):
         raise Incorrect(f"record_never_empty should be a function of a zone, but it is {type(fn).__name__}.")
     buggy = enactor_model(properties={})
-    start = learner_call(fn, buggy.view(buggy.initial))
-    expect_type(start, (bool,), "record_never_empty(zone)'s return value")
+    first = buggy.view(buggy.initial)
+    start = expect_type(learner_call(fn, first), (bool,), "record_never_empty(zone)'s return value")
     if not start:
         raise Incorrect("your invariant is False in the initial state, where plan 1 is active everywhere.",
-                        case=_zone_text(buggy.view(buggy.initial)))
+                        case=_zone_text(first))
     zones, _, _ = _buggy_graph()
     for z in zones:
-        want, got = not inconsistent(z), learner_call(fn, z)
-        if bool(got) != want:
+        want = not inconsistent(z)
+        got = expect_type(learner_call(fn, z), (bool,), "record_never_empty(zone)'s return value")
+        if got != want:
             why = ("an alias points at a deleted plan, so that endpoint's DNS answer is empty" if not want
                    else "every alias points at a plan tree that exists, so every record resolves")
-            raise Incorrect(f"your invariant says {bool(got)} in a reachable state where {why}.",
-                            case=_zone_text(z))
-    found = check(enactor_model(properties={"yours": fn}))
+            if want and (z.regressed or z.deleted_active or z.frozen):
+                why += (" (its history flags regressed / deleted_active, or frozen, are set: they record what "
+                        "happened earlier; the invariant asks whether the record is empty now)")
+            raise Incorrect(f"your invariant says {got} in a reachable state where {why}.", case=_zone_text(z))
+    for z, want, why in _HISTORY:
+        got = expect_type(learner_call(fn, z), (bool,), "record_never_empty(zone)'s return value")
+        if got != want:
+            raise Incorrect(f"your invariant says {got} here: {why}.", case=_zone_text(z))
+    found = check(enactor_model(properties={"yours": learner_function(fn)}))
     if found.verdict != VIOLATION:
         raise Incorrect("your invariant never flags the buggy model, but the race does empty the record.")
-    fixed = check(enactor_model(fixes=("protect_active",), properties={"yours": fn}))
+    fixed = check(enactor_model(fixes=("protect_active",), properties={"yours": learner_function(fn)}))
     if fixed.verdict == VIOLATION:
         raise Incorrect("your invariant flags the model with protect_active, where no record goes empty.",
                         timeline=_timeline(fixed))
@@ -72,8 +103,8 @@ def _check_invariant(fn: Callable) -> None:
 q1 = Exercise("q1", "record_never_empty", _check_invariant, [
     "A zone has `.stored` (the plan generations whose trees exist) and `.alias` (one generation per endpoint).",
     "The record is empty when some endpoint's alias points at a generation that is not in `zone.stored`.",
-    "Loop over `zone.alias` and ask, for each generation, whether its tree still exists; one missing tree "
-    "is enough to make the answer False.",
+    "Look at the zone as it is now (`alias` and `stored`), not at the history flags; one alias whose tree "
+    "is missing is enough to make the answer False.",
 ], chapter="03")
 
 
@@ -87,27 +118,53 @@ _GRAPHS = [
 ]
 
 
+def _state_text(state) -> str:
+    """Name a state for a verdict: a Zone in words, anything else by its repr."""
+    return f"the state ({describe(state)})" if isinstance(state, Zone) else repr(state)[:120]
+
+
+def _forwards(graph: dict, goals) -> set:
+    """Return the states reachable from the goals along the edges (the classic wrong direction)."""
+    seen, todo = set(goals), list(goals)
+    while todo:
+        for nxt in graph.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
 def _check_recoverable(fn: Callable) -> None:
     if not callable(fn):
         raise Incorrect(f"can_recover should be a function (edges, goals) -> set, but it is {type(fn).__name__}.")
-    _, graph, goals = _buggy_graph()
-    cases = [*_GRAPHS, (graph, goals)]
-    for i, (graph, goals) in enumerate(cases):
+    _, model_graph, model_goals = _buggy_graph()
+    cases = []
+    for i, (graph, goals) in enumerate([*_GRAPHS, (model_graph, model_goals)]):
         # a fresh copy each time: the learner's function may consume or change what it is given
         got = learner_call(fn, {k: list(v) for k, v in graph.items()}, set(goals))
-        expect_type(got, (set, frozenset), "can_recover(edges, goals)'s return value")
-        want = can_reach(graph, goals)
+        got = expect_type(got, (set, frozenset), "can_recover(edges, goals)'s return value")
         where = f"the graph {graph} with goals {sorted(goals, key=str)}" if i < len(_GRAPHS) else \
             "the buggy Enactor model's state graph"
+        cases.append((where, graph, goals, got, can_reach(graph, goals)))
+    wrong = [c for c in cases if c[3] != c[4]]
+    if wrong and all(got == _forwards(graph, goals) for _, graph, goals, got, _ in cases):
+        where = next(c[0] for c in wrong if c[3] - c[2])
+        raise Incorrect(f"on {where}, your set is the states reachable *from* the goals (a search forwards "
+                        "along the edges); the question asks for the states *from which* a goal can be "
+                        "reached: follow the edges backwards.")
+    for where, _graph, goals, got, want in wrong:
         missing, extra = want - got, got - want
+        if missing & goals:
+            example = min(missing & goals, key=str)
+            raise Incorrect(f"on {where}, your set leaves out the goal {_state_text(example)} itself. A goal "
+                            "state reaches a goal (itself, in no steps): include the goals.")
         if missing:
-            example = next(iter(missing))
-            raise Incorrect(f"on {where}, a goal is reachable from {example!r:.120}, but your set leaves it "
-                            "out. Follow edges backwards from the goals, as far as they go.")
-        if extra:
-            example = next(iter(extra))
-            raise Incorrect(f"on {where}, no goal is reachable from {example!r:.120}, but your set includes "
-                            "it. Only states with a path *to* a goal belong in the set.")
+            example = min(missing, key=str)
+            raise Incorrect(f"on {where}, a goal is reachable from {_state_text(example)}, but your set leaves "
+                            "it out. Follow edges backwards from the goals, as far as they go (not just one step).")
+        example = min(extra, key=str)
+        raise Incorrect(f"on {where}, no goal is reachable from {_state_text(example)}, but your set "
+                        "includes it. Only states with a path *to* a goal belong in the set.")
 
 
 q2 = Exercise("q2", "can_recover", _check_recoverable, [
@@ -127,7 +184,23 @@ def _check_lock(fn: Callable) -> None:
     if not callable(fn):
         raise Incorrect(f"lock_successors should be a function of a state, but it is {type(fn).__name__}.")
     start = (0, (IDLE, IDLE))
-    learner_call(lambda s: list(fn(s)), start)  # a stub raises NotImplementedError here: "not attempted"
+    first = learner_call(fn, start)  # a stub raises NotImplementedError here: "not attempted"
+    if first is None:
+        raise Incorrect(f"lock_successors(state) {NOTHING_RETURNED} It should return or yield "
+                        "(action, next_state) pairs.", case=f"state {start}")
+    try:
+        pairs = list(first)
+    except TypeError:
+        raise Incorrect(f"lock_successors(state) should return or yield (action, next_state) pairs, but it "
+                        f"returned {type(first).__name__} ({first!r:.60}).", case=f"state {start}") from None
+    for pair in pairs:
+        state_like = isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], tuple) and \
+            len(pair[1]) == 2 and isinstance(pair[1][0], int) and isinstance(pair[1][1], tuple)
+        if not state_like:
+            raise Incorrect("each item lock_successors yields should be a pair (action, next_state), where "
+                            "next_state is (flag, pcs), e.g. (('P0', 'want the lock'), (0, ('test', 'idle'))); "
+                            f"yours gave {pair!r:.80}.", case=f"state {start}")
+    fn = learner_function(fn)
     safe = Model("your lock", start, fn, {"mutual exclusion": mutual_exclusion})
     try:
         result = check(safe, max_states=10_000, max_seconds=5)
@@ -178,22 +251,37 @@ q3 = Exercise("q3", "lock_successors", _check_lock, [
 # --- q4: predict a state count ----------------------------------------------------------------------
 
 def _check_count(n) -> None:
-    expect_type(n, (int,), "answer_q4")
-    if n == 8:
+    if isinstance(n, float) or type(n).__name__.startswith("float"):
+        raise Incorrect(f"answer_q4 is {n!r}, a number with a decimal point: a count of states is a whole "
+                        "number (write 20, not 20.0).")
+    n = expect_type(n, (int,), "answer_q4")
+    if n == 20:
         return
-    if n == 9:
-        raise Incorrect("9 counts every pair of (idle, test, critical), including both processes critical "
-                        "at once: the lock makes that pair unreachable.")
-    if n in (18, 16):
-        raise Incorrect("the flag is not free: it is 1 exactly when some process is critical, so it adds "
-                        "no states of its own.")
+    messages = {
+        27: "27 counts every combination of (idle, test, critical) for three processes, including two or three "
+            "critical at once: the lock makes those unreachable.",
+        8: "8 is the two-process count the chapter printed; this question has three processes.",
+        54: "the flag is not free: it is 1 exactly when some process is critical, so it adds no states of its own.",
+        40: "the flag is not free: it is 1 exactly when some process is critical, so it does not double the count.",
+        21: "21 strikes out the combinations with exactly two processes critical but keeps the one with all "
+            "three critical: mutual exclusion forbids that one too.",
+        26: "26 strikes out only 'all three critical'; two critical at once is forbidden as well.",
+        19: "off by one: count the state where all three are idle too (the initial state).",
+        9: "9 is 3 x 3, two processes; this question has three.",
+        0: "0 states: the initial state (flag 0, all idle) is always reachable.",
+    }
+    if n in messages:
+        raise Incorrect(messages[n])
+    if n < 0:
+        raise Incorrect(f"{n} is negative: a number of states is 0 or more.")
     raise Incorrect(f"{n} is not the number of reachable states. List each process's places (idle, test, "
-                    "critical), combine them, and strike out the combinations the lock forbids.")
+                    "critical), combine them for three processes, and strike out the combinations the lock forbids.")
 
 
 q4 = Exercise("q4", "answer_q4", _check_count, [
     "Each process is idle, testing or critical; the flag is determined by whether someone is critical.",
-    "3 × 3 combinations of the two processes, minus the ones mutual exclusion rules out.",
+    "Count the combinations of three processes' places, then remove those with two or more critical.",
+    "How many combinations have at least two processes critical? (Choose which two, or all three.)",
 ], chapter="03")
 
 
