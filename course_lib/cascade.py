@@ -238,6 +238,8 @@ class ActionScript:
         return next((a.at for a in self.actions if a.kind == kind), None)
 
     def get(self, kind: str) -> Action | None:
+        """Return the script's action *kind*, or None if it does not take it."""
+        check_choice("kind", kind, tuple(ACTION_KINDS))
         return next((a for a in self.actions if a.kind == kind), None)
 
     def moved(self, kind: str, to) -> ActionScript:

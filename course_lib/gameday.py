@@ -29,7 +29,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import cascade, dwfm, signals, timeline
-from .validate import check_int, check_type
+from .validate import check_choice, check_int, check_type
 
 __all__ = ["ACTIONS", "GUARDRAILS", "Decision", "Game", "GameRecord", "View", "aws_decisions", "compare_teams",
            "play"]
@@ -203,6 +203,9 @@ class Game:
         return tuple(a for a in ACTIONS if self.refusal(a) is None)
 
     def cost(self, action: str) -> float:
+        """Return the minutes *action* would take now (the DynamoDB work is slower before the call is split)."""
+        check_type("action", action, str)
+        check_choice("action", action, tuple(ACTIONS))
         minutes = float(ACTIONS[action][0])
         if action in _DYNAMO_TRACK and "call split" not in self.known:
             minutes *= SLOW
@@ -335,6 +338,8 @@ class Game:
 
     # ---- the score ----------------------------------------------------------------------------------------------
     def record(self, team: str = "", problem: str = "") -> GameRecord:
+        check_type("team", team, str)
+        check_type("problem", problem, str)
         night = self.night()
         return GameRecord(team, self.seed, tuple(self.decisions), night.script, night, aws_night().total_impact,
                           tuple(self.violations), problem)
@@ -460,6 +465,7 @@ def _aws_plan() -> tuple[tuple[float, str], ...]:
 
 def aws_policy(view: View) -> str:
     """A policy that follows AWS's published sequence as closely as the game's costs allow (for comparison)."""
+    check_type("view", view, View, "a gameday.View")
     done = {d.action for d in view.decisions}
     for at, action in _aws_plan():
         if action in done:

@@ -286,3 +286,35 @@ def test_alerts_arrive_with_the_clock_and_name_the_red_herring():
     from course_lib import timeline
 
     assert [a[0] for a in alerts] == [timeline.minutes("23:52"), timeline.minutes("23:54")]
+
+
+def test_plot_and_widget_helpers_refuse_hostile_input():
+    from matplotlib.figure import Figure
+
+    from course_lib.experiments.ch06 import whatif_compute, whatif_summary
+    from course_lib.plots import cascade as plots
+
+    ax = Figure().add_subplot()
+    cases = [
+        (lambda: plots.draw_table(None, cascade.compare()), TypeError, "ax"),
+        (lambda: plots.draw_table(ax, float("nan")), TypeError, "rows"),
+        (lambda: plots.draw_table(ax, ()), ValueError, "rows"),
+        (lambda: plots.draw_table(ax, cascade.compare(), {"x": (float("nan"), 1.0)}), ValueError, "bands"),
+        (lambda: plots.draw_night(None, cascade.run()), TypeError, "fig"),
+        (lambda: plots.draw_night(Figure(), "night"), TypeError, "night"),
+        (lambda: plots.restyle_night(Figure(), 1), TypeError, "night"),
+        (lambda: plots.draw_dashboard(Figure(), None), TypeError, "view"),
+        (lambda: plots.draw_timelines(ax, {"a": play(gameday.aws_policy)}, 5), TypeError, "aws_steps"),
+        (lambda: whatif_compute(throttle_dwfm="soon"), TypeError, "throttle_dwfm"),
+        (lambda: whatif_compute(throttle_dwfm=float("inf")), ValueError, "throttle_dwfm"),
+        (lambda: whatif_compute(velocity_control=1), TypeError, "velocity_control"),
+        (lambda: whatif_compute(speed=3), ValueError, "unknown control"),
+        (lambda: whatif_summary(None), TypeError, "night"),
+        (lambda: Game().cost("nap"), ValueError, "action"),
+        (lambda: Game().record(team=None), TypeError, "team"),
+        (lambda: gameday.aws_policy(None), TypeError, "view"),
+        (lambda: cascade.ActionScript.published().get("nap"), ValueError, "kind"),
+    ]
+    for call, exc, fragment in cases:
+        with pytest.raises(exc, match=fragment):
+            call()

@@ -26,20 +26,32 @@ def _reference():
 
 def whatif_compute(**values):
     """Return the night with each action shifted (minutes, None = never) and the chosen mitigations on."""
+    from ..validate import check_bool, check_number
+
+    allowed = set(_KEYS.values()) | {m.replace(" ", "_") for m in cascade.MITIGATIONS}
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ValueError(f"unknown control(s) {unknown}; choose from {sorted(allowed)}")
     script = cascade.ActionScript.published()
     moves = {}
     for kind, key in _KEYS.items():
         shift = values.get(key, 0)
+        if shift is not None:
+            shift = check_number(key, shift, lo=-cascade.HORIZON, hi=cascade.HORIZON)
         if shift is None:
             moves[kind] = None
         elif shift:
             moves[kind] = max(0.0, script.at(kind) + shift)
-    mitigations = [m for m in cascade.MITIGATIONS if values.get(m.replace(" ", "_"), False)]
+    mitigations = [m for m in cascade.MITIGATIONS
+                   if check_bool(m.replace(" ", "_"), values.get(m.replace(" ", "_"), False))]
     return cascade.what_if(moves, mitigations)
 
 
 def whatif_summary(night) -> str:
     """Say when the night ends and how many impact minutes it costs, next to AWS's night."""
+    from ..validate import check_type
+
+    check_type("night", night, cascade.NightResult, "a cascade.NightResult")
     ref = _reference()
     per = ", ".join(f"{s} {m:.0f}" for s, m in night.impact.items())
     notes = ("  " + "; ".join(night.notes)) if night.notes else ""

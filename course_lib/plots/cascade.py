@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..validate import check_axes, check_figure, check_type
 from .backdrop import backdrop
 from .style import PALETTE, tidy
 
@@ -26,9 +27,21 @@ def _clock_axis(ax, labels: bool = True) -> None:
 def draw_table(ax, rows, bands: dict | None = None):
     """Draw each published moment (black diamond) beside the model's (circle; hollow = predicted) with the
     ±10 % sensitivity band of the fitted parameters (shaded)."""
+    from ..cascade import Row
+
+    check_axes("ax", ax)
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, (tuple, list)) or not all(
+            isinstance(r, Row) for r in rows):
+        raise TypeError(f"rows must be a tuple of cascade.Row (from cascade.compare), got {type(rows).__name__}")
     rows = tuple(rows)
     if not rows:
         raise ValueError("rows must not be empty: pass cascade.compare(...)")
+    if bands is not None:
+        check_type("bands", bands, dict, "a dict from cascade.bands()")
+        for m, band in bands.items():
+            if not (isinstance(band, tuple) and len(band) == 2 and all(
+                    isinstance(x, (int, float)) and not math.isnan(x) for x in band)):
+                raise ValueError(f"bands[{m!r}] must be a (low, high) pair of minutes, got {band!r}")
     for i, r in enumerate(rows):
         y = len(rows) - 1 - i
         if bands and r.moment in bands:
@@ -72,6 +85,12 @@ def _curves(night):
 
 def draw_night(fig, night, reference=None):
     """Draw the night's stages (four panels sharing the clock), AWS's night in grey behind if given."""
+    from ..cascade import NightResult
+
+    check_figure("fig", fig)
+    check_type("night", night, NightResult, "a cascade.NightResult (from cascade.run)")
+    if reference is not None:
+        check_type("reference", reference, NightResult, "a cascade.NightResult or None")
     axes = fig.subplots(4, 1, sharex=True)
     t, (reach, held), launch, delay, err = _curves(night)
     if reference is not None:
@@ -110,6 +129,10 @@ def draw_night(fig, night, reference=None):
 
 def restyle_night(fig, night) -> bool:
     """Move the night's curves and end line to *night* in place; False if the figure is not draw_night's."""
+    from ..cascade import NightResult
+
+    check_figure("fig", fig)
+    check_type("night", night, NightResult, "a cascade.NightResult (from cascade.run)")
     axes = fig.axes
     if len(axes) != 4 or any(len(ax.lines) < 3 for ax in axes):
         return False
@@ -138,6 +161,10 @@ _SCALE = {"dns_answer_size": 10.0}
 
 def draw_dashboard(fig, view):
     """Draw the game day's dashboards up to the view's clock (2 x 2 panels, the whole night on the x axis)."""
+    from ..gameday import View
+
+    check_figure("fig", fig)
+    check_type("view", view, View, "a gameday.View (from Game.view())")
     axes = fig.subplots(2, 2, sharex=True).ravel()
     for ax, panel in zip(axes, _DASH, strict=True):
         for k, (name, label, colour) in enumerate(panel):
@@ -157,6 +184,10 @@ def draw_dashboard(fig, view):
 
 def restyle_dashboard(fig, view) -> bool:
     """Extend the dashboard's curves to the view's clock in place; False if the figure is not a dashboard."""
+    from ..gameday import View
+
+    check_figure("fig", fig)
+    check_type("view", view, View, "a gameday.View (from Game.view())")
     axes = fig.axes
     if len(axes) != 4:
         return False
@@ -175,6 +206,10 @@ def draw_timelines(ax, records: dict, aws_steps=()):
     """Workshop mode: one lane per team (and AWS's published steps), a mark per decision, guardrails in red."""
     from ..gameday import GameRecord
 
+    check_axes("ax", ax)
+    if isinstance(aws_steps, (str, bytes)) or not isinstance(aws_steps, (tuple, list)) or not all(
+            isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], (int, float)) for s in aws_steps):
+        raise TypeError("aws_steps must be a tuple of (minute, what) pairs, e.g. gameday.aws_decisions()")
     if not isinstance(records, dict) or not records:
         raise ValueError("records must be a non-empty dict of team name -> GameRecord")
     lanes = [("AWS (published)", [(t, what) for t, what in aws_steps], [])]
