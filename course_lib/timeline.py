@@ -29,6 +29,7 @@ __all__ = [
     "PERIODS",
     "PUBLISHED",
     "SERVICES",
+    "STILL_OPEN",
     "Impairment",
     "Moment",
     "Period",
@@ -208,9 +209,10 @@ class Impairment:
     start: datetime
     end: datetime
     status: str  # "impaired" or "mitigated"
-    mechanism: str
+    mechanism: str  # what was known while it lasted: never names a later time
     chapter: int
     sources: tuple[str, ...]
+    label: str = ""  # a short name for the bar segment in the status plot
 
 
 SERVICES = ("DynamoDB", "Internal services", "EC2 launches", "NLB")
@@ -218,28 +220,39 @@ SERVICES = ("DynamoDB", "Internal services", "EC2 launches", "NLB")
 IMPAIRMENTS: tuple[Impairment, ...] = (
     Impairment("DynamoDB", at("23:48"), at("02:25"), "impaired",
                "the regional endpoint's DNS record is empty (Enactor race; clean-up deleted the active plan)",
-               2, ("S1c", "S1d", "S1e")),
+               2, ("S1c", "S1d", "S1e"), "empty DNS record"),
     Impairment("DynamoDB", at("02:25"), at("02:40"), "mitigated",
-               "DNS restored; cached empty answers still expiring", 5, ("S1e", "S1f")),
+               "DNS restored; cached empty answers still expiring", 5, ("S1e", "S1f"), "caches expiring"),
     Impairment("Internal services", at("23:48"), at("01:15"), "impaired",
-               "cannot resolve DynamoDB's endpoint", 2, ("S1e",)),
+               "cannot resolve DynamoDB's endpoint", 2, ("S1e",), "cannot resolve"),
     Impairment("Internal services", at("01:15"), at("02:40"), "mitigated",
-               "temporary mitigation lets some internal services connect", 5, ("S1e", "S1f")),
+               "temporary mitigation lets some internal services connect", 5, ("S1e", "S1f"), "mitigation"),
     Impairment("EC2 launches", at("23:48"), at("02:25"), "impaired",
                "DWFM state checks need DynamoDB; droplet leases time out, so launches find no capacity",
-               4, ("S1e",)),
+               4, ("S1e",), "leases time out"),
     Impairment("EC2 launches", at("02:25"), at("05:28"), "impaired",
-               "DWFM in congestive collapse re-establishing leases", 4, ("S1e", "S1f")),
-    Impairment("EC2 launches", at("05:28"), at("10:36"), "impaired",
-               "Network Manager backlog: new instances wait for network state", 4, ("S1e", "S1f")),
-    Impairment("EC2 launches", at("10:36"), at("13:50"), "mitigated",
-               "throttles still on, relaxed from 11:23", 4, ("S1e", "S1f")),
+               "DWFM in congestive collapse re-establishing leases", 4, ("S1e", "S1f"), "DWFM collapse"),
+    Impairment("EC2 launches", at("05:28"), at("06:21"), "impaired",
+               "launches succeed again, many refused by the throttles; Network Manager has a backlog of network "
+               "state to propagate", 4, ("S1e", "S1f"), "NM backlog"),
+    Impairment("EC2 launches", at("06:21"), at("10:36"), "impaired",
+               "Network Manager backlog: new instances launch without network connectivity", 4, ("S1e", "S1f"),
+               "no connectivity"),
+    Impairment("EC2 launches", at("10:36"), at("11:23"), "mitigated",
+               "network propagation times back to normal since 10:36; EC2 not yet fully recovered, throttles "
+               "still on", 4, ("S1e", "S1f"), "throttled"),
+    Impairment("EC2 launches", at("11:23"), at("13:50"), "mitigated",
+               "network propagation normal; EC2 not yet fully recovered, engineers relaxing the throttles since "
+               "11:23", 4, ("S1e", "S1f"), "relaxing"),
     Impairment("NLB", at("05:30"), at("09:36"), "impaired",
                "health checks fail on instances without network state; AZ failover removes healthy capacity",
-               4, ("S1e", "S1h")),
+               4, ("S1e", "S1h"), "failover removes capacity"),
     Impairment("NLB", at("09:36"), at("14:09"), "mitigated",
-               "automatic health-check failover switched off by hand", 5, ("S1e", "S1f")),
+               "automatic health-check failover switched off by hand", 5, ("S1e", "S1f"), "failover off"),
 )
+# From 14:09 every service above works, yet the event is not over: it ended at 14:20, when the last services
+# (ECS, EKS, Fargate) had recovered [S1b][S1e].  The readout says so without naming the end time in advance.
+STILL_OPEN = "event still open: other AWS services (such as ECS, EKS and Fargate) still recovering"
 
 # The cascade as the chapters tell it: each link's failure fed the next.
 CASCADE = ("DNS (DynamoDB endpoint)", "DWFM (droplet leases)", "Network Manager (network state)",
@@ -300,10 +313,23 @@ def snapshot(minutes: int) -> Snapshot:
 
 
 def describe(snap: Snapshot) -> str:
-    """Return one line naming, at the snapshot's time, each impaired or mitigated service and why."""
+    """Return one line naming, at the snapshot's time, each impaired or mitigated service and why.
+
+    Only what was known at that moment: no mechanism names a later time, and between the last service's
+    recovery and the end of the event the line says the event is still open.
+    """
+    check_type("snap", snap, Snapshot, "a Snapshot (from timeline.snapshot)")
     parts = [f"{s}: {imp.status}, {imp.mechanism} (Ch. {imp.chapter})"
              for s, imp in snap.status.items() if imp]
-    return f"{format_time(snap.time)} PDT | " + ("; ".join(parts) if parts else "all services working")
+    if parts:
+        text = "; ".join(parts)
+    elif snap.time < EVENT_START:
+        text = "all services working (before the event)"
+    elif snap.time < EVENT_END:
+        text = f"the services above all working; {STILL_OPEN}"
+    else:
+        text = "all services working: the event is over"
+    return f"{format_time(snap.time)} PDT | {text}"
 
 
 def slider_options(step: int = 10) -> list[tuple[str, int]]:

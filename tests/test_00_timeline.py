@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
 import pytest
@@ -78,3 +79,81 @@ def test_time_slider_readout_follows_the_slider():
         assert tl.describe(tl.snapshot(m)) in exp.readout.value.replace("&#x27;", "'")
         assert exp.error is None
     assert isinstance(exp.result.time, datetime)
+
+
+def test_the_readout_never_names_a_later_time():
+    """At every minute, no clock time in the readout lies after the slider's time (no leaking the future)."""
+    import re
+
+    for minutes in range(-48, tl.duration(tl.EVENT_START, tl.at("15:00")) + 1):
+        snap = tl.snapshot(minutes)
+        for hhmm in re.findall(r"\b([0-2]\d:[0-5]\d)\b", tl.describe(snap).split("|", 1)[1]):
+            assert tl.at(hhmm) <= snap.time, (minutes, hhmm)
+
+
+def test_the_event_is_still_open_between_the_last_recovery_and_its_end():
+    """From 14:09 (NLB failover re-enabled) to 14:20 nothing listed is impaired, but the event is not over."""
+    for hhmm in ("14:09", "14:19"):
+        text = tl.describe(tl.snapshot(tl.minutes(hhmm)))
+        assert "still open" in text and "all services working" not in text
+    assert "the event is over" in tl.describe(tl.snapshot(tl.minutes("14:20")))
+    assert "before the event" in tl.describe(tl.snapshot(-30))
+
+
+def test_10_36_says_only_what_the_record_says():
+    """10:36: network propagation times back to normal, EC2 not yet fully recovered (13:50), throttles on."""
+    text = tl.describe(tl.snapshot(tl.minutes("10:36")))
+    assert "propagation times back to normal since 10:36" in text and "not yet fully recovered" in text
+    assert "11:23" not in text and "13:50" not in text
+
+
+def test_every_ec2_segment_is_labelled():
+    """The EC2 bar's segments carry labels, in time order, covering 23:48-13:50 without gaps."""
+    ec2 = [imp for imp in tl.IMPAIRMENTS if imp.service == "EC2 launches"]
+    assert all(imp.label for imp in ec2)
+    assert all(a.end == b.start for a, b in itertools.pairwise(ec2))
+    assert ec2[0].start == tl.EVENT_START and ec2[-1].end == tl.at("13:50")
+
+
+def test_the_slider_opens_before_the_event_and_draws_only_the_past():
+    """The widget does not open on the answer to the predict question (03:00, 08:00): it starts at 23:40,
+    and the bars drawn stop at the slider's time."""
+    from course_lib.plots.timeline import _minutes
+
+    exp = time_slider()
+    assert exp.controls["minutes"].value < 0 and "before the event" in exp.readout.value
+    ax = exp.figure.axes[0]
+    bars = [p for p in ax.patches if (p.get_gid() or "").startswith("imp")]
+    assert all(p.get_width() == 0 for p in bars)
+    exp.controls["minutes"].value = tl.minutes("05:28")
+    now = _minutes(tl.at("05:28"))
+    assert all(p.get_x() + p.get_width() <= now + 1e-9 for p in bars if p.get_width() > 0)
+    assert any(p.get_width() > 0 for p in bars)
+
+
+def test_status_restyle_matches_a_full_draw():
+    """Moving the slider updates bars, labels and the grey future in place, as a full draw shows them."""
+    from conftest import fresh_draw, png_rgba
+
+    from course_lib.widgets import figure_png
+
+    exp = time_slider()
+    for hhmm in ("03:00", "10:40", "14:09", "23:50"):
+        exp.controls["minutes"].value = tl.minutes(hhmm)
+        moved = png_rgba(figure_png(exp.figure))
+        full = png_rgba(figure_png(fresh_draw(exp)))
+        assert moved.shape == full.shape and (abs(moved.astype(int) - full.astype(int)) <= 6).all(), hhmm
+
+
+@pytest.mark.parametrize("bad", [None, 3, "03:00"])
+def test_plot_helpers_refuse_what_is_not_an_axes_or_time(bad):
+    from course_lib.plots.timeline import draw_status
+
+    with pytest.raises(TypeError):
+        draw_status(bad, tl.at("03:00"))
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    with pytest.raises(TypeError, match="t must be"):
+        draw_status(ax, bad)
+    plt.close(fig)
