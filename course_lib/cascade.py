@@ -309,6 +309,14 @@ class NightResult:
     times: dict
     impact: dict
     notes: tuple = field(default=())
+    impact_rate: np.ndarray | None = field(default=None, repr=False)  # impact minutes accrued in each minute
+
+    def impact_until(self, minute: float) -> float:
+        """Return the customer-impact minutes accrued before *minute* (all services)."""
+        minute = check_number("minute", minute, lo=0, hi=HORIZON + 1)
+        if self.impact_rate is None:
+            return 0.0
+        return float(self.impact_rate[: int(minute)].sum())
 
     @property
     def end(self) -> float:
@@ -505,7 +513,9 @@ def run(actions: ActionScript | None = None, *, fixes: tuple = (), **params) -> 
     times = {"dynamodb recovered": reachable, "all leases held": held, "nlb errors begin": errors_begin,
              "connectivity problems": conn_from, "failover disabled": resolve, "propagation normal": prop_normal,
              "ec2 normal": ec2_normal, "event end": end, "launches unthrottled": unthrottled}
-    return NightResult(script, p, True, t, avail, leases, prop, capacity, cap, err, times, impact, tuple(notes))
+    rate = ((t < reachable).astype(float) + (t < internal) + ec2_share + err + (t < containers))
+    return NightResult(script, p, True, t, avail, leases, prop, capacity, cap, err, times, impact, tuple(notes),
+                       rate)
 
 
 # ---- published vs model ------------------------------------------------------------------------------------

@@ -292,3 +292,12 @@ def test_series_have_the_run_length(night):
     for arr in (night.launch_capacity, night.nm_delay, night.nlb_capacity, night.nlb_error_rate):
         assert arr.shape == night.t.shape
         assert np.isfinite(arr).all()
+
+
+def test_impact_rate_sums_to_the_total(night):
+    """The per-minute impact adds up to the per-service totals (minutes before the horizon)."""
+    assert night.impact_until(cascade.HORIZON + 1) == pytest.approx(night.total_impact, abs=1e-6)
+    assert night.impact_until(0) == 0
+    assert night.impact_until(60) == pytest.approx(60 * 4)  # DynamoDB, internal, EC2 and containers all down
+    with pytest.raises(ValueError, match="minute"):
+        night.impact_until(-1)

@@ -138,7 +138,12 @@ class GameDay:
         if self.game.finished:
             text = "The night is over. " + self.record().summary()
         else:
-            text = f"{view.clock} PDT — you are on call. Known: {', '.join(sorted(view.known)) or 'nothing yet'}."
+            from ..gameday import aws_night
+
+            so_far = self.game.night().impact_until(view.now)
+            aws = aws_night().impact_until(view.now)
+            text = (f"{view.clock} PDT — you are on call. Impact so far {so_far:.0f} min (AWS's night by now: "
+                    f"{aws:.0f}). Known: {', '.join(sorted(view.known)) or 'nothing yet'}.")
         self.status.value = f"<b>{html.escape(text)}</b>"
         rows = [html.escape(str(d)) for d in reversed(view.decisions[-12:])]
         rows += [f"<i>{html.escape(cascade.clock(t))} {html.escape(text)}</i>" for t, text in reversed(view.alerts)]
