@@ -130,8 +130,16 @@ def snapshot(z: Zone) -> Snapshot:
     return Snapshot.uniform(z.alias, z.stored)
 
 
+def _zone(z) -> Zone:
+    """Return *z* if it is a Zone, else raise TypeError naming the parameter."""
+    if type(z) is not Zone:
+        check_type("z", z, Zone, "a Zone (the model's state)")
+    return z
+
+
 def inconsistent(z: Zone) -> bool:
     """Return True if some alias points at a record tree that no longer exists."""
+    _zone(z)
     return not holds("record never empty", None, snapshot(z))
 
 
@@ -171,7 +179,9 @@ def _set(t: tuple, i: int, value) -> tuple:
 
 def is_active(z: Zone, g: int) -> bool:
     """Return True if some endpoint's alias points at plan *g* (what protect_active refuses to delete)."""
-    return g in z.alias
+    if type(g) is not int:
+        check_int("g", g, lo=0)
+    return g in _zone(z).alias
 
 
 def enactor_moves(z: Zone, e: Enactor, fixes: frozenset, K: int, protect=is_active, atomic: bool = True):
@@ -269,7 +279,7 @@ def initial_state(enactors: int, endpoints: int) -> Zone:
 
 def canonical(z: Zone) -> Zone:
     """Return the symmetric representative of *z*: Enactors are interchangeable, so sort them."""
-    return z._replace(enactors=tuple(sorted(z.enactors)))
+    return _zone(z)._replace(enactors=tuple(sorted(z.enactors)))
 
 
 def newest_plan_active(generations: int):
@@ -568,6 +578,9 @@ def fix_invariant(z: Zone, K: int) -> bool:
     - an Enactor applying plan p has left every endpoint it already passed at p or newer;
     - an Enactor cleaning up after plan p sees every alias at p or newer, and deletes only plans <= p - K.
     """
+    _zone(z)
+    if type(K) is not int:
+        K = check_int("K", K, lo=1)
     if z.regressed or z.deleted_active or z.frozen or not all(a in z.stored for a in z.alias):
         return False
     for e in z.enactors:
@@ -671,6 +684,7 @@ def _encoding_size(n: int, g: int, m: int, k: int) -> int:
 
 def describe(z: Zone) -> str:
     """Describe a zone in words: the newest plan, the plans stored, where each alias points, the Enactors."""
+    _zone(z)
     aliases = ", ".join(f"{ENDPOINT_NAMES[i]} -> plan {g}{'' if g in z.stored else ' (DELETED)'}"
                         for i, g in enumerate(z.alias))
     jobs = "; ".join(f"Enactor {i + 1} {e.pc}" + (f" plan {e.plan}" if e.pc != IDLE else "")

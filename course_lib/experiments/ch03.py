@@ -15,6 +15,8 @@ __all__ = ["explosion_experiment", "explosion_summary"]
 
 def explosion_summary(rows: Sequence[dict]) -> str:
     """Return the widget's readout: states and the reduction factor at the largest size."""
+    if not isinstance(rows, Sequence) or isinstance(rows, str) or not rows or not isinstance(rows[-1], dict):
+        raise TypeError(f"rows must be a non-empty list of state_explosion rows, got {type(rows).__name__}")
     r = rows[-1]
     head = f"{r.get('model', 'model')}, {r['enactors']} Enactors: "
     if not r["bounded"]:

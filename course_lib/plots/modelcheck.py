@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullLocator
 
 from ..modelcheck import Result, trace_events
+from ..validate import check_number, check_type
 from .style import PALETTE, tidy
 from .trace import draw_swimlanes
 
@@ -16,8 +19,27 @@ BUDGET = 400_000  # states per search in the widget: above its largest size (4 E
 __all__ = ["draw_counterexample", "draw_explosion", "draw_explosion_figure", "draw_random_vs_exhaustive"]
 
 
+def _axes(ax):
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    return ax
+
+
+def _names(name: str, values, allow_none: bool = False):
+    """Return *values* as a tuple of strings, or raise TypeError naming the parameter."""
+    if values is None and allow_none:
+        return None
+    if isinstance(values, str) or not isinstance(values, Sequence) or not all(isinstance(v, str) for v in values):
+        raise TypeError(f"{name} must be a list of strings, got {type(values).__name__}")
+    return tuple(values)
+
+
 def draw_counterexample(ax, result: Result, actors: Sequence[str] | None = None, title: str = ""):
     """Draw the shortest counterexample of *result* as swimlanes, the breaking step marked in red."""
+    _axes(ax)
+    check_type("result", result, Result)
+    actors = _names("actors", actors, allow_none=True)
+    check_type("title", title, str)
     events = trace_events(result)
     if not events:
         ax.text(0.5, 0.5, "no counterexample: the property holds", ha="center", va="center",
@@ -45,8 +67,25 @@ def _hit(rows, key):
     return [bool(r.get(key, r.get("bounded", False))) for r in rows]
 
 
+_ROW_KEYS = ("enactors", "states", "states_sym", "seconds", "seconds_sym")
+
+
+def _rows(rows) -> list:
+    """Return *rows* (state_explosion's result) as a list, or raise naming what is wrong."""
+    if not isinstance(rows, Sequence) or isinstance(rows, str) or not rows:
+        raise TypeError(f"rows must be a non-empty list of state_explosion rows, got {type(rows).__name__}")
+    for r in rows:
+        if not isinstance(r, dict) or any(k not in r for k in _ROW_KEYS):
+            raise TypeError(f"rows must hold state_explosion rows (dicts with {', '.join(_ROW_KEYS)}), got {r!r:.80}")
+    return list(rows)
+
+
 def draw_explosion(ax, rows: Sequence[dict], x: str = "enactors"):
     """Plot states explored against *x*, with and without symmetry reduction, on a log scale."""
+    _axes(ax)
+    rows = _rows(rows)
+    if not isinstance(x, str) or x not in rows[0]:
+        raise ValueError(f"x must name a column of the rows (e.g. 'enactors'), got {x!r:.40}")
     xs = [r[x] for r in rows]
     _series(ax, xs, [r["states"] for r in rows], _hit(rows, "bounded_states"), "o", "-", PALETTE["bad"],
             "all states")
@@ -76,6 +115,12 @@ def draw_random_vs_exhaustive(ax, labels: Sequence[str], steps: Sequence[float],
 
     One unit for every bar (steps of the same model), so the bars compare like with like.
     """
+    _axes(ax)
+    labels = _names("labels", labels)
+    if isinstance(steps, str) or not isinstance(steps, Sequence) or len(steps) != len(labels):
+        raise TypeError(f"steps must be a list of numbers, one per label ({len(labels)}), got {type(steps).__name__}")
+    steps = [check_number("steps", v, lo=0) for v in steps]
+    exhaustive = check_number("exhaustive", exhaustive, lo=0)
     colours = [PALETTE["warn"]] * len(labels) + [PALETTE["ok"]]
     names = [*labels, "exhaustive\n(to first error)"]
     values = [*steps, exhaustive]
@@ -89,6 +134,9 @@ def draw_random_vs_exhaustive(ax, labels: Sequence[str], steps: Sequence[float],
 
 def draw_explosion_figure(fig, rows: Sequence[dict]):
     """Draw states and seconds against the number of Enactors, with and without symmetry reduction."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    rows = _rows(rows)
     ax_states, ax_time = fig.subplots(1, 2)
     draw_explosion(ax_states, rows)
     xs = [r["enactors"] for r in rows]
