@@ -32,6 +32,7 @@ def draw_run(ax, run: RunResult, title: str = ""):
     """Draw a scheduler run as swimlanes, marking the write that lost an update."""
     _check_axes(ax)
     check_type("run", run, RunResult, "a RunResult from run_schedule")
+    check_type("title", title, str, "a string")
     lost = run.lost_index()
     default = f"final x = {run.final} after {sum(run.committed.values())} committed writes"
     draw_swimlanes(ax, run.trace, run.actors, highlight=[] if lost is None else [lost], title=title or default)
@@ -44,6 +45,9 @@ def draw_n_squared(ax, view: ContentionView, legend: bool = True):
     """Draw calls against clients: the no-backoff curve, an N² fit, and every strategy at the chosen N."""
     _check_axes(ax)
     check_type("view", view, ContentionView, "a ContentionView")
+    if type(legend).__name__ == "bool_":
+        legend = bool(legend)
+    check_type("legend", legend, bool, "True or False")
     n, calls = view.ref_clients, view.ref_calls
     k = float(np.sum(calls * n ** 2) / np.sum(n ** 4))  # least-squares fit of calls = k N²
     grid = np.linspace(0, n.max(), 60)
