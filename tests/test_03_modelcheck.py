@@ -230,3 +230,27 @@ def test_random_walks_are_seeded():
     sticky = [random_walks(model, seed=s, runs=20000, switch=0.3).runs for s in range(3)]
     uniform = [random_walks(model, seed=s, runs=20000).runs for s in range(3)]
     assert sum(sticky) > sum(uniform)
+
+
+def test_check_each_reports_violations_found_before_the_budget():
+    """On a 4-Enactor size the budget runs out, yet what was found is a verdict with a shortest trace."""
+    model = enactor_model(4, 4, 2, 2)
+    full = check_each(model)
+    capped = check_each(model, max_states=2000)
+    stale = capped["applied generation never decreases"]
+    assert stale.verdict == VIOLATION and len(stale.actions) == len(full["applied generation never decreases"].actions)
+    assert capped["record never empty"].verdict == BOUNDED and capped[RECOVERABILITY].verdict == BOUNDED
+    # with a budget large enough for the shortest empty-record trace's depth, that one is found too
+    roomy = check_each(model, max_states=20_000)
+    assert roomy["record never empty"].verdict == VIOLATION
+    assert len(roomy["record never empty"].actions) == len(full["record never empty"].actions)
+
+
+def test_budgets_have_upper_bounds():
+    """Absurd budgets are refused with the parameter's name instead of exhausting memory or time."""
+    with pytest.raises(ValueError, match="max_states"):
+        check(naive_lock(), max_states=10**12)
+    with pytest.raises(ValueError, match="max_seconds"):
+        check(naive_lock(), max_seconds=float("inf"))
+    with pytest.raises(TypeError, match="result"):
+        trace_events(42)
