@@ -128,8 +128,10 @@ def test_actions_bad_input(kw, name):
 
 def test_nlb_default_run_tells_the_published_story(night):
     """Errors start near 05:30, none from the 09:36 switch-off until re-enabling."""
+    for seed in (0, 1, 2):  # fitted (churn, AZ skew and threshold tuned together): within 10 minutes
+        assert abs(nlb.simulate(night[1], seed=seed, **OFF).errors_begin_at - published("nlb errors begin")) <= 10
     run = nlb.simulate(night[1], **OFF)
-    assert abs(run.errors_begin_at - published("nlb errors begin")) <= 25
+    assert (run.error_rate > 0.01).sum() >= 20  # sustained, not a blip
     assert run.errors_end_at <= published("failover disabled")
     off = (run.t >= published("failover disabled")) & (run.t < published("failover re-enabled"))
     assert np.all(run.az_removed[off] == 0) and np.all(run.errors[off] == 0)
