@@ -48,6 +48,21 @@ class Model:
     canonical: Callable[[Hashable], Hashable] | None = None
     view: Callable[[Hashable], Hashable] | None = None  # stored state -> the readable state a trace shows
 
+    def __post_init__(self):
+        check_type("name", self.name, str)
+        if not callable(self.successors):
+            raise TypeError(f"successors must be a function state -> [(action, next_state), ...], "
+                            f"got {type(self.successors).__name__}")
+        check_type("invariants", self.invariants, Mapping, "a dict name -> function(state) -> bool")
+        for name, holds in self.invariants.items():
+            if not isinstance(name, str) or not callable(holds):
+                raise TypeError(f"invariants must map names (strings) to functions, got {name!r:.40}: "
+                                f"{type(holds).__name__}")
+        for field_name in ("goal", "canonical", "view"):
+            value = getattr(self, field_name)
+            if value is not None and not callable(value):
+                raise TypeError(f"{field_name} must be a function of a state or None, got {type(value).__name__}")
+
 
 @dataclass(frozen=True)
 class Result:
@@ -200,6 +215,8 @@ def _depth(parent: dict, key) -> int:
 def can_reach(edges: Mapping, goals: Iterable) -> set:
     """Return every state from which some state in *goals* is reachable (backward search from the goals)."""
     check_type("edges", edges, Mapping, "a dict state -> list of successor states")
+    if isinstance(goals, (str, bytes)) or not isinstance(goals, Iterable):
+        raise TypeError(f"goals must be a collection of states, got {type(goals).__name__}")
     goals = list(goals)
     back: defaultdict = defaultdict(list)  # reversed edges (a defaultdict: no empty list built per edge)
     for src, targets in edges.items():
@@ -331,8 +348,9 @@ def random_walks(model: Model, seed: int = 0, runs: int = 1000, max_steps: int =
     import numpy as np
 
     check_type("model", model, Model)
-    runs = check_int("runs", runs, lo=1)
-    max_steps = check_int("max_steps", max_steps, lo=1)
+    seed = check_int("seed", seed, lo=0, hi=2**63 - 1)
+    runs = check_int("runs", runs, lo=1, hi=10_000_000)
+    max_steps = check_int("max_steps", max_steps, lo=1, hi=100_000)
     switch = check_number("switch", switch, lo=0, hi=1)
     rng, total = np.random.default_rng(seed), 0
     for run in range(1, runs + 1):
@@ -388,7 +406,8 @@ def hypothesis_search(model: Model, max_examples: int = 1000, max_steps: int = 6
     from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
     check_type("model", model, Model)
-    max_examples = check_int("max_examples", max_examples, lo=1)
+    max_examples = check_int("max_examples", max_examples, lo=1, hi=100_000)
+    max_steps = check_int("max_steps", max_steps, lo=1, hi=10_000)
     seen = {"runs": 0, "steps": 0, "first": None}
 
     class Machine(RuleBasedStateMachine):

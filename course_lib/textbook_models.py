@@ -30,14 +30,22 @@ def _put(t: tuple, i: int, value) -> tuple:
     return (*t[:i], value, *t[i + 1:])
 
 
+def _lock_state(state):
+    """Return *state* if it looks like (flag, pcs), else raise TypeError naming the parameter."""
+    if not (isinstance(state, tuple) and len(state) >= 2 and isinstance(state[1], tuple)):
+        raise TypeError(f"state must be a tuple (flag, pcs, ...) with pcs a tuple, got {state!r:.60}")
+    return state
+
+
 def mutual_exclusion(state) -> bool:
     """Return True unless two processes are in the critical section at once."""
+    _lock_state(state)
     return sum(pc == CRIT for pc in state[1]) <= 1
 
 
 def naive_lock_successors(state):
     """Yield the steps of a lock whose test and set are two separate steps (state = (flag, pcs))."""
-    flag, pcs = state
+    flag, pcs = _lock_state(state)[:2]
     for i, pc in enumerate(pcs):
         p = f"P{i}"
         if pc == IDLE:
