@@ -191,3 +191,14 @@ def test_summaries_refuse_other_results():
         contention_summary(simulate_lock(3))
     with pytest.raises(TypeError, match="run"):
         lock_summary(None)
+
+
+def test_widget_runs_equal_the_plain_model_calls():
+    """The widget's cached runs (the no-backoff run shared across base and cap) equal direct simulate calls."""
+    from course_lib.backoff import STRATEGIES
+    from course_lib.contention import simulate
+    view = contention_view(40, "none", 9.0, 700.0)
+    for name in STRATEGIES:
+        direct = simulate(40, name, 9.0, 700.0, 0)
+        assert view.runs[name].calls == direct.calls and view.runs[name].base == 9.0 and view.runs[name].cap == 700.0
+        assert np.array_equal(view.runs[name].times, direct.times)

@@ -7,13 +7,14 @@ caches that make a slider move cheap live here, not in the models.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
 
 from .. import contention, lock_contention
-from ..backoff import check_backoff, strategy_named
-from ..contention import ContentionView, compare_strategies, sweep_clients
+from ..backoff import STRATEGIES, check_backoff, strategy_named
+from ..contention import ContentionResult, ContentionView, simulate, sweep_clients
 from ..lock_contention import LockRun, simulate_lock
 from ..plots.occ import (
     FIGSIZE,
@@ -32,9 +33,20 @@ __all__ = ["REF_COUNTS", "contention_experiment", "contention_summary", "content
 REF_COUNTS = (5, 10, 25, 50, 75, 100, 150, 200)  # client counts of the no-backoff reference curve
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=320)
+def _run(clients: int, strategy: str, base: float, cap: float, seed: int) -> ContentionResult:
+    return simulate(clients, strategy, base, cap, seed)
+
+
 def _all_strategies(clients: int, base: float, cap: float, seed: int) -> dict:
-    return compare_strategies(clients, base, cap, seed)
+    """Run every strategy; clients that never back off do not depend on base and cap, so that run is shared."""
+    runs = {}
+    for name in STRATEGIES:
+        if name == "none":
+            runs[name] = dataclasses.replace(_run(clients, name, 5.0, 1000.0, seed), base=base, cap=cap)
+        else:
+            runs[name] = _run(clients, name, base, cap, seed)
+    return runs
 
 
 @functools.lru_cache(maxsize=4)
@@ -81,7 +93,17 @@ def contention_experiment(clients: int = 100, strategy: str = "full jitter") -> 
 
 def lock_view(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, policy: str = "exponential",
               seed: int = 0) -> LockRun:
-    """Run the lock model for widget (b) with simulate_lock's defaults, so it matches the chapter's table."""
+    """Run the lock model for widget (b) with simulate_lock's defaults, so it matches the chapter's table.
+
+    Runs are cached by their (validated) settings: moving a slider back redraws without re-simulating.
+    """
+    values = lock_contention.SPEC.validate({"enactors": enactors, "hold": hold, "lease": lease, "policy": policy,
+                                            "seed": seed}, partial=True)
+    return _lock_run(values["enactors"], values["hold"], values["lease"], values["policy"], values["seed"])
+
+
+@functools.lru_cache(maxsize=64)
+def _lock_run(enactors: int, hold: float, lease: float, policy: str, seed: int) -> LockRun:
     return simulate_lock(enactors, hold, lease, policy, seed=seed)
 
 
