@@ -440,13 +440,13 @@ def _last_end(mask: np.ndarray) -> float:
     return math.inf if idx[-1] >= mask.size - 1 else float(idx[-1] + 1)
 
 
-def _dwfm_actions(script: ActionScript) -> tuple[dwfm.Actions, int | None]:
-    """Translate the script's DWFM actions and standing mitigations into dwfm.Actions (+ a retry budget)."""
+def _dwfm_actions(script: ActionScript) -> dwfm.Actions:
+    """Translate the script's DWFM actions and standing mitigations into dwfm.Actions."""
     throttle, restart, relax = script.at("throttle dwfm"), script.at("restart dwfm"), script.at("relax throttles")
     share = script.get("restart dwfm").share if restart is not None else None
     if "admission control" in script.mitigations or "retry budget" in script.mitigations:
         throttle = 0.0  # a standing mechanism: in place before the trigger
-    return dwfm.Actions(throttle_at=throttle, restart_at=restart, restart_fraction=share, relax_at=relax), None
+    return dwfm.Actions(throttle_at=throttle, restart_at=restart, restart_fraction=share, relax_at=relax)
 
 
 def run(actions: ActionScript | None = None, *, fixes: tuple = (), **params) -> NightResult:
@@ -475,7 +475,7 @@ def run(actions: ActionScript | None = None, *, fixes: tuple = (), **params) -> 
     if math.isfinite(restored):
         avail = dynamodb.after_repair(restored, **parts["dynamodb"])
         reachable = avail.reachable_at
-        acts, _ = _dwfm_actions(script)
+        acts = _dwfm_actions(script)
         budget = None
         if "retry budget" in script.mitigations:
             rate = parts["dwfm"].get("rate", dwfm.DEFAULT_RATE)
