@@ -131,7 +131,7 @@ def simulate_lock(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, pol
     names = [f"Enactor {i + 1}" for i in range(enactors)]
     holding = [False] * enactors
     waiting = [False] * enactors
-    wanted_at, lost = [0.0] * enactors, [0] * enactors
+    wanted_at, lost, hold_for = [0.0] * enactors, [0] * enactors, [0.0] * enactors
     winner, losses, waits = [], [], []
     count = {"attempts": 0, "failures": 0, "overlaps": 0}
 
@@ -152,6 +152,7 @@ def simulate_lock(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, pol
         winner.append(i)
         losses.append(lost[i])
         waits.append(sched.now + call - wanted_at[i])
+        hold_for[i] = float(rng.exponential(hold))  # how long it will hold, drawn as it wins
         yield call
         return True
 
@@ -160,7 +161,7 @@ def simulate_lock(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, pol
             yield float(rng.exponential(gap)) if gap else 0.0  # rest, then want the lock
             wanted_at[i], lost[i], waiting[i] = sched.now, 0, True
             yield from retry(functools.partial(take_lock, i), sleep_for, v["base"], v["cap"], rng, name=policy)
-            yield float(rng.exponential(hold))
+            yield hold_for[i]
             r53lock.release(zone, LOCK_NAME, names[i])  # fails harmlessly if the lease ran out and was taken
             holding[i] = False
 

@@ -473,9 +473,24 @@ def test_chapter_lock_numbers(long_runs):
 
 
 def test_jitter_does_not_remove_the_lock_tail():
-    """§5: full jitter's 10x tail is about as heavy as exponential backoff's (within a factor 2 either way, far
-    above the fixed interval's) at every contender count of the chapter's table."""
+    """§5: full jitter's 10x tail is about as heavy as exponential backoff's or heavier (never below 90 % of it,
+    far above the fixed interval's) at every contender count of the chapter's table."""
     table = tail_table((2, 3, 4, 6, 8), ("fixed", "exponential", "full jitter"))
     fixed, expo, jitter = table.T
-    assert np.all(jitter > 0.5 * expo) and np.all(jitter < 2 * expo) and np.all(jitter > 2 * fixed)
-    assert jitter[0] < expo[0] and jitter[-1] > expo[-1]  # lighter for few contenders, heavier for many
+    assert np.all(jitter > 0.9 * expo) and np.all(jitter < 2 * expo) and np.all(jitter > 2 * fixed)
+
+
+# Counts from the lock simulator before it moved onto the shared Scheduler (seed 0, defaults): acquisitions,
+# attempts, failures, overlaps and losses before wins. The rewrite keeps every run (waits agree to 1e-12).
+BEFORE_SCHEDULER = {("fixed", 3): (483, 3348, 2865, 9, 2852), ("fixed", 8): (519, 11808, 11289, 9, 10996),
+                    ("exponential", 3): (388, 672, 284, 0, 266), ("exponential", 8): (416, 1001, 585, 3, 523),
+                    ("full jitter", 3): (398, 849, 451, 0, 434), ("full jitter", 8): (463, 1467, 1004, 0, 938),
+                    ("decorrelated jitter", 3): (407, 931, 524, 0, 516),
+                    ("decorrelated jitter", 8): (436, 1476, 1040, 4, 983)}
+
+
+@pytest.mark.parametrize(("policy", "k"), list(BEFORE_SCHEDULER))
+def test_lock_runs_are_unchanged_by_the_scheduler_rewrite(policy, k):
+    """The lock model on the shared Scheduler and retry loop replays the old model's runs exactly."""
+    run = simulate_lock(k, policy=policy, seed=0)
+    assert (len(run.waits), run.attempts, run.failures, run.overlaps, int(run.losses.sum())) == BEFORE_SCHEDULER[policy, k]
