@@ -226,8 +226,8 @@ def repeat_strategies(clients: int = 100, seeds: Sequence[int] = range(20), base
 def mean_ci(values) -> tuple[float, float]:
     """Return (mean, half-width of its 95 % confidence interval) of *values*, one per seed (normal approximation).
 
-    For a paired comparison pass the per-seed differences: strategies run at the same seed share the
-    network's delays, so their difference varies far less than either alone.
+    To compare two strategies pass their per-seed differences: the interval of the difference, not the two
+    means' intervals, says whether the difference is resolved.
     """
     values = np.asarray(values, dtype=float)
     if values.ndim != 1 or len(values) < 2:
