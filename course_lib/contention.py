@@ -11,7 +11,7 @@ Model choices (not from the post): we apply that delay to each one-way trip and 
 so one-way delays are normal(10 ms, sd 2 ms) clipped at 0.1 ms; every client starts at time 0; base 5 ms and
 cap 1000 ms by default, with the first retry window equal to base (``first_attempt=0``; Brooker's simulator
 starts at 2·base, ``first_attempt=1``).  Network delays and backoff draws come from two streams of one seed,
-so strategies compared at the same seed see the same network.
+so runs of different strategies at one seed draw the same sequence of network delays.
 """
 
 from __future__ import annotations
