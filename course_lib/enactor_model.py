@@ -549,7 +549,8 @@ def state_explosion(enactors: int = 3, generations: int = 4, endpoints: int = 2,
         rows.append({"enactors": k, "states": full.states, "seconds": full.seconds, "states_sym": sym.states,
                      "seconds_sym": sym.seconds, "bounded_states": full.verdict == BOUNDED,
                      "bounded_sym": sym.verdict == BOUNDED, "bounded": BOUNDED in (full.verdict, sym.verdict),
-                     "budget": budget, "model": label})
+                     "budget": budget, "model": label, "fixes": fixes, "generations": generations,
+                     "endpoints": endpoints, "K": threshold})
     return rows
 
 

@@ -119,7 +119,7 @@ def _expand(model: Model, state, paranoid: bool) -> list:
     except Exception as exc:
         raise ModelError(f"the successor function raised {type(exc).__name__}: {exc} "
                          f"in state {state!r:.160}") from exc
-    if paranoid:
+    if before is not None:
         if (hash(state), repr(state)) != before:
             raise ModelError(f"the successor function changed the state it was given ({state!r:.120}); "
                              "build and return a new state instead of modifying the old one")

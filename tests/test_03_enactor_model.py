@@ -165,6 +165,11 @@ def test_widget_runs_and_shows_bad_input():
     assert exp.error is not None and "must be below the number of generations" in exp.error
     exp.set(enactors=2, generations=3, K=1)
     assert exp.error is None and "2 Enactors" in exp.readout.value
+    assert "race cannot happen" not in exp.readout.value
+    exp.set(model=(), enactors=1)
+    assert "1 Enactor:" in exp.readout.value and "race cannot happen" in exp.readout.value
+    exp.set(enactors=3, generations=3, K=2)
+    assert "race cannot happen" in exp.readout.value  # K = 2 needs 4 generations
 
 
 def test_explosion_readout_and_plot_mark_budget_hits():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..enactor_model import race_possible
 from ..plots.modelcheck import BUDGET, draw_explosion_figure
 
 __all__ = ["explosion_experiment", "explosion_summary"]
@@ -18,10 +19,14 @@ def explosion_summary(rows: Sequence[dict]) -> str:
     if not isinstance(rows, Sequence) or isinstance(rows, str) or not rows or not isinstance(rows[-1], dict):
         raise TypeError(f"rows must be a non-empty list of state_explosion rows, got {type(rows).__name__}")
     r = rows[-1]
-    head = f"{r.get('model', 'model')}, {r['enactors']} Enactors: "
+    head = f"{r.get('model', 'model')}, {r['enactors']} Enactor{'s' if r['enactors'] != 1 else ''}: "
+    note = ""
+    if r.get("fixes") == () and "generations" in r and not race_possible(r["enactors"], r["generations"], r["K"]):
+        note = (" — at these sizes the race cannot happen (it needs 2+ Enactors and generations >= K + 2), "
+                "so a check here would 'verify' the buggy design")
     if not r["bounded"]:
         return (head + f"{r['states']:,} states in {r['seconds']:.2f} s; with symmetry "
-                f"{r['states_sym']:,} states ({r['states'] / r['states_sym']:.1f}x fewer)")
+                f"{r['states_sym']:,} states ({r['states'] / r['states_sym']:.1f}x fewer)" + note)
 
     def part(states, hit):
         return f"≥ {states:,} states (stopped at the {r['budget']:,}-state budget)" if hit else \
@@ -30,7 +35,7 @@ def explosion_summary(rows: Sequence[dict]) -> str:
     text = head + f"{part(r['states'], r['bounded_states'])}; with symmetry {part(r['states_sym'], r['bounded_sym'])}"
     if r["bounded_sym"]:
         text += "; shrink generations or endpoints to finish the search"
-    return text
+    return text + note
 
 
 def explosion_experiment():
