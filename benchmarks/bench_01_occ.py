@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from course_lib.backoff import STRATEGIES
-from course_lib.contention import simulate
+from course_lib.contention import repeat_strategies, simulate
 from course_lib.experiments.ch01 import contention_experiment, lock_experiment
 from course_lib.lock_contention import POLICIES, simulate_lock
 
@@ -85,6 +85,12 @@ def bench_throughput() -> list[str]:
         attempts += simulate_lock(5, policy="fixed", seed=seed).attempts
     rate = attempts / (time.perf_counter() - start)
     lines.append(f"ch01 Route 53 lock simulator (r53lock on HostedZone), 5 Enactors: {rate:,.0f} attempts/s")
+    start, cpu = time.perf_counter(), time.process_time()
+    names = ("exponential", "full jitter", "equal jitter", "decorrelated jitter")
+    for convention in ("course", "brooker"):
+        repeat_strategies(100, seeds=range(100), names=names, convention=convention)
+    lines.append(f"ch01 §4 100-seed comparison, both conventions: wall {time.perf_counter() - start:.1f} s, "
+                 f"CPU {time.process_time() - cpu:.1f} s")
     return lines
 
 
