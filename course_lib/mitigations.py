@@ -26,7 +26,7 @@ from .metastable import (
     simulate_batch,
     time_to_recovery,
 )
-from .validate import check_choice, check_number, check_type
+from .validate import check_choice, check_int, check_number, check_type
 
 __all__ = ["POLICIES", "Backoff", "BudgetPolicy", "CircuitBreaker", "DeadlineDrop", "Lifo", "LoadShedding",
            "QueueDelayDetector", "RetryBudget", "compare", "policy_named", "recovery_time", "token_bucket"]
@@ -35,9 +35,26 @@ __all__ = ["POLICIES", "Backoff", "BudgetPolicy", "CircuitBreaker", "DeadlineDro
 def token_bucket(wanted: np.ndarray, successes: np.ndarray, tokens: np.ndarray,
                  ratio: float = 0.1, cap: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
     """Earn *ratio* token per success (up to *cap*), spend one per retry; return (allowed, tokens)."""
+    ratio = check_number("ratio", ratio, lo=0.0, hi=1e6)
+    cap = check_number("cap", cap, lo=0.0, hi=1e12)
+    wanted, successes, tokens = (_counts(n, v) for n, v in (("wanted", wanted), ("successes", successes),
+                                                             ("tokens", tokens)))
     tokens = np.minimum(cap, tokens + ratio * successes)
     allowed = np.minimum(wanted, np.floor(tokens)).astype(np.int64)
     return allowed, tokens - allowed
+
+
+def _counts(name: str, value) -> np.ndarray:
+    """Return *value* as a finite, non-negative float array, or raise naming *name*."""
+    if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
+        raise TypeError(f"{name} must be a number or a numpy array of numbers, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or a numpy array of numbers, got {type(value).__name__}") from None
+    if arr.size > 10_000_000 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"{name} must hold finite numbers >= 0 (at most 10,000,000 of them)")
+    return arr
 
 
 class BudgetPolicy(Policy):
@@ -46,7 +63,10 @@ class BudgetPolicy(Policy):
     name = "retry budget"
 
     def __init__(self, budget=token_bucket, start_tokens: float = 100.0):
-        self.budget, self.start_tokens = budget, check_number("start_tokens", start_tokens, lo=0)
+        if not callable(budget):
+            raise TypeError(f"budget must be a function (wanted, successes, tokens) -> (allowed, tokens), got "
+                            f"{type(budget).__name__}")
+        self.budget, self.start_tokens = budget, check_number("start_tokens", start_tokens, lo=0, hi=1e12)
 
     def start(self, n, dt, capacity, timeout):
         self.tokens = np.full(n, self.start_tokens)
@@ -104,7 +124,7 @@ class Backoff(Policy):
     def __init__(self, strategy: str = "full jitter", base: float = 1.0, cap: float = 10.0, samples: int = 512):
         self.strategy = strategy_named(strategy)
         self.base, self.cap = check_backoff(base, cap)
-        self.samples = samples
+        self.samples = check_int("samples", samples, lo=1, hi=100_000)
 
     def start(self, n, dt, capacity, timeout):
         rng = np.random.default_rng(12345)  # fixed: the delay distribution is part of the policy

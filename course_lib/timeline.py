@@ -174,6 +174,9 @@ def _m(name: str, hhmm: str, service: str | None = None) -> Moment:
 
 def event(hhmm: str, service: str | None = None) -> TimelineEvent:
     """Return the first event at *hhmm* (optionally for *service*)."""
+    check_type("hhmm", hhmm, str)
+    if service is not None:
+        check_type("service", service, str)
     for e in EVENTS:
         if e.clock == hhmm and (service is None or e.service == service):
             return e

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import dwfm, network_manager, nlb, timeline
 from ..plots.metastable import draw_capacity, draw_leases, draw_storm, restyle_capacity, restyle_leases
+from ..validate import check_bool, check_number, check_type
 
 __all__ = ["ACT_AT", "LEASE_HORIZON", "capacity_compute", "capacity_experiment", "capacity_summary",
            "fitted_sensitivity", "leases_compute", "leases_experiment", "leases_summary", "published_failover",
@@ -75,6 +76,7 @@ def leases_compute(fleet=100_000, lease_timeout=10.0, throttle=7_200, restart_at
 
 def leases_summary(run) -> str:
     """Say when all leases were held, next to the published time."""
+    check_type("run", run, dwfm.LeaseRun, "a dwfm.LeaseRun")
     done = run.all_held_at
     when = timeline.clock(done) if np.isfinite(done) else f"never (by {timeline.clock(run.t[-1])})"
     return (f"all leases held: {when}   (published: {timeline.PUBLISHED['all leases held'].clock}) - fleet, "
@@ -109,6 +111,8 @@ def published_failover() -> dict:
 
 def capacity_compute(propagation_rate=163.0, failover=True, velocity_control=1.0, switch_off=True):
     """Run Network Manager and the NLB for the widget, on DWFM's published night."""
+    failover, switch_off = check_bool("failover", failover), check_bool("switch_off", switch_off)
+    velocity_control = check_number("velocity_control", velocity_control, lo=0.0, hi=1.0)
     prop = network_manager.simulate(_published_leases(), propagation_rate=propagation_rate)
     if not failover:
         when = {"failover_disabled_at": 0.0, "failover_enabled_at": None}
@@ -121,6 +125,7 @@ def capacity_compute(propagation_rate=163.0, failover=True, velocity_control=1.0
 
 def capacity_summary(run) -> str:
     """Quote the lowest capacity and the minutes with connection errors."""
+    check_type("run", run, nlb.CapacityRun, "an nlb.CapacityRun")
     bad = int((run.error_rate > run.params["error_threshold"]).sum())
     return (f"lowest capacity {run.in_service.min() / run.total:.0%} (demand {run.demand / run.total:.0%}); "
             f"{bad} minutes with connection errors")
@@ -165,7 +170,6 @@ def fitted_sensitivity(shift: float = 0.10) -> list[tuple]:
     """Return one row per fitted value: (stage, parameter, value, published moment, its clock time, the modelled
     time at -shift, at the fitted value and at +shift).  Each value moves alone; the others stay fitted."""
     from .. import dynamodb
-    from ..validate import check_number
 
     shift = check_number("shift", shift, lo=0.0, hi=0.5, lo_open=True)
     fitted = [("dynamodb", "ttl", dynamodb.DEFAULT_TTL, "dynamodb recovered")]
@@ -186,6 +190,11 @@ def fitted_sensitivity(shift: float = 0.10) -> list[tuple]:
 
 def restart_share_table(shares=(0.25, 0.5, 0.75, 1.0)) -> list[tuple[float, int, float, float]]:
     """Return (share of hosts restarted, hosts restarted, leases held at the end of the run, all held at)."""
+    if isinstance(shares, (str, bytes)) or not hasattr(shares, "__iter__"):
+        raise TypeError(f"shares must be a sequence of shares in [0, 1], got {type(shares).__name__}")
+    shares = list(shares)
+    if not 1 <= len(shares) <= 20:
+        raise ValueError(f"shares must hold 1 to 20 values, got {len(shares)}")
     rows = []
     for share in shares:
         run = dwfm.simulate(actions=dwfm.Actions(**{**vars(dwfm.Actions.published()), "restart_fraction": share}))

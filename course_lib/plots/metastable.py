@@ -5,11 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from ..timeline import EVENT_START, PUBLISHED, clock
-from ..validate import check_axes, check_int, check_number
+from ..validate import check_axes, check_figure, check_int, check_number, check_type
 from .backdrop import backdrop
 from .style import PALETTE, tidy
 
 __all__ = ["draw_capacity", "draw_definitions", "draw_leases", "draw_phase", "draw_storm", "restyle_capacity", "restyle_leases", "trailing_mean"]
+
+
+def _check_result(name: str, value, module: str, cls: str):
+    """Raise TypeError unless *value* is the named result class of course_lib.*module*."""
+    import importlib
+
+    wanted = getattr(importlib.import_module(f"course_lib.{module}"), cls)
+    return check_type(name, value, wanted, f"a {module}.{cls}")
 
 
 def draw_definitions(ax, capacity: float = 300.0, retries: int = 1):
@@ -41,6 +49,9 @@ def draw_definitions(ax, capacity: float = 300.0, retries: int = 1):
 
 def draw_storm(fig, result, index: int = 0):
     """Draw offered load, goodput and wasted work (top) and queueing delay (bottom), trigger shaded."""
+    check_figure("fig", fig)
+    _check_result("result", result, "metastable", "StormResult")
+    index = check_int("index", index, lo=0, hi=result.load.size - 1)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
     t = result.t
     kind, _magnitude, start, duration = result.trigger
@@ -64,7 +75,10 @@ def draw_storm(fig, result, index: int = 0):
 
 def trailing_mean(values, k: int) -> np.ndarray:
     """Average each sample with up to *k* - 1 samples before it (no padding: the first ones average fewer)."""
+    if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
+        raise TypeError(f"values must be a 1-D sequence of numbers, got {type(values).__name__}")
     values = np.asarray(values, dtype=float)
+    k = check_int("k", k, lo=1, hi=max(1, values.size))
     total = np.cumsum(values)
     total[k:] = total[k:] - total[:-k]
     return total / np.minimum(np.arange(1, values.size + 1), k)
@@ -72,6 +86,8 @@ def trailing_mean(values, k: int) -> np.ndarray:
 
 def draw_phase(ax, phase):
     """Draw recovered (blue) and stuck (vermillion) cells of a phase diagram, with both capacities marked."""
+    check_axes("ax", ax)
+    _check_result("phase", phase, "phase", "Phase")
     from matplotlib.colors import ListedColormap
 
     cmap = ListedColormap([PALETTE["bad"], PALETTE["ok"]])
@@ -112,6 +128,8 @@ def _action_at(run) -> float:
 
 def draw_leases(ax, run):
     """Draw leases held (and the work queue) against the published DWFM timestamps."""
+    check_axes("ax", ax)
+    _check_result("run", run, "dwfm", "LeaseRun")
     held, queue = _lease_curves(run)
     ax.plot(run.t, held, color=PALETTE["ok"], lw=1.6, label="leases held")
     ax.plot(run.t, queue, color=PALETTE["bad"], lw=1.0, label="work queue (% of fleet, capped at 100)")
@@ -143,6 +161,8 @@ def _lease_curves(run) -> tuple[np.ndarray, np.ndarray]:
 
 def restyle_leases(fig, run) -> bool:
     """Move the DWFM widget's curves, action line and clock axis to *run* in place (no new artists)."""
+    check_figure("fig", fig)
+    _check_result("run", run, "dwfm", "LeaseRun")
     ax = fig.axes[0] if len(fig.axes) == 1 else None
     if ax is None or len(ax.lines) != 6:
         return False
@@ -157,6 +177,8 @@ def restyle_leases(fig, run) -> bool:
 
 def draw_capacity(ax, run):
     """Draw NLB capacity in service against demand, connection errors shaded, with the published times."""
+    check_axes("ax", ax)
+    _check_result("run", run, "nlb", "CapacityRun")
     ax.plot(run.t, run.in_service / run.total * 100, color=PALETTE["ok"], lw=1.4, label="capacity in service")
     ax.axhline(run.demand / run.total * 100, color="black", lw=0.8, ls="--", label="demand")
     ax.fill_between(run.t, 0, run.error_rate * 100, color=PALETTE["bad"], alpha=0.4, lw=0,
@@ -170,6 +192,8 @@ def draw_capacity(ax, run):
 
 def restyle_capacity(fig, run) -> bool:
     """Move the NLB widget's capacity curve, demand line and error band to *run* in place."""
+    check_figure("fig", fig)
+    _check_result("run", run, "nlb", "CapacityRun")
     ax = fig.axes[0] if len(fig.axes) == 1 else None
     if ax is None or len(ax.lines) != 6 or len(ax.collections) != 1:
         return False
@@ -180,5 +204,3 @@ def restyle_capacity(fig, run) -> bool:
     backdrop(fig, [], ax.get_xlim())
     return True
 
-
-# Widget experiments: each compute is the plain model call a test can make; each draw takes a cleared Figure.

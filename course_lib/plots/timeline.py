@@ -8,7 +8,7 @@ from matplotlib.dates import DateFormatter, HourLocator, date2num
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from ..timeline import CASCADE, EVENT_END, EVENT_START, IMPAIRMENTS, PERIODS, PUBLISHED, SERVICES
-from ..validate import check_type
+from ..validate import check_axes, check_bool, check_type
 from .backdrop import backdrop
 from .style import PALETTE, SERIES, tidy
 
@@ -22,11 +22,6 @@ KEY_MOMENTS = (("event start", "start"), ("identified", "DNS identified"), ("rpz
 _FIRST, _LAST = EVENT_START - timedelta(minutes=18), EVENT_END + timedelta(minutes=20)
 
 
-def _check_axes(ax):
-    if not hasattr(ax, "add_patch") or not hasattr(ax, "set_xlim"):
-        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
-
-
 def _time_axis(ax):
     ax.xaxis.set_major_locator(HourLocator(interval=2))
     ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
@@ -35,8 +30,8 @@ def _time_axis(ax):
 
 def draw_periods(ax, moments: bool = True):
     """Draw the three periods of impact as bars, with the key moments as labelled ticks."""
-    _check_axes(ax)
-    check_type("moments", moments, bool)
+    check_axes("ax", ax)
+    check_bool("moments", moments)
     for i, p in enumerate(PERIODS):
         y = len(PERIODS) - 1 - i
         start, end = date2num(p.start), date2num(p.end)
@@ -71,7 +66,7 @@ FUTURE = "#ececec"  # the not-yet-happened part of the status plot
 def draw_status(ax, t: datetime):
     """Draw each service's impaired (vermillion) and mitigated (sky blue) stretches **up to time t** and a line
     at *t*; what came later is not drawn (the readout and the picture never show the future)."""
-    _check_axes(ax)
+    check_axes("ax", ax)
     check_type("t", t, datetime)
     now = _minutes(t)
     for k, imp in enumerate(IMPAIRMENTS):
@@ -108,7 +103,7 @@ def _status_title(t: datetime) -> str:
 def move_status_line(ax, t: datetime) -> bool:
     """Move a drawn status plot to *t*: bars grow or shrink to what has happened, the line and the grey future
     move (no new artists); False if *ax* holds no status plot."""
-    _check_axes(ax)
+    check_axes("ax", ax)
     check_type("t", t, datetime)
     lines = [ln for ln in ax.lines if ln.get_gid() == "now"]
     rects = {p.get_gid(): p for p in ax.patches if (p.get_gid() or "").startswith(("imp", "future"))}
@@ -129,7 +124,7 @@ def move_status_line(ax, t: datetime) -> bool:
 
 def draw_cascade(ax):
     """Draw the chain DNS -> DWFM -> Network Manager -> NLB as boxes and arrows, with the chapters."""
-    _check_axes(ax)
+    check_axes("ax", ax)
     chapters = ("Ch. 1–3", "Ch. 4", "Ch. 4", "Ch. 4")
     for i, (name, chapter) in enumerate(zip(CASCADE, chapters, strict=True)):
         x = i * 2.6
