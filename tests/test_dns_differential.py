@@ -166,3 +166,22 @@ def test_chapter_2_states_the_sizes_this_test_covers():
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert words in printed, words
     assert any("at least K + 2 generations" in c.source for c in nb.cells)
+
+
+def test_replay_refuses_steps_the_simulator_would_not_take():
+    """A step the simulator's strategies refuse is a ReplayMismatch naming the step, not a silent divergence."""
+    with pytest.raises(ReplayMismatch, match="holds no plan"):
+        replay([("Enactor 1", "apply", "plan 2 to regional")], enactors=1, endpoints=1)
+    publish_take = [("Planner", "publish", "plan 2"), ("Enactor 1", "take", "plan 2")]
+    with pytest.raises(ReplayMismatch, match="skipped"):  # with the fence, plan 2 over plan 3 is a skip, not an apply
+        replay([*publish_take, ("Planner", "publish", "plan 3"), ("Enactor 2", "take", "plan 3"),
+                ("Enactor 2", "apply", "plan 3 to regional"), ("Enactor 1", "apply", "plan 2 to regional")],
+               enactors=2, endpoints=1, fixes=("recheck_at_write",))
+    with pytest.raises(ReplayMismatch, match="only a frozen zone"):
+        replay([("Operator", "repair", "")], enactors=1, endpoints=1)
+    with pytest.raises(ValueError, match="unknown step kind"):
+        replay([("Planner", "explode", "")])
+    with pytest.raises(ValueError, match="unknown actor"):
+        replay([("Enactor 9", "take", "")], enactors=2)
+    with pytest.raises(TypeError, match="steps"):
+        replay("publish")
