@@ -252,7 +252,25 @@ def check(model: Model, max_states: int = 200_000, max_seconds: float = 30.0,
 def _stuck(model: Model, parent: dict, edges: Mapping):
     """Return the first reachable state (in breadth-first order) with no path to a goal, or None."""
     goal = model.goal
-    good = can_reach(edges, [k for k, (_, _, s) in parent.items() if goal(s)])
+    good = {k for k, (_, _, s) in parent.items() if goal(s)}
+    # Why not can_reach() directly: building the reversed graph costs more than the search here.  Most edges
+    # lead one level deeper, so sweeping the states in reverse discovery order marks nearly every state that
+    # can reach a goal in one pass; a sweep that adds nothing proves the set complete.  If four sweeps still
+    # add states, the backward search of can_reach finishes the job exactly.
+    order = list(reversed(edges))
+    for _ in range(4):
+        grew = False
+        for src in order:
+            if src not in good:
+                for dst in edges[src]:
+                    if dst in good:
+                        good.add(src)
+                        grew = True
+                        break
+        if not grew:
+            break
+    else:
+        good = can_reach(edges, good)
     # parent preserves discovery order, which is breadth-first: the first stuck state is a nearest one
     return next((k for k in parent if k not in good), None)
 
