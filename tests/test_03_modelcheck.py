@@ -254,3 +254,14 @@ def test_budgets_have_upper_bounds():
         check(naive_lock(), max_seconds=float("inf"))
     with pytest.raises(TypeError, match="result"):
         trace_events(42)
+
+
+def test_recoverability_on_a_graph_whose_edges_point_backwards():
+    """A chain that leads back towards the start needs many sweeps: the exact backward search finishes it."""
+    edges = {0: [1, 2, 3, 4, 5, 6], 1: [7], 7: [], **{i: [i - 1] for i in range(2, 7)}}
+    model = Model("chain", 0, lambda s: [(f"{s}->{t}", t) for t in edges[s]], {}, goal=lambda s: s == 7)
+    assert check(model).holds
+    edges[6] = [8]  # 6 now leads to a dead end instead
+    edges[8] = []
+    stuck = check(model)
+    assert stuck.verdict == VIOLATION and stuck.prop == RECOVERABILITY and stuck.trace[-1] == 6
