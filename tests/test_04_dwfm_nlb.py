@@ -206,3 +206,22 @@ def test_restart_share_table_of_the_chapter():
     rows = restart_share_table()
     assert [(r[1], r[2]) for r in rows] == [(2, 0.2), (5, 0.5), (8, 0.8), (10, 1.0)]
     assert [math.isfinite(r[3]) for r in rows] == [False, False, False, True]
+
+
+def test_the_chapters_mitigation_and_failover_rows(night):
+    """The numbers Chapter 4 prints: admission control all held at 03:39, LIFO 7 % at 05:28, only
+    throttle+restart at 05:28; NM fitted times; velocity control 0.1 safe; failover off keeps full capacity."""
+    from course_lib.timeline import clock
+
+    rows = {m: dwfm.simulate(actions=dwfm.mitigation_actions(m)) for m in dwfm.MITIGATIONS}
+    assert clock(rows["admission control"].all_held_at) == "03:39"
+    assert clock(rows["throttle+restart"].all_held_at) == "05:28"
+    assert round(rows["LIFO"].held[int(published("all leases held"))] / rows["LIFO"].fleet, 2) == 0.07
+    prop = night[1]
+    assert (clock(prop.no_connectivity_from), clock(prop.normal_at)) == ("06:21", "10:36")
+    capped = nlb.simulate(prop, velocity_control=0.1, **NEVER)
+    assert capped.in_service.min() >= capped.demand and capped.errors.sum() == 0
+    off = nlb.simulate(prop, failover_disabled_at=0.0, failover_enabled_at=None)
+    assert off.in_service.min() == off.total
+    run = nlb.simulate(prop, **OFF)
+    assert clock(run.errors_begin_at) == "05:33" and run.errors_end_at <= published("failover disabled")
