@@ -282,6 +282,7 @@ def canonical(z: Zone) -> Zone:
     return _zone(z)._replace(enactors=tuple(sorted(z.enactors)))
 
 
+@functools.lru_cache(maxsize=16)  # one goal function per size, so its verdicts can be shared between models
 def newest_plan_active(generations: int):
     """Return the goal of recoverability: the regional endpoint serves the newest plan, every record resolves."""
     def goal(z: Zone) -> bool:
@@ -294,7 +295,7 @@ def _tables(generations: int, endpoints: int, K: int, fixes: frozenset, protect,
             atomic: bool) -> dict:
     """Return the interning and move tables of one rule set (shared by every Compact built on it)."""
     return {"zones": [], "zone_ids": {}, "jobs": [Enactor()], "job_ids": {Enactor(): 0}, "moves": {},
-            "global": {}, "lanes": {}}
+            "global": {}, "lanes": {}, "verdicts": {}}
 
 
 def clear_tables() -> None:
@@ -338,6 +339,7 @@ class Compact:
         self._moves: dict[tuple[int, int], list] = t["moves"]  # (zone id, job id) -> an Enactor's moves
         self._global: dict[int, tuple] = t["global"]  # zone id -> Planner's and operator's moves
         self._lanes: dict[int, dict] = t["lanes"]  # Enactor i -> its moves by packed (zone, job) key
+        self._verdicts: dict = t["verdicts"]  # Route 53 predicate -> {zone id: verdict}
 
     def _zone(self, z: Zone) -> int:
         zid = self.zone_ids.get(z)
@@ -443,7 +445,7 @@ class Compact:
 
     def on_route53(self, fn):
         """Return fn(Route 53 part of state) as a function of packed states, computed once per zone id."""
-        cache: dict[int, bool] = {}
+        cache: dict[int, bool] = self._verdicts.setdefault(fn, {})  # fn reads only the zone: share its verdicts
         zones, zone_mask = self.zones, self.zone_mask
 
         def lifted(s: int) -> bool:
