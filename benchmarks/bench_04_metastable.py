@@ -174,8 +174,8 @@ def run() -> list[str]:
               "lease_timeout": float(rng.integers(1, 31))} for _ in range(30)]
     lines.append(f"ch04 widget (DWFM leases) redraw: {_redraw(leases, moves)}")
     cap = plots.capacity_experiment()
-    moves = [{"velocity_cap": round(float(rng.uniform(0, 1)), 2), "propagation_delay": float(rng.integers(0, 25)) * 5}
-             for _ in range(30)]
+    moves = [{"velocity_control": round(float(rng.uniform(0, 1)), 2),
+              "propagation_rate": float(rng.integers(20, 81)) * 5} for _ in range(30)]
     lines.append(f"ch04 widget (NLB capacity) redraw: {_redraw(cap, moves)}")
     return lines
 

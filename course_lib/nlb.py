@@ -44,7 +44,7 @@ from .network_manager import PropagationRun
 from .params import Param, Spec
 from .validate import check_number, check_type
 
-__all__ = ["FITTED", "SPEC", "CapacityRun", "simulate"]
+__all__ = ["FITTED", "SPEC", "VELOCITY", "CapacityRun", "simulate"]
 
 MAX_LAG = 24 * 60  # minutes: the longest propagation delay a target waits in the model (an explicit bound)
 _H = float(timeline.LAST_MINUTE)
@@ -63,6 +63,9 @@ SPEC = Spec((
 ))
 
 
+# The operators' side: the velocity control AWS announced [S1g], a share of the NLB's capacity (None: no control).
+VELOCITY = Param("velocity_control", 1.0, lo=0.0, hi=1.0, label="velocity control", step=0.05,
+                 help="largest share of the NLB's capacity AZ failover may remove (1: no limit)")
 FITTED = {"churn": "nlb errors begin", "az_skew": "nlb errors begin", "az_threshold": "nlb errors begin"}
 
 
@@ -108,7 +111,7 @@ def simulate(propagation: PropagationRun, *, failover_disabled_at: float | None,
     off, back = _when("failover_disabled_at", failover_disabled_at), _when("failover_enabled_at", failover_enabled_at)
     if off is not None and back is not None and back < off:
         raise ValueError(f"failover_enabled_at ({back:g}) must not be before failover_disabled_at ({off:g})")
-    cap = None if velocity_control is None else check_number("velocity_control", velocity_control, lo=0.0, hi=1.0)
+    cap = None if velocity_control is None else VELOCITY.check(velocity_control)
     p = SPEC.validate(params)
     azs, targets, churn = p["azs"], p["targets"], p["churn"]
     rng = np.random.default_rng(p["seed"])

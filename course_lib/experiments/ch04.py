@@ -112,7 +112,7 @@ def published_failover() -> dict:
 def capacity_compute(propagation_rate=163.0, failover=True, velocity_control=1.0, switch_off=True):
     """Run Network Manager and the NLB for the widget, on DWFM's published night."""
     failover, switch_off = check_bool("failover", failover), check_bool("switch_off", switch_off)
-    velocity_control = check_number("velocity_control", velocity_control, lo=0.0, hi=1.0)
+    velocity_control = nlb.VELOCITY.check(velocity_control)
     prop = network_manager.simulate(_published_leases(), propagation_rate=propagation_rate)
     if not failover:
         when = {"failover_disabled_at": 0.0, "failover_enabled_at": None}
@@ -133,12 +133,12 @@ def capacity_summary(run) -> str:
 
 def capacity_experiment():
     """Build the NLB widget: propagation rate, failover on/off, velocity control, the manual switch-off."""
-    from ..widgets import Experiment, control, float_slider, toggle
+    from ..widgets import Experiment, control, toggle
 
     off = timeline.PUBLISHED["failover disabled"].clock
     controls = {"propagation_rate": control(network_manager.SPEC["propagation_rate"]),
                 "failover": toggle("automatic AZ failover", True),
-                "velocity_control": float_slider("velocity control", 1.0, 0, 1, 0.05),
+                "velocity_control": control(nlb.VELOCITY),
                 "switch_off": toggle(f"switch failover off at {off}", True)}
     draw = lambda fig, run: draw_capacity(fig.subplots(), run)  # noqa: E731
     return Experiment(controls, capacity_compute, draw, capacity_summary, figsize=(7.5, 2.6), height="230px",
