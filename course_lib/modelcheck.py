@@ -418,7 +418,6 @@ def repeatable_hypothesis():
 
 def hypothesis_search(model: Model, max_examples: int = 1000, max_steps: int = 60) -> Search:
     """Let Hypothesis drive the model as a RuleBasedStateMachine; count test cases until the first failure."""
-    max_steps = check_int("max_steps", max_steps, lo=1, hi=10_000)
     from hypothesis import HealthCheck, Phase, settings
     from hypothesis import strategies as st
     from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
