@@ -31,10 +31,31 @@ import numpy as np
 from .params import Param, Spec
 from .validate import check_choice, check_int, check_number, check_type
 
-__all__ = ["DEFINITIONS", "HOTOS_TRIGGER", "MAX_CELLS", "MAX_RATE", "MAX_SCENARIOS", "MAX_TICKS", "SPEC", "TRIGGER_KINDS",
-           "DeadlineQueue", "Policy", "StormResult", "Trigger", "classify_runs", "drain_time", "hidden_capacity",
-           "outage_threshold", "outcome", "simulate", "simulate_batch", "state_of", "time_to_recovery",
-           "trigger_end"]
+__all__ = [
+    "DEFINITIONS",
+    "HOTOS_TRIGGER",
+    "MAX_CELLS",
+    "MAX_RATE",
+    "MAX_SCENARIOS",
+    "MAX_TICKS",
+    "SPEC",
+    "TRIGGER_KINDS",
+    "TRIGGER_SPEC",
+    "DeadlineQueue",
+    "Policy",
+    "StormResult",
+    "Trigger",
+    "classify_runs",
+    "drain_time",
+    "hidden_capacity",
+    "outage_threshold",
+    "outcome",
+    "simulate",
+    "simulate_batch",
+    "state_of",
+    "time_to_recovery",
+    "trigger_end",
+]
 
 TRIGGER_KINDS = ("outage", "spike")
 # Explicit bounds (issue: capacity=1e18 overflowed int64 counts).  A million queries a second over an hour at the
@@ -235,6 +256,15 @@ SPEC = Spec((
     Param("seed", 0, "int", lo=0, hi=2**32 - 1),
 ))
 
+# The trigger's parameters (the widget's controls come from here; the model adds: an outage removes at most
+# all of the capacity, and the trigger must end by the horizon).
+TRIGGER_SPEC = Spec((
+    Param("kind", "outage", "choice", choices=TRIGGER_KINDS, label="trigger"),
+    Param("magnitude", 1.0, lo=0.0, hi=100.0, label="trigger size", view=(0.0, 3.0), step=0.1,
+          help="outage: share of capacity lost (0-1); spike: extra load as a multiple of the load"),
+    Param("duration", 10.0, lo=0.0, hi=3600.0, label="duration", unit="s", view=(0.0, 170.0), step=1.0),
+))
+
 
 def _validate(load, capacity, timeout, retries, trigger: Trigger, dt, horizon, queue_limit):
     if isinstance(load, (bool, np.bool_)) or (isinstance(load, np.ndarray) and load.dtype == bool):
@@ -268,14 +298,15 @@ def _validate(load, capacity, timeout, retries, trigger: Trigger, dt, horizon, q
                          "a larger dt, a shorter horizon or fewer loads")
     check_choice("trigger kind", trigger.kind, TRIGGER_KINDS)
     magnitude = np.atleast_1d(np.asarray(trigger.magnitude, dtype=float))
-    hi = 1.0 if trigger.kind == "outage" else 100.0
+    # An outage cannot remove more than all the capacity; a spike may multiply the load up to the declared top.
+    hi = 1.0 if trigger.kind == "outage" else TRIGGER_SPEC["magnitude"].hi
     if np.any(magnitude < 0) or np.any(magnitude > hi):
         bad = float(magnitude[(magnitude < 0) | (magnitude > hi)][0])
         article = "an" if trigger.kind[0] in "aeiou" else "a"
         raise ValueError(f"trigger magnitude must be in [0, {hi:g}] for {article} {trigger.kind}, got {bad:g}")
     duration = np.atleast_1d(np.asarray(trigger.duration, dtype=float))
-    start = check_number("trigger start", trigger.start, lo=0)
-    if np.any(duration < 0) or np.any(start + duration > horizon):
+    start = check_number("trigger start", trigger.start, lo=0, hi=TRIGGER_SPEC["duration"].hi)
+    if np.any(duration < TRIGGER_SPEC["duration"].lo) or np.any(start + duration > horizon):
         raise ValueError(f"trigger duration must be >= 0 and end by the horizon ({horizon:g} s), "
                          f"got start {start:g} + duration {duration.max():g}")
     queue_limit = check_number("queue_limit", queue_limit, lo=1, hi=1e9) if queue_limit is not None else None

@@ -50,15 +50,15 @@ def storm_summary(result) -> str:
 
 def storm_experiment():
     """Build the HotOS '21 retry-storm widget (Run button: one run is ~0.1-0.2 s)."""
-    from ..metastable import SPEC
+    from ..metastable import SPEC, TRIGGER_SPEC
     from ..mitigations import POLICIES
-    from ..widgets import Experiment, control, dropdown, float_slider
+    from ..widgets import Experiment, control, dropdown
 
     controls = {"load": control(SPEC["load"]),
-                "trigger": dropdown("trigger", ["outage", "spike"]),
+                "trigger": control(TRIGGER_SPEC["kind"]),
                 # outage: share of capacity lost (0-1); spike: extra load as a multiple of the load
-                "size": float_slider("trigger size", 1.0, 0, 3, 0.1),
-                "duration": float_slider("duration (s)", 10, 0, 170, 1),  # the trigger starts at 10 s of 180
+                "size": control(TRIGGER_SPEC["magnitude"]),
+                "duration": control(TRIGGER_SPEC["duration"]),  # the trigger starts at 10 s of 180
                 "timeout": control(SPEC["timeout"]),
                 "retries": control(SPEC["retries"]),
                 "policy": dropdown("policy", list(POLICIES))}
