@@ -6,6 +6,7 @@ exercise verdicts draw them (``format_swimlanes`` as text, ``plots.timeline.draw
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,8 +28,44 @@ class Event:
         return f"t={self.time:g} {self.actor}: {self.kind}{detail}"
 
 
+def check_events(name: str, events) -> list:
+    """Return *events* as a list of :class:`Event`, or raise TypeError naming *name*."""
+    if isinstance(events, (str, bytes, dict)) or not isinstance(events, Iterable):
+        raise TypeError(f"{name} must be a sequence of trace Events, got {type(events).__name__} {events!r:.60}")
+    events = list(events)
+    for e in events:
+        if not isinstance(e, Event):
+            raise TypeError(f"{name} must hold trace Events only, got {type(e).__name__} {e!r:.60}")
+    return events
+
+
+def check_actors(name: str, actors) -> list | None:
+    """Return *actors* (None, or a sequence of actor names) as a list, or raise TypeError naming *name*."""
+    if actors is None:
+        return None
+    if isinstance(actors, (str, bytes, dict)) or not isinstance(actors, Iterable):
+        raise TypeError(f"{name} must be a sequence of actor names, got {type(actors).__name__} {actors!r:.60}")
+    actors = list(actors)
+    if not all(isinstance(a, str) for a in actors):
+        raise TypeError(f"{name} must hold actor names (strings), got {actors!r:.60}")
+    if not actors:
+        raise ValueError(f"{name} must name at least one actor (or be None: the actors of the events)")
+    return actors
+
+
+def check_rows(name: str, rows) -> set:
+    """Return *rows* (row indices to mark) as a set of ints, or raise TypeError naming *name*."""
+    if isinstance(rows, (str, bytes, dict)) or not isinstance(rows, Iterable):
+        raise TypeError(f"{name} must be a collection of row indices, got {type(rows).__name__} {rows!r:.60}")
+    rows = list(rows)
+    if any(isinstance(i, bool) or not isinstance(i, numbers.Integral) for i in rows):
+        raise TypeError(f"{name} must hold row indices (whole numbers), got {rows!r:.60}")
+    return {int(i) for i in rows}
+
+
 def format_trace(events: Iterable[Event]) -> str:
     """Return the trace as one line per event."""
+    events = check_events("events", events)
     return "\n".join(str(e) for e in events)
 
 
@@ -38,6 +75,9 @@ def format_swimlanes(events: Sequence[Event], actors: Sequence[str] | None = Non
 
     Rows whose index is in *mark* are flagged with ``>>`` so a verdict can point at the step that broke.
     """
+    events, actors, mark = check_events("events", events), check_actors("actors", actors), check_rows("mark", mark)
+    if not isinstance(width, numbers.Integral) or isinstance(width, bool) or not 4 <= width <= 200:
+        raise TypeError(f"width must be a whole number of characters in [4, 200], got {width!r:.40}")
     if actors is None:
         actors = list(dict.fromkeys(e.actor for e in events))
     marked = set(mark)

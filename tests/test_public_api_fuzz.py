@@ -20,6 +20,7 @@ in ``EXPECTED`` below.  Run with ``FUZZ_REPORT=<file>`` to write every outcome a
 
 from __future__ import annotations
 
+import _thread
 import copy
 import importlib
 import inspect
@@ -38,7 +39,7 @@ from matplotlib.figure import Figure
 
 import course_lib
 
-PER_CALL = 0.5  # s: a call with a hostile value that runs longer than this has no upper bound on a size
+PER_CALL = 0.4  # s: a call with a hostile value that runs longer than this has no upper bound on a size
 HARVEST_CALL = 0.4  # s: a zero-argument call made only to collect example values (slower ones are skipped)
 SLOW_CALL = 0.15  # s: a callable whose valid call takes longer gets the short battery
 
@@ -64,7 +65,10 @@ EXPECTED: dict[tuple[str, str], str] = {
         "False is a sentinel ('read the lock now'), not a yes/no value, so np.False_ is rightly not the same"),
     ("course_lib.contention.repeat_strategies", "convention"): (
         "a hostile convention value runs past 0.5 s: needs a bound on the work per seed (owner: P1)"),
-    ("course_lib.promela.verify", "trail"): "runs an external model checker; a per-call bound needs the owner",
+    ("course_lib.enactor_model.newest_plan_active", "generations"): (
+        "functools.lru_cache refuses an unhashable argument before the function's own entry check can run; "
+        "needs a thin validating wrapper around the cached function (owner: P3)"),
+    ("course_lib.promela", "*"): "the SPIN export is being written this session by Chapter 3's owner",
     ("course_lib.experiments.ch04.restart_share_table", "shares"): (
         "added this session by the chapter's owner: needs a check that shares is a non-empty tuple of fractions"),
     ("course_lib.experiments.ch06.GameDay", "*"): "Chapter 6 is being written this session; entry checks to follow",
@@ -84,18 +88,33 @@ class _Slow(BaseException):
     """The per-call time limit."""
 
 
+_STOPPING = [False]
+_PENDING = (signal.SIGALRM, None)
+
+
 def _on_alarm(signum, frame):
-    raise _Slow()
+    """Raise _Slow and keep SIGALRM pending, so code that catches it (Hypothesis retries) meets it again."""
+    if not _STOPPING[0]:
+        return
+    try:
+        list(map(_thread.interrupt_main, _PENDING))  # the None raises TypeError: no signal check in between
+    except TypeError:
+        raise _Slow() from None
 
 
 def _limited(fn, args, kwargs, seconds):
     previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    _STOPPING[0] = True
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.005)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return fn(*args, **kwargs)
+    except BaseException:
+        _STOPPING[0] = False  # first, before any call: stop the pending exception
+        raise
     finally:
+        _STOPPING[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
@@ -167,6 +186,19 @@ BY_ANNOTATION = {"int": 3, "float": 1.5, "str": "x", "bool": True, "np.ndarray":
                  "np.random.Generator": np.random.default_rng(0), "datetime": None}
 
 
+# Small, quick calls whose results are example arguments (each guarded: an API that moved only loses an example).
+PRODUCERS = (
+    lambda: __import__("course_lib.metastable", fromlist=["x"]).simulate(horizon=60.0),
+    lambda: __import__("course_lib.modelcheck", fromlist=["x"]).check(
+        __import__("course_lib.textbook_models", fromlist=["x"]).naive_lock()),
+    lambda: __import__("course_lib.enactor_model", fromlist=["x"]).initial_state(2, 1),
+    lambda: __import__("course_lib.dns.properties", fromlist=["x"]).Snapshot((1, 1), (frozenset({1}), frozenset({1}))),
+    lambda: __import__("course_lib.experiments.ch01", fromlist=["x"]).contention_view(clients=20),
+    lambda: __import__("course_lib.occ", fromlist=["x"]).run_schedule(
+        {"A": lambda: __import__("course_lib.occ", fromlist=["x"]).cas_increment("x")}, ("A",)),
+)
+
+
 def _harvest() -> dict[str, list]:
     """Values the library returns from calls that need no arguments, by type name."""
     pool: dict[str, list] = {}
@@ -175,6 +207,12 @@ def _harvest() -> dict[str, list]:
 
     pool["datetime"] = [at("01:00")]
     pool["Event"] = [Event(0.0, "Planner", "plan", "g1")]
+    for make in PRODUCERS:
+        try:
+            value = _limited(make, (), {}, 4 * HARVEST_CALL)
+        except BaseException:
+            continue
+        pool.setdefault(type(value).__name__, []).append(value)
     for qualname, fn in CALLABLES:
         if qualname.startswith(NO_HARVEST_PREFIXES):
             continue
@@ -203,20 +241,35 @@ def _candidates(param, pool) -> list:
     head = (note or "").split("|")[0].strip()
     if head in BY_ANNOTATION and BY_ANNOTATION[head] is not None:
         found.append(BY_ANNOTATION[head])
-    if not found and not note:  # untyped: try the library's results
-        for type_name, values in pool.items():
-            if type_name[:1].isupper() and type_name not in ("Figure", "Axes"):
-                found.append(values[0])
+    if found and re.match(r"(Sequence|Iterable|list|tuple)\[", note or ""):
+        found = [[value] for value in found]
+    if not found and not note:  # untyped: the library's results, those named like the parameter first
+        word = param.name.lower().rstrip("s")
+        ranked = sorted((t for t in pool if t[:1].isupper() and t not in ("Figure", "Axes")),
+                        key=lambda t: (word not in t.lower(), t))
+        found = [pool[t][0] for t in ranked]
     return found[:12]
 
 
 def _fresh(value):
+    """A copy of a mutable example (a zone, a console) so one call cannot spoil the next; results are shared."""
     if callable(value) and getattr(value, "__name__", "") in ("<lambda>", "_axes"):
         return value()
-    try:
-        return copy.deepcopy(value)
-    except Exception:
+    params = getattr(type(value), "__dataclass_params__", None)
+    if value is None or isinstance(value, (str, bytes, int, float, tuple, frozenset)) or (params and params.frozen):
         return value
+    if _COPY_COST.get(id(value), 0.0) > 0.005:  # costly to copy (a big result): share it
+        return value
+    t0 = time.perf_counter()
+    try:
+        copied = copy.deepcopy(value)
+    except Exception:  # not copyable: share it
+        return value
+    _COPY_COST[id(value)] = time.perf_counter() - t0
+    return copied
+
+
+_COPY_COST: dict[int, float] = {}
 
 
 def _valid_call(fn, sig, pool):
@@ -362,7 +415,7 @@ def test_every_public_callable_refuses_hostile_values_by_name():
             baseline = BASELINE.get(id(fn), 0.0)
             if baseline > SLOW_CALL:
                 battery = {k: v for k, v in battery.items() if k in SHORT_BATTERY}
-            limit = max(PER_CALL, 3 * baseline)
+            limit = min(max(PER_CALL, 2 * baseline), 1.2)
             twin = _numpy_twin(valid)
             for label, value in battery.items():
                 result = _outcome(fn, kwargs, param.name, value, limit)

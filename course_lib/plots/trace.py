@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..trace import Event
+from ..trace import Event, check_actors, check_events, check_rows
+from ..validate import check_axes, check_bool, check_type
 from .style import PALETTE, SERIES, tidy
 
 __all__ = ["draw_swimlanes"]
@@ -13,6 +14,11 @@ __all__ = ["draw_swimlanes"]
 def draw_swimlanes(ax, events: Sequence[Event], actors: Sequence[str] | None = None,
                    highlight: Iterable[int] = (), labels: bool = True, title: str = ""):
     """Draw *events* on *ax*, lanes top to bottom in *actors* order; events at indices in *highlight* in red."""
+    check_axes("ax", ax)
+    events, actors, highlight = check_events("events", events), check_actors("actors", actors), check_rows(
+        "highlight", highlight)
+    check_bool("labels", labels)
+    check_type("title", title, str)
     if actors is None:
         actors = list(dict.fromkeys(e.actor for e in events))
     lane = {a: len(actors) - 1 - i for i, a in enumerate(actors)}
