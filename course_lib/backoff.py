@@ -33,8 +33,6 @@ _DOUBLINGS_PAST_ANY_CAP = 2100
 
 def capped_doubling(attempt: int, base: float, cap: float) -> float:
     """Return min(cap, base * 2**attempt) without ever forming 2**attempt past the cap (it overflows)."""
-    attempt = check_int("attempt", attempt, lo=0)
-    base, cap = check_backoff(base, cap)
     if type(attempt) is not int:
         attempt = check_int("attempt", attempt, lo=0)
     if type(base) is not float or type(cap) is not float:

@@ -109,7 +109,6 @@ def _lock_run(enactors: int, hold: float, lease: float, policy: str, seed: int) 
 
 def lock_summary(run: LockRun) -> str:
     """Return widget (b)'s readout: median wait, the 10x tail, the worst run of losses, broken exclusion."""
-    check_type("run", run, LockRun, "a LockRun (lock_contention.simulate_lock())")
     check_type("run", run, LockRun, "a LockRun from simulate_lock")
     if len(run.waits) == 0:
         return "nobody got the lock"
