@@ -35,6 +35,7 @@ import warnings
 from collections import Counter
 
 import numpy as np
+import pytest
 from matplotlib.figure import Figure
 
 import course_lib
@@ -181,7 +182,14 @@ BY_NAME = {
     "ax": _axes, "ax_run": _axes, "ax_year": _axes, "fig": lambda: Figure(figsize=(6, 4)),
     "figure": lambda: Figure(figsize=(6, 4)), "axes": lambda: Figure(figsize=(6, 4)).subplots(1, 2),
     "rng": lambda: np.random.default_rng(0), "seed": lambda: 0,
+    "hhmm": lambda: "01:00", "generation": lambda: 5, "endpoint": lambda: _regional_endpoint(),
 }
+
+
+def _regional_endpoint():
+    from course_lib.dns.layout import REGIONAL_ENDPOINT
+
+    return REGIONAL_ENDPOINT
 BY_ANNOTATION = {"int": 3, "float": 1.5, "str": "x", "bool": True, "np.ndarray": np.arange(5.0),
                  "np.random.Generator": np.random.default_rng(0), "datetime": None}
 
@@ -459,3 +467,26 @@ def test_discovery_finds_the_models():
     assert any(q.startswith("course_lib.plots.") for q in names)
     assert any(q.startswith("course_lib.experiments.") for q in names)
     assert "course_lib.route53.HostedZone" in names
+
+
+def test_validate_takes_numpy_scalars_and_refuses_the_rest_by_name():
+    """validate: numpy scalars are numbers, numpy bools are bools, bools are not numbers, arrays name the parameter."""
+    from course_lib import validate as v
+
+    assert v.check_type("n", np.int64(3), int) == 3 and v.check_type("flag", np.True_, bool) is True
+    assert v.check_number("x", np.float32(0.5), lo=0) == 0.5 and v.check_int("k", np.int16(4), lo=0) == 4
+    assert v.check_bool("flag", np.False_) is False and v.check_choice("policy", np.str_("a"), ["a", "b"]) == "a"
+    refusals = [(lambda: v.check_type("n", True, int), TypeError, "n must be int, not True or False"),
+                (lambda: v.check_number("x", True), TypeError, "x must be a number"),
+                (lambda: v.check_number("x", np.array([1.0])), TypeError, "x must be a number"),
+                (lambda: v.check_choice("policy", np.array([1, 2]), ["a"]), TypeError, "policy must be one of"),
+                (lambda: v.check_choice("k", True, [1, 2]), ValueError, "unknown k True"),
+                (lambda: v.check_bool("flag", 1), TypeError, "flag must be True or False"),
+                (lambda: v.check_size("samples", 10**9, hi=10**6), ValueError, "samples must be an integer in"),
+                (lambda: v.check_axes("ax", 3), TypeError, "ax must be a matplotlib Axes"),
+                (lambda: v.check_figure("fig", "x"), TypeError, "fig must be a matplotlib Figure")]
+    for call, kind, words in refusals:
+        with pytest.raises(kind, match=re.escape(words)):
+            call()
+    with pytest.raises(TypeError):
+        v.check_size("samples", 5)  # the upper bound is required
