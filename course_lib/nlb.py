@@ -26,7 +26,7 @@ therefore fitted, not predicted.
 
 **Failing open.**  When every AZ looks unhealthy at once, the load balancer sends traffic to all targets
 regardless of their checks.  That is the documented behaviour of NLB target groups (AWS Elastic Load Balancing
-documentation, "Health checks for Network Load Balancer target groups") and of Route 53 DNS failover; the
+documentation, "Health checks for Network Load Balancer target groups" [S27]); the
 post-event summary does not describe it, so here it is a **labelled model choice** resting on AWS's product
 documentation.  Failover therefore never takes the NLB to 0 %: errors appear only where the remaining
 capacity cannot carry the load.

@@ -25,6 +25,7 @@ PALETTE = {
     "neutral": "#7f7f7f",
     "accent": OKABE_ITO["purple"],
     "good": OKABE_ITO["green"],
+    "future": "#ececec",  # a light grey for what has not happened yet at a slider's time
 }
 WIDGET_DPI = 80  # resolution of a widget's PNG: small images keep a redraw inside the 100 ms budget
 SERIES = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]

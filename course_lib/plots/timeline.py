@@ -60,7 +60,7 @@ _FIRST_HOUR = (60 - EVENT_START.minute) % 60
 STATUS_TICKS = [(m, (EVENT_START + timedelta(minutes=m)).strftime("%H:%M"))
                 for m in range(_FIRST_HOUR, int(_minutes(EVENT_END)) + 1, 120)]
 _COLOURS = {"impaired": PALETTE["bad"], "mitigated": PALETTE["mitigated"]}
-FUTURE = "#ececec"  # the not-yet-happened part of the status plot
+FUTURE = PALETTE["future"]  # the not-yet-happened part of the status plot
 
 
 def draw_status(ax, t: datetime):
