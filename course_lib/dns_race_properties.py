@@ -97,7 +97,7 @@ def _first(trace, start: int, test) -> int | None:
 
 
 def pes_steps(result) -> dict[int, int | None]:
-    """Return the trace index of each PES step 1–7 (fact sheet §2), or None where it did not happen."""
+    """Return the trace index of each PES step 1–7 ([S1c][S1d][S1e]), or None where it did not happen."""
     t = _check_result(result).trace
     steps: dict[int, int | None] = dict.fromkeys(range(1, 8))
     regional = result.endpoints[0]

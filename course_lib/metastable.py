@@ -1,6 +1,6 @@
 """Retry storm: an open system whose retries keep it overloaded after the trigger is gone.
 
-The set-up is HotOS '21 §2.1 (fact sheet §7, [S8]): a database that serves 300 queries per second, clients
+The set-up is HotOS '21 §2.1 ([S8]): a database that serves 300 queries per second, clients
 that send one query per request and retry once if no reply comes within 1 s.  A **trigger** (a network outage
 or a load spike) fills the queue; every queued query then waits past its client's timeout, the client retries,
 and the offered load doubles.  That is the **sustaining effect** (work amplification): the server spends its

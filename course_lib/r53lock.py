@@ -1,6 +1,6 @@
 """The Enactors' lock, kept in Route 53 itself: a TXT record whose value is "holder epoch".
 
-As reported from Craig Howard's re:Invent talk (fact sheet §1, [S2]): the lock is a TXT record; its value
+As reported from Craig Howard's re:Invent talk ([S2]): the lock is a TXT record; its value
 is the holder's hostname plus an epoch time in seconds that says until when the lock is valid; an Enactor
 takes the lock with one all-or-nothing change batch that DELETEs the old lock record (with its exact old
 value) and CREATEs the new one; an Enactor that fails backs off and tries again later.  The exact-match

@@ -1,9 +1,9 @@
 """A Route 53 hosted zone reduced to the semantics the Enactors relied on.
 
-What the API documents (fact sheet §1, [S15]): a ``ChangeResourceRecordSets`` request carries a change
+What the API documents ([S15]): a ``ChangeResourceRecordSets`` request carries a change
 batch that Route 53 validates and then applies all or nothing; a DELETE must give exactly the values the
 record set was created with.  Route 53 also rejects a CREATE for a record set that already exists; that
-behaviour is documented but not confirmed in the fact sheet's sources, so here it is labelled a model
+behaviour is documented but not confirmed in the course's sources (docs/sources.md), so here it is labelled a model
 choice that follows the API reference.
 
 Model choices (not AWS facts): record sets are keyed by (name, type); an alias is its own type

@@ -1,6 +1,6 @@
 """Two signals at once: SYNTHETIC metric series for the first hour of the outage.
 
-What is sourced ([S2], fact sheet §3 and §6): at 23:48 PDT two problems began together, a packet-loss
+What is sourced ([S2]): at 23:48 PDT two problems began together, a packet-loss
 event in the border network of use1-az1 and DynamoDB degrading; the packet loss started a few seconds
 earlier and is lower in the stack, so automated metric triage (23:54) pointed at networking; at 00:26
 someone asked why DynamoDB was not resolving in DNS, since packet loss would not explain that.  The

@@ -65,7 +65,7 @@ def at(hhmm: str, day: int | None = None) -> datetime:
 
 @dataclass(frozen=True)
 class TimelineEvent:
-    """One published moment: when (PDT), what happened, which service, and the fact sheet's source keys."""
+    """One published moment: when (PDT), what happened, which service, and its source keys (docs/sources.md)."""
 
     time: datetime
     what: str

@@ -21,7 +21,7 @@ def test_events_are_in_time_order_and_sourced():
 
 
 def test_published_durations():
-    """The headline durations match the fact sheet: 14 h 32, 2 h 52, 8 h 39, 50 min to diagnosis."""
+    """The headline durations match the published record: 14 h 32, 2 h 52, 8 h 39, 50 min to diagnosis."""
     assert tl.format_duration(tl.duration(tl.EVENT_START, tl.EVENT_END)) == "14 h 32 min"
     minutes = {p.name: p.minutes for p in tl.PERIODS}
     assert minutes["DynamoDB API errors"] == 2 * 60 + 52

@@ -94,5 +94,5 @@ def test_chapter_notebooks_have_the_shared_sections():
         nb = json.loads(path.read_text(encoding="utf-8"))
         text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
         assert re.search(r"# Chapter \d", text), path.name
-        assert re.search(r"\[S\d+[a-h]?\]", text), f"{path.name} cites no fact-sheet source"
+        assert re.search(r"\[S\d+[a-h]?\]", text), f"{path.name} cites no source key"
         assert "Key points" in text and "Instructor notes" in text, path.name
