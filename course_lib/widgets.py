@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import numbers
 import os
 from collections.abc import Callable, Mapping
 
@@ -124,7 +125,16 @@ class Experiment:
         return {name: c.value for name, c in self.controls.items()}
 
     def set(self, **values) -> None:
-        """Set several controls, then redraw once (for tests and scripted demos)."""
+        """Set several controls, then redraw once (for tests and scripted demos).
+
+        A value the control cannot show (unknown control, out of the slider's range, not one of a dropdown's
+        options, wrong type) is refused in the readout, like a model's own validation error, and nothing is set:
+        a slider would otherwise clamp it silently and the plot would show another value than the one asked for.
+        """
+        problem = next((p for p in (self._refusal(n, v) for n, v in values.items()) if p), None)
+        if problem:
+            self._show_error(f"Check the controls: {problem}")
+            return
         self._quiet = True
         try:
             for name, value in values.items():
@@ -132,6 +142,27 @@ class Experiment:
         finally:
             self._quiet = False
         self.update()
+
+    def _refusal(self, name: str, value) -> str | None:
+        """Return why *value* cannot be set on control *name*, or None."""
+        if name not in self.controls:
+            return f"there is no control {name!r}; the controls are {', '.join(self.controls)}"
+        control = self.controls[name]
+        if hasattr(control, "options"):
+            values = [o[1] if isinstance(o, tuple) else o for o in control.options]
+            if value in values:
+                return None
+            listed = (f"one of {values}" if len(values) <= 12 else
+                      f"one of the control's {len(values)} positions, from {values[0]!r} to {values[-1]!r}")
+            return f"{name} must be {listed}, got {value!r}"
+        if isinstance(control, W.Checkbox):
+            return None if isinstance(value, bool) else f"{name} must be True or False, got {value!r}"
+        if hasattr(control, "min") and hasattr(control, "max"):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+                return f"{name} must be a number in [{control.min}, {control.max}], got {value!r}"
+            if not control.min <= value <= control.max:
+                return f"{name} must be in [{control.min}, {control.max}], got {value!r}"
+        return None
 
     def _on_change(self, _change) -> None:
         if not self._quiet:

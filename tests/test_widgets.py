@@ -102,3 +102,28 @@ def test_restyle_updates_in_place_and_falls_back_to_a_full_draw():
     assert exp.figure.axes[0] is first_axes and list(first_axes.lines[0].get_ydata()) == exp.result
     exp.controls["k"].value = 4  # 256 > 100: restyle declines, the figure is rebuilt
     assert exp.figure.axes[0] is not first_axes and calls == [64, 256]
+
+
+def test_set_refuses_what_a_control_cannot_show_and_sets_nothing():
+    """Experiment.set names an out-of-range, unknown or mistyped value in the readout instead of clamping it."""
+    import html
+
+    import numpy as np
+
+    from course_lib.experiments import ch00, ch01
+
+    exp = ch01.contention_experiment()
+    before = dict(exp.values)
+    for kwargs, fragment in [({"clients": 10_000}, "clients must be in [1, 200]"),
+                             ({"clients": float("nan")}, "clients must be a number"),
+                             ({"clients": True}, "clients must be a number"),
+                             ({"strategy": "bogus"}, "strategy must be one of"),
+                             ({"nope": 1}, "there is no control 'nope'")]:
+        exp.set(**kwargs)
+        assert fragment in exp.error and html.escape(fragment) in exp.readout.value
+        assert exp.values == before
+    exp.set(clients=np.int64(5))
+    assert exp.error is None and exp.values["clients"] == 5
+    slider = ch00.time_slider()
+    slider.set(minutes=10_000)
+    assert "positions, from -8 to" in slider.error
