@@ -415,26 +415,39 @@ class Console:
         return format_swimlanes(self.steps, ACTORS, width=34, mark=mark)
 
     def integrity_problems(self) -> tuple[str, ...]:
-        """Return, in words, every way the console's state differs from what its public log explains."""
+        """Return, in words, every way the console's state differs from what its public log explains.
+
+        Never raises, whatever was written into the console's attributes: a log that cannot be read is
+        itself a problem, reported in words.
+        """
         problems = []
-        replay = self._start.copy()
         try:
+            replay = self._start.copy()
             for entry in self.audit:
                 replay.change(list(entry.batch))
-        except (ChangeRejected, TypeError, ValueError):
-            replay = None
-        if replay is None or replay.records() != self._zone.records():
+            same = replay.records() == self._zone.records()
+        except Exception:  # a tampered audit log or zone: any failure to replay is the finding itself
+            same = False
+        if not same:
             problems.append("the zone changed without a trace in the audit log: it was written underneath the "
                             "console (console._zone), not through console.apply(...)")
+        try:
+            steps = list(self.steps)
+            states = [(e.data.get("automation"), e.data.get("held")) for e in steps]
+            kinds = [e.kind for e in steps]
+        except Exception:
+            problems.append("the console's step log (console.steps) was rewritten by hand, so it no longer "
+                            "explains the console's state")
+            return tuple(problems)
         state = None
-        for i, e in enumerate(self.steps):
-            now = (e.data.get("automation"), e.data.get("held"))
-            if state is not None and now != state and e.kind not in AUTOMATION_STEPS:
+        for i, (now, kind) in enumerate(zip(states, kinds, strict=True)):
+            if state is not None and not _same_state(now, state) and kind not in AUTOMATION_STEPS:
                 problems.append(_tamper_text(state, now, f"before step {i}"))
                 break
             state = now
-        if state is not None and state != (self._automation, self._held) and len(problems) < 2:
-            problems.append(_tamper_text(state, (self._automation, self._held), "after the last step"))
+        current = (self._automation, self._held)
+        if state is not None and not _same_state(state, current) and len(problems) < 2:
+            problems.append(_tamper_text(state, current, "after the last step"))
         return tuple(problems)
 
     # ---- internals ---------------------------------------------------------------------------------
@@ -482,7 +495,7 @@ class Console:
 
     def _automation_tick(self) -> None:
         """Let running automation act on the zone as the shared rules say (model choice for the retry)."""
-        if not self._automation:
+        if self._automation is not True:  # stopped, or set by hand to something else (integrity_problems says so)
             return
         dangling = self._index in properties.empty_endpoints(self._snap())
         action = rules.start_action(dangling, self._fixes)
@@ -490,8 +503,8 @@ class Console:
             self._automation, self._held = False, None
             self._log("automation", "frozen", "alarm: alias points at a missing tree")
             return
-        if action == "blocked" or self._held is None:
-            return  # still inconsistent (the automation stays blocked), or nothing in flight
+        if action == "blocked" or not _is_generation(self._held):
+            return  # still inconsistent (blocked), nothing in flight, or a plan set by hand (integrity_problems)
         current = self._snap().aliases[self._index]
         if not rules.write_rule(self._held, current, self._fixes):
             held, self._held = self._held, None
@@ -506,14 +519,47 @@ class Console:
                                 {"automation": self._automation, "held": self._held}))
 
 
+def _same_state(a: tuple, b: tuple) -> bool:
+    """Return True if two (automation, held) states are the same, whatever was written into them."""
+    return all(_same(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _same(x, y) -> bool:
+    """Equality that cannot raise and does not confuse 0 with False or 1 with True."""
+    if x is y:
+        return True
+    try:
+        return type(x) is type(y) and bool(x == y)
+    except Exception:
+        return False
+
+
+def _run_word(value) -> str:
+    """Return 'running' / 'stopped' for the automation flag, or the value itself if it was tampered with."""
+    if value is True:
+        return "running"
+    if value is False:
+        return "stopped"
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"a {type(value).__name__} object"
+    return f"{text[:40]} (neither True nor False)"
+
+
 def _tamper_text(before, after, when: str) -> str:
     (run0, _), (run1, _) = before, after
-    if run0 != run1:
-        word = {True: "running", False: "stopped"}
-        return (f"the automation went from {word[run0]} to {word[run1]} {when} without stop_automation() or "
-                "start_automation(): a private attribute (console._automation) was set directly")
+    if not _same(run0, run1):
+        return (f"the automation went from {_run_word(run0)} to {_run_word(run1)} {when} without "
+                "stop_automation() or start_automation(): a private attribute (console._automation) was set "
+                "directly")
     return (f"the automation's stale plan changed {when} without a console command: a private attribute "
             "(console._held) was set directly")
+
+
+def _is_generation(value) -> bool:
+    """Return True if *value* can be a plan generation the automation holds (a positive int, not a bool)."""
+    return type(value) is int and 1 <= value <= 10**9
 
 
 def _check_name(what: str, name) -> str:

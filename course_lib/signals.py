@@ -11,8 +11,9 @@ published): the series themselves.  They have the right shape, not real values.
 
 The canary always gets an answer from the resolver once the record is empty, unless its probe is lost on the
 lossy border: the answer is *empty*.  So ``canary_success`` (probes answered **with addresses**) falls to
-zero while ``canary_empty`` (probes answered with **no** addresses) rises to nearly all of them; the few
-left over are timeouts.  Both are expected shares under the same timeout model as :func:`canary_probes`.
+zero while ``canary_empty`` (probes answered with **no** addresses) rises to most of them; the rest are
+timeouts, about ``CANARY_TIMEOUT_FACTOR`` times the border loss.  Both are expected shares under the same
+timeout model as :func:`canary_probes`; :func:`canary_shares` averages them over the empty-record period.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "Signals",
     "TriageResult",
     "canary_probes",
+    "canary_shares",
     "clock",
     "first_hour",
     "onset",
@@ -60,7 +62,8 @@ UNITS = {"border_packet_loss": "% packets lost (use1-az1 border)", "dynamodb_err
          "dns_answer_size": "addresses in answer",
          "canary_success": "% canary probes answered with addresses",
          "canary_empty": "% canary probes answered with NO addresses (empty answer)"}
-CAUSE_SIGNALS = ("dns_answer_size", "canary_success", "canary_empty")  # series that point straight at DNS
+# Series that point straight at DNS.  Not canary_success: a timeout and an empty answer both lower it.
+CAUSE_SIGNALS = ("dns_answer_size", "canary_empty")
 
 # The first hour, minutes after 23:48 PDT, and what happened ([S2]; 00:38 also [S1e][S1f]).
 MILESTONES = (
@@ -213,3 +216,16 @@ def canary_probes(signals: Signals, seed: int = 0) -> list:
     for lost, size in zip(rng.random(timeout.size) < timeout, signals["dns_answer_size"], strict=True):
         probes.append(None if lost else tuple(f"10.0.0.{i}" for i in range(1, int(size) + 1)))
     return probes
+
+
+def canary_shares(signals: Signals) -> dict[str, float]:
+    """Return the mean shares (percent) once the record is empty: probes answered EMPTY, timed out, packets lost.
+
+    Keys ``"empty"``, ``"timeout"`` (the two add up to 100) and ``"border_loss"``, averaged over the samples
+    from the empty record's onset on.
+    """
+    check_type("signals", signals, Signals, "a Signals result (signals.first_hour())")
+    after = np.asarray(signals.t) >= signals.onsets["canary_empty"]
+    empty = float(np.mean(signals["canary_empty"][after]))
+    return {"empty": empty, "timeout": 100.0 - empty,
+            "border_loss": float(np.mean(signals["border_packet_loss"][after]))}

@@ -378,3 +378,34 @@ def test_partial_signals_name_the_missing_series():
     s = sg.Signals(np.arange(3.0), {"dns_answer_size": np.zeros(3)}, {})
     with pytest.raises(ValueError, match="they hold dns_answer_size"):
         s["canary_empty"]
+
+
+@pytest.mark.parametrize("value", [None, "stopped", 0, 1, np.True_, object()])
+def test_any_value_written_into_the_automation_flag_is_reported(value):
+    """Regression: integrity_problems() names console._automation whatever was written there; it never raises."""
+    console = Console()
+    console._automation = value
+    console.stop_automation()  # the log explains the last step, not the tampered one before it
+    console._automation = value
+    problems = console.integrity_problems()
+    assert problems and all("private attribute" in p for p in problems)
+    assert "console._automation" in problems[0]
+
+
+def test_tampered_values_do_not_make_the_automation_act():
+    """A flag or stale plan set by hand to a non-bool / non-generation is not acted on, and is reported."""
+    for attribute, value in (("_automation", "stopped"), ("_held", "plan-2"), ("_held", 0)):
+        console = Console()
+        setattr(console, attribute, value)
+        info = console.describe_alias()
+        tree = next(t for t in console.trees() if t.name != info.target)
+        console.apply([alias_change("UPSERT", console.endpoint, tree.name)])
+        assert console.dig() and console.integrity_problems()
+
+
+def test_unreadable_logs_are_reported_not_raised():
+    """integrity_problems() answers in words when steps or audit were overwritten with junk."""
+    for attribute, value in (("steps", None), ("steps", [1, 2]), ("audit", None), ("_zone", None)):
+        console = Console()
+        setattr(console, attribute, value)
+        assert console.integrity_problems()

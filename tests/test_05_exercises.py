@@ -45,10 +45,17 @@ def test_q1_errors_as_the_pointer_get_the_symptom_explanation():
     assert "time out" not in v.message
 
 
+def test_q1_successful_probes_cannot_tell_timeouts_from_empty_answers():
+    """Regression: canary_success as the pointer is rejected; a timeout and an empty answer both lower it."""
+    assert_check_failed(q1, {"red_herring": "border_packet_loss", "points_at_cause": "canary_success"},
+                        "canary_success", "times out", "cannot tell packet loss from an empty DNS record",
+                        "empty-answer")
+
+
 @pytest.mark.parametrize("answer", [
     {"red_herring": "border_packet_loss", "points_at_cause": "dns_answer_size"},
     {"points_at_cause": "canary_empty", "red_herring": "border_packet_loss"},
-    dict(red_herring="border_packet_loss", points_at_cause="canary_success"),
+    dict(red_herring="border_packet_loss", points_at_cause="canary_empty"),
     OrderedDict([("red_herring", np.str_("border_packet_loss")), ("points_at_cause", np.str_("dns_answer_size"))]),
 ])
 def test_q1_right_answers_written_differently(answer):
@@ -159,6 +166,23 @@ def _wrong_picker_changes_zone(console):
     return name
 
 
+def _picker_attempts_a_batch(console):
+    with contextlib.suppress(Exception):
+        console.apply([alias_change("UPSERT", console.endpoint, "nowhere")])
+    return next(t.name for t in console.trees() if not t.active)
+
+
+def _picker_applies_the_same_alias(console):
+    other = next(e for e in console.endpoints if e != console.endpoint)
+    console.apply([alias_change("UPSERT", other, console.describe_alias(other).target)])
+    return next(t.name for t in console.trees() if not t.active)
+
+
+def _picker_sets_the_flag(console):
+    console._automation = None
+    return next(t.name for t in console.trees() if not t.active)
+
+
 @pytest.mark.parametrize(("picker", "fragments"), [
     (lambda console: console.describe_alias().target, ("deleted",)),
     (lambda console: console.trees("dynamodb.us-east-1.api.aws")[0].name, ("another endpoint",)),
@@ -167,7 +191,15 @@ def _wrong_picker_changes_zone(console):
     (lambda console: console.trees()[0], ("Tree object", "tree.name")),
     (lambda console: None, ("returned nothing",)),
     (lambda console: [t.name for t in console.trees()], ("should be a string",)),
-    (_wrong_picker_changes_zone, ("only look",)),
+    (_wrong_picker_changes_zone, ("only look", "stopped the automation")),
+    (lambda console: (console.stop_automation(), console.trees()[0].name)[1],
+     ("only look", "stopped the automation", "stop_automation()")),
+    (lambda console: (console.start_automation(), console.trees()[0].name)[1],
+     ("only look", "started the automation", "start_automation()")),
+    (_picker_attempts_a_batch, ("only look", "attempted a change batch", "refused")),
+    (_picker_applies_the_same_alias, ("only look", "applied a change batch")),
+    (_picker_sets_the_flag, ("only look", "private attribute", "console._automation")),
+    (lambda console: (console.steps.clear(), console.trees()[0].name)[1], ("only look", "console.steps")),
 ])
 def test_q4_wrong_pickers_are_named(picker, fragments):
     """Each plausible wrong tree choice is rejected with a message naming its fault."""
@@ -190,6 +222,15 @@ def _newest_by_loop(console):
 ])
 def test_q4_right_pickers_written_differently(picker):
     """A loop for the newest, the oldest rollback tree, and a search of the records are all accepted."""
+    assert_check_passed(q4, picker)
+
+
+def test_q4_a_dry_run_is_still_only_looking():
+    """A picker that previews the swap (a dry run, which changes nothing) is accepted."""
+    def picker(console):
+        name = next(t.name for t in console.trees() if not t.active)
+        assert console.preview([alias_change("UPSERT", console.endpoint, name)]).ok
+        return name
     assert_check_passed(q4, picker)
 
 
@@ -237,6 +278,18 @@ def tripped_guardrail(console):
 def tripped_guardrail_and_hid_it(console):
     tripped_guardrail(console)
     console.refusals.clear()
+
+
+def extra_unchanged_record(console):
+    console.stop_automation()
+    other = next(e for e in console.endpoints if e != console.endpoint)
+    _previewed_apply(console, [*_swap(console), alias_change("UPSERT", other, console.describe_alias(other).target)])
+
+
+def extra_delete_and_recreate(console):
+    console.stop_automation()
+    other = next(r for r in console.records() if r.type == "A" and "api.aws" in r.name)
+    _previewed_apply(console, [*_swap(console), Change("DELETE", other), Change("CREATE", other)])
 
 
 def another_endpoints_tree(console):
@@ -327,6 +380,8 @@ def endless_retry(console):
     (restart_before_fix, ("while the automation was running", "restarted")),
     (hand_written_a_record, ("not through its top-level alias",)),
     (never_repairs, ("still gives an empty answer",)),
+    (extra_unchanged_record, ("also changes", "api.aws ALIAS", "value it already had", "Rule 3")),
+    (extra_delete_and_recreate, ("also changes", "api.aws A", "Rule 3")),
 ])
 def test_q5_wrong_repairs_are_named(repair, fragments):
     """Each plausible wrong drill is rejected with a message naming its fault."""
@@ -423,3 +478,51 @@ def test_q5_delete_only_preview_does_not_say_none():
     text = str(console.preview([_swap(console)[0]]))
     assert "none" not in text.lower()
     assert "ALIAS: removed" in text and "answers EMPTY" in text
+
+
+class _Opaque:
+    """A value a learner might write into a private attribute: no useful bool, eq or repr."""
+
+    def __bool__(self):
+        raise RuntimeError("no truth value")
+
+    def __eq__(self, other):
+        raise RuntimeError("no comparison")
+
+    __hash__ = object.__hash__
+
+
+@pytest.mark.parametrize("value", [None, "stopped", 0, 1, np.False_, object(), _Opaque(), False])
+def test_q5_any_value_written_into_the_flag_is_named(value):
+    """Regression: console._automation set to any value gets the rule-1 verdict, not "returned nothing"."""
+    def repair(console):
+        console._automation = value
+        _previewed_apply(console, _swap(console))
+    v = assert_check_failed(q5, repair, "private attribute", "console._automation", "was set directly")
+    assert "returned nothing" not in v.message and v.check_error is None
+
+
+@pytest.mark.parametrize("value", [None, "plan-1", 0, 2.5, object()])
+def test_q5_any_value_written_into_the_stale_plan_is_named(value):
+    """console._held set to any value gets the rule-1 verdict."""
+    def repair(console):
+        console._held = value
+        _previewed_apply(console, _swap(console))
+    v = assert_check_failed(q5, repair, "private attribute", "console._held")
+    assert v.check_error is None
+
+
+@pytest.mark.parametrize(("attribute", "value", "fragment"), [
+    ("steps", None, "console.steps"),
+    ("audit", None, "audit log"),
+    ("_zone", None, "console._zone"),
+    ("audit", "x", "audit log"),
+])
+def test_q5_overwritten_logs_get_a_verdict(attribute, value, fragment):
+    """A repair that overwrites the console's logs or zone after the fix gets a rule-1 verdict, never a crash."""
+    def repair(console):
+        console.stop_automation()
+        _previewed_apply(console, _swap(console))
+        setattr(console, attribute, value)
+    v = assert_check_failed(q5, repair, fragment)
+    assert "returned nothing" not in v.message and v.check_error is None

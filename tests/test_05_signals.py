@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import nbformat
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from course_lib import signals as sg
 from course_lib.plots.automation import draw_signals
@@ -65,7 +67,7 @@ def test_signals_plot_draws():
 
 
 def test_canary_gets_an_empty_answer_not_no_answer():
-    """Regression: after the record empties, nearly every canary probe is answered -- with no addresses."""
+    """Regression: after the record empties, most canary probes are answered -- with no addresses."""
     s = sg.first_hour()
     after = s.t >= s.onsets["dns_answer_size"]
     assert np.all(s["canary_success"][after] == 0)
@@ -140,3 +142,32 @@ def test_plot_helpers_refuse_wrong_objects():
                            (lambda: pa.draw_coverage_sweep(Figure().subplots(), [0.5], {0: [1, 2]}), "curve")]:
         with pytest.raises((TypeError, ValueError), match=fragment):
             call()
+
+
+def test_canary_shares_match_the_series_and_the_probes():
+    """The shares the chapter prints: empty + timeout = 100, timeouts ~ 4x the loss, and the probes agree."""
+    s = sg.first_hour()
+    shares = sg.canary_shares(s)
+    assert shares["empty"] + shares["timeout"] == pytest.approx(100.0)
+    assert shares["timeout"] == pytest.approx(sg.CANARY_TIMEOUT_FACTOR * shares["border_loss"], rel=0.02)
+    assert round(shares["empty"]) == 88 and round(shares["timeout"]) == 12  # asserted: the chapter prints these
+    assert round(shares["border_loss"], 1) == 3.0
+    after = s.t >= s.onsets["canary_empty"]
+    probes = [p for p, a in zip(sg.canary_probes(s), after, strict=True) if a]
+    brute = 100 * np.mean([p == () for p in probes])
+    se = 100 * np.sqrt(shares["empty"] / 100 * (1 - shares["empty"] / 100) / len(probes))
+    assert abs(brute - shares["empty"]) < 4 * se
+    with pytest.raises(TypeError, match="signals"):
+        sg.canary_shares("signals")
+
+
+def test_chapter_prose_matches_the_computed_canary_share():
+    """Regression: the chapter no longer says "nearly every probe" is answered; it prints the computed share."""
+    nb = nbformat.read(ROOT / "notebooks" / "05_automation_paradox.ipynb", as_version=4)
+    prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "nearly every probe" not in prose and "most probes still get an answer" in prose
+    shares = sg.canary_shares(sg.first_hour())
+    printed = [o.get("text", "") for c in nb.cells if c.cell_type == "code" and "canary_shares" in c.source
+               for o in c.outputs]
+    assert any(f"{shares['empty']:.0f}% of canary probes get an EMPTY answer" in t
+               and f"{shares['timeout']:.0f}% time out" in t for t in printed)

@@ -45,6 +45,11 @@ def _check_red_herring(answer) -> None:
         raise Incorrect("dynamodb_errors does not point at a cause: it is the symptom. Both stories — packet "
                         "loss and an empty DNS record — predict failing API calls, so it cannot tell them apart. "
                         "Pick a series that only the DNS cause can move.")
+    if cause == "canary_success":
+        raise Incorrect("canary_success does not point at the cause on its own: a probe that times out and a "
+                        "probe answered with no addresses both count as 'not successful', so a drop in "
+                        "successful probes cannot tell packet loss from an empty DNS record. The empty-answer "
+                        "series can: only a DNS cause makes the server answer with nothing.")
     if cause == "border_packet_loss":
         raise Incorrect("border_packet_loss does not point at the cause: packet loss makes some probes time "
                         "out, but it cannot make a DNS server answer with zero addresses.")
@@ -161,14 +166,30 @@ def drill_scenarios() -> list[tuple[str, HostedZone]]:
             ("a variant with other generations", broken_zone())]
 
 
+# What a look may log (a preview is a dry run: it changes nothing); any other step changes something.
+LOOK_STEPS = ("dig", "list records", "list trees", "describe alias", "preview")
+_STEP_WORDS = {
+    "stop automation": "stopped the automation (console.stop_automation())",
+    "start automation": "started the automation (console.start_automation())",
+    "apply": "applied a change batch (console.apply(...))",
+    "REFUSED": "attempted a change batch (console.apply(...)), which the console refused",
+}
+
+
 def _check_pick_tree(fn) -> None:
     if not callable(fn):
         raise Incorrect(f"`pick_rollback_tree` should be a function, but it is {type(fn).__name__}.")
     for scenario, zone in drill_scenarios():
         console = Console(zone)
+        before = _console_state(console)
         name = learner_call(fn, console)
         if name is None:
             raise Incorrect(f"pick_rollback_tree {NOTHING}", case=scenario)
+        change = _what_changed(console, before)
+        if change:
+            raise Incorrect(f"pick_rollback_tree should only look, but it {change}. The exercise says: only "
+                            "look — do not change the zone or the console (dig, records, trees, describe_alias "
+                            "and preview change nothing).", case=scenario)
         if isinstance(name, Tree):
             raise Incorrect(f"you returned the Tree object ({name.name}); return its name, `tree.name`, the "
                             "string an alias points at.", case=scenario)
@@ -181,9 +202,36 @@ def _check_pick_tree(fn) -> None:
             other = next((e for e in zone_endpoints(zone) if name in {t.name for t in zone_trees(zone, e)}), None)
             where = f"it is a tree of {other}, another endpoint" if other else "no such tree exists"
             raise Incorrect(f"{name!r} is not a tree of {console.endpoint}: {where}.", case=scenario)
-        if console.audit or console.integrity_problems():
-            raise Incorrect("pick_rollback_tree should only look, but it changed the zone or the console.",
-                            case=scenario)
+
+
+def _console_state(console: Console) -> tuple:
+    """Return what a look must leave as it is: the log, the automation, the zone, the audit and refusals."""
+    return (list(console.steps), console.automation_running, console.automation_holds_stale_plan,
+            console.snapshot().records(), len(console.audit), len(console.refusals))
+
+
+def _what_changed(console: Console, before: tuple) -> str:
+    """Return, in words, the first change the learner's code made to *console* since *before*, or ''."""
+    steps, running, holds, records, audited, refused = before
+    try:
+        now = list(console.steps)
+        if now[:len(steps)] != steps:
+            return "rewrote the console's step log (console.steps)"
+        for event in now[len(steps):]:
+            if event.kind not in LOOK_STEPS:
+                return _STEP_WORDS.get(event.kind, f"made the console log '{event.kind}'")
+        problems = console.integrity_problems()
+        if problems:
+            return f"changed the console behind its back: {problems[0]}"
+        if (console.automation_running, console.automation_holds_stale_plan) != (running, holds):
+            return "changed the automation's state"
+        if console.snapshot().records() != records:
+            return "changed the zone"
+        if (len(console.audit), len(console.refusals)) != (audited, refused):
+            return "changed the console's audit log or refusal list"
+    except Exception as exc:  # the console's attributes were overwritten so badly that it cannot be read
+        return f"overwrote the console's attributes, so it can no longer be read ({type(exc).__name__})"
+    return ""
 
 
 def _check_drill(fn) -> None:
@@ -207,11 +255,19 @@ def _grade_one(fn, scenario: str, console: Console) -> None:
     if problems:
         raise Incorrect(f"{problems[0]}. Use only the console's commands; its log must explain the final "
                         "state.", case=scenario)
-    start, final = console.start_zone(), console.snapshot()
-    _grade_answer(console, final, scenario)
-    _grade_properties(console, start, scenario)
-    _grade_untouched(console, start, final, scenario)
-    _grade_process(console, scenario)
+    try:
+        start, final = console.start_zone(), console.snapshot()
+        _grade_answer(console, final, scenario)
+        _grade_properties(console, start, scenario)
+        _grade_untouched(console, start, final, scenario)
+        _grade_scope(console, scenario)
+        _grade_process(console, scenario)
+    except Incorrect:
+        raise
+    except Exception as exc:  # a console whose attributes were overwritten cannot be graded: that is rule 1
+        raise Incorrect(f"the console could not be read after your repair ({type(exc).__name__}): something "
+                        "overwrote its attributes or logs. Use only the console's commands (rule 1); its log "
+                        "must explain the final state.", case=scenario) from None
 
 
 def _typed_in(change, console) -> str:
@@ -277,6 +333,21 @@ def _grade_untouched(console, start, final, scenario) -> None:
         raise Incorrect(f"the endpoint answers again, but other records were touched too: {listed}. "
                         "The blast radius of a repair should be the one alias record.", case=scenario,
                         timeline=console.timeline())
+
+
+def _grade_scope(console, scenario) -> None:
+    """Fail an applied batch that names any record but the broken alias, even one rewritten to its own value."""
+    key, zone = (console.endpoint, "ALIAS"), console.start_zone()
+    for entry in console.audit:
+        others = [c for c in entry.batch if c.record.key != key]
+        if entry.actor == "operator" and others:
+            c = others[0]
+            same = c.action == "UPSERT" and zone.get(*c.record.key) == c.record
+            what = " (an UPSERT to the value it already had — still a write to a live record)" if same else ""
+            raise Incorrect(f"your batch at step {entry.step} also changes {c.record.name} {c.record.type}"
+                            f"{what}. Rule 3: change only the broken alias of {console.endpoint}; a repair batch "
+                            "names no other record.", case=scenario, timeline=console.timeline(mark=[entry.step]))
+        zone.change(list(entry.batch))
 
 
 def _grade_process(console, scenario) -> None:
