@@ -40,13 +40,14 @@ from .dns.properties import Snapshot, holds
 from .dns.rules import FIXES, check_fixes, cleanup_action, is_old, start_action, take_rule, write_rule
 from .modelcheck import Model
 from .params import Param, Spec
-from .validate import check_choice, check_int, check_type
+from .validate import check_bool, check_choice, check_int, check_type
 
 __all__ = [
     "ENDPOINT_NAMES",
     "FIXES",
     "PROPERTIES",
     "SPEC",
+    "SWEEP_RANGES",
     "Compact",
     "Enactor",
     "EnactorState",
@@ -71,6 +72,7 @@ __all__ = [
     "regression_possible",
     "state_explosion",
     "successors",
+    "sweep_sizes",
 ]
 
 ENDPOINT_NAMES = tuple(short for _, short in layout.ENDPOINT_TABLE)  # regional first [S1e]
@@ -481,7 +483,11 @@ def enactor_model(enactors: int = 3, generations: int = 4, endpoints: int = 2, K
     different protection rule (it sees Route 53's part of the zone: trees, aliases, flags; no Enactor's
     job).  With ``operator=False`` nobody answers the alarm of a frozen zone.  With
     ``atomic_recheck=False`` recheck_at_write reads the alias and writes in two separate steps (the
-    assumption that the check sits in the write's all-or-nothing batch, undone).  The states the checker
+    assumption that the check sits in the write's all-or-nothing batch, undone).
+
+    K >= generations is accepted on purpose: clean-up then never deletes a plan, and such a model is the
+    boundary case of :func:`race_possible` that tests use to show the checker agrees the race cannot happen.
+    The state-explosion widget (:func:`state_explosion`) refuses it, because there it shows nothing.  The states the checker
     stores are packed ints (:class:`Compact`); properties, the goal and every trace see readable Zones.
     """
     n, g = SPEC.check("enactors", enactors), SPEC.check("generations", generations)
@@ -554,6 +560,21 @@ def state_explosion(enactors: int = 3, generations: int = 4, endpoints: int = 2,
                      "budget": budget, "model": label, "fixes": fixes, "generations": generations,
                      "endpoints": endpoints, "K": threshold})
     return rows
+
+
+SWEEP_RANGES = {"enactors": (1, 3), "generations": (1, 5), "endpoints": (1, 2), "K": (1, 4)}  # the tests' grid
+
+
+def sweep_sizes(race_only: bool = False) -> list[tuple[int, int, int, int]]:
+    """Return the sizes (enactors, generations, endpoints, K) of the tests' sweep over SWEEP_RANGES.
+
+    Only meaningful sizes, K < generations (with K >= generations clean-up never deletes a plan); with
+    *race_only*, only those where the buggy model can show the race (:func:`race_possible`).
+    """
+    race_only = check_bool("race_only", race_only)
+    ranges = [range(lo, hi + 1) for lo, hi in SWEEP_RANGES.values()]
+    sizes = [(n, g, m, k) for n, g, m, k in product(*ranges) if k < g]
+    return [s for s in sizes if race_possible(s[0], s[1], s[3])] if race_only else sizes
 
 
 def race_possible(enactors: int, generations: int, K: int) -> bool:

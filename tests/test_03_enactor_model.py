@@ -190,3 +190,43 @@ def test_explosion_readout_and_plot_mark_budget_hits():
     hollow = [line for ax in fig.axes for line in ax.lines if line.get_markerfacecolor() == "white"]
     assert len(hollow) >= 2  # one on the states panel, one on the time panel
     assert all(ax.get_xlabel() == "enactors" for ax in fig.axes)
+
+
+def _visible_tick_labels(ax) -> list[str]:
+    lo, hi = ax.get_ylim()
+    return [t.get_text() for t, v in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)
+            if lo <= v <= hi and t.get_text()]
+
+
+def test_random_vs_exhaustive_bars_have_readable_log_ticks():
+    """Regression: the chapter's bar chart (121 to 3,735 steps) showed a single labelled tick; now several."""
+    from matplotlib.figure import Figure
+
+    from course_lib.plots.modelcheck import draw_random_vs_exhaustive
+
+    ax = Figure(figsize=(6, 3)).subplots()
+    draw_random_vs_exhaustive(ax, ["uniform", "healthy", "Hypothesis"], [121, 1838, 345], 3735)
+    labels = _visible_tick_labels(ax)
+    assert len(labels) >= 4 and "1,000" in labels and "100" in labels  # starts at the decade below the bars
+
+
+def test_explosion_widget_keeps_the_y_label_inside_the_figure():
+    """Regression: at the largest size ("100,000" ticks) the y label 'states explored' was cut at the left edge."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from course_lib.experiments.ch03 import explosion_experiment
+    from course_lib.plots.modelcheck import draw_explosion_figure
+
+    margins = explosion_experiment().margins
+    rows = [{"enactors": k, "states": s, "states_sym": s // 5 + 1, "seconds": k / 2, "seconds_sym": k / 6,
+             "bounded": False, "model": "fixed"} for k, s in [(1, 40), (2, 900), (3, 20_000), (4, 297_182)]]
+    fig = Figure(figsize=(8.0, 3.2))
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(**margins)
+    draw_explosion_figure(fig, rows)
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    label = fig.axes[0].yaxis.label
+    assert label.get_text() == "states explored" and label.get_window_extent(renderer).x0 >= 0
+    assert "100,000" in _visible_tick_labels(fig.axes[0])

@@ -199,6 +199,15 @@ def test_q3_wrong_answers_are_named():
     assert_check_failed(q3, 42, "function")
 
 
+def test_q3_stuck_verdict_describes_the_state_its_timeline_ends_in():
+    """Regression: the words start from the timeline's last state, then name the step that leaves the flag set."""
+    v = assert_check_failed(q3, _no_release, "the timeline ends in the state (flag 1; P0 idle, P1 critical)",
+                            "after the further step 'p leave', the state is (flag 1; p0 idle, p1 idle)")
+    assert v.timeline.rstrip().splitlines()[-1].startswith(">>")  # the marked last step: the take
+    assert "take" in v.timeline.rstrip().splitlines()[-1]
+    assert_check_failed(q3, _only_p0, "already in the initial state (flag 0; P0 idle, P1 idle)")
+
+
 def test_q3_right_answers_written_differently_pass(solution):
     """The reference generator, a list-building version and a table-driven one are all accepted."""
     assert_check_passed(q3, solution["lock_successors"])
@@ -231,8 +240,24 @@ def test_q4_wrong_answers_are_named():
     assert_check_failed(q4, 5, "strike out")
     assert_check_failed(q4, -20, "negative")
     assert_check_failed(q4, "20", "should be a whole number")
-    assert_check_failed(q4, 20.0, "decimal point")
+    assert_check_failed(q4, 20.0, "20, not 20.0")
     assert_check_failed(q4, None, "did you forget `return`")
+
+
+@pytest.mark.parametrize("answer", [27.0, 7.5, float("nan"), float("inf"), np.float64(8.0), -3.0])
+def test_q4_float_answers_do_not_give_the_count_away(answer):
+    """Regression: a float other than 20.0 is told what is wrong with it, never that the answer is 20."""
+    v = assert_check_failed(q4, answer, "answer_q4 is")
+    assert "20" not in v.message.replace(repr(answer), "")
+
+
+def test_q4_float_answers_name_their_own_fault():
+    """NaN is not 'a number with a decimal point'; a fraction, a whole float and a wrong whole float differ."""
+    nan = assert_check_failed(q4, float("nan"), "not a number")
+    assert "decimal point" not in nan.message
+    assert_check_failed(q4, 7.5, "a fraction")
+    assert_check_failed(q4, 27.0, "(27, not 27.0)", "unreachable")
+    assert_check_failed(q4, float("-inf"), "finitely many states")
 
 
 def test_q4_right_answers_written_differently_pass(solution):
@@ -279,3 +304,12 @@ def test_q5_right_answers_written_differently_pass(solution):
     assert_check_passed(q5, {**right, "broken": sorted(right["broken"])})
     assert_check_passed(q5, {**right, "broken": tuple(right["broken"]), "steps": np.int64(right["steps"])})
     assert_check_passed(q5, {**right, "endpoint": right["endpoint"].upper()})
+
+
+def test_instructor_notes_state_the_total_time_with_exercises():
+    """Regression: the notes said '≈ 65 min' (the sections only); the total with exercises is stated."""
+    import nbformat
+
+    nb = nbformat.read("notebooks/03_model_checking.ipynb", 4)
+    notes = next(c.source for c in nb.cells if c.source.startswith("## Instructor notes"))
+    assert "about 95–105 minutes with exercises" in notes and "≈ 65 min" not in notes

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import math
 import numbers
+from collections import deque
 from collections.abc import Callable
 
 from ..enactor_model import ENDPOINT_NAMES, Enactor, Zone, describe, enactor_model, inconsistent
@@ -216,28 +218,53 @@ def _check_lock(fn: Callable) -> None:
     for i in (0, 1):
         live = check(Model("your lock", start, fn, {}, goal=_in_critical(i)), max_states=10_000)
         if live.verdict == VIOLATION:
-            raise Incorrect(f"safe, but not live: {_stuck_words(fn, live.trace[-1], i)}",
+            raise Incorrect(f"safe, but not live: {_stuck_words(fn, live.trace[-1], i, not live.actions)}",
                             timeline=_timeline(live))
 
 
-def _stuck_words(fn: Callable, state, i: int) -> str:
-    """Say in words why process *i* never gets in from *state* (flag, pcs): look for a held, unused flag."""
+def _lock_words(state) -> str:
+    """Describe a lock state (flag, pcs) in words, as the verdicts quote it."""
+    flag, pcs = state
+    return f"(flag {flag}; " + ", ".join(f"P{j} {pc}" for j, pc in enumerate(pcs)) + ")"
+
+
+def _action_words(action) -> str:
+    """Name a learner's action as the timeline shows it (actor, then kind)."""
+    if isinstance(action, tuple) and len(action) >= 2:
+        return f"{action[0]} {action[1]}"
+    return str(action)
+
+
+def _stuck_words(fn: Callable, state, i: int, initial: bool = False) -> str:
+    """Say in words why process *i* never gets in from *state*, the timeline's last state.
+
+    The text starts from the state the timeline ends in; if a held, unused flag is reachable from it, it
+    names the steps that lead there (shortest first), so the words and the timeline tell one story.
+    """
+    where = "already in the initial state" if initial else "the timeline ends in the state"
+    head = f"{where} {_lock_words(state)}, and from there P{i} never enters the critical section."
     try:
-        seen, todo = {state}, [state]
-        while todo and len(seen) < 10_000:
-            flag, pcs = current = todo.pop()
+        parent, todo = {state: None}, deque([state])
+        while todo and len(parent) < 10_000:
+            current = todo.popleft()
+            flag, pcs = current
             if flag and CRIT not in pcs:  # the lock is taken, yet nobody is inside: nobody will free it
-                where = ", ".join(f"P{j} {pc}" for j, pc in enumerate(pcs))
-                return (f"P{i} waits forever: the flag is never cleared. In the state (flag {flag}; {where}) "
-                        "the lock is still taken although nobody is in the critical section.")
-            for _, nxt in fn(current):
-                if nxt not in seen:
-                    seen.add(nxt)
+                steps, at = [], current
+                while parent[at] is not None:
+                    at, action = parent[at]
+                    steps.append(_action_words(action))
+                after = f" After the further step{'s' if len(steps) > 1 else ''} " \
+                    f"{', '.join(repr(a) for a in reversed(steps))}" if steps else " There"
+                return (f"P{i} waits forever: the flag is never cleared. {head[0].upper()}{head[1:]}"
+                        f"{after}, the state is {_lock_words(current)}: the lock is still taken although "
+                        "nobody is in the critical section.")
+            for action, nxt in fn(current):
+                if nxt not in parent:
+                    parent[nxt] = (current, action)
                     todo.append(nxt)
     except Exception:  # the learner's model already passed the checker; fall back to the plain verdict
         pass
-    return (f"from some state P{i} can never enter the critical section again (does release clear the flag? "
-            "can a waiting process get in?).")
+    return (f"{head[0].upper()}{head[1:]} Does release clear the flag? Can a waiting process get in?")
 
 
 q3 = Exercise("q3", "lock_successors", _check_lock, [
@@ -252,11 +279,34 @@ q3 = Exercise("q3", "lock_successors", _check_lock, [
 
 def _check_count(n) -> None:
     if isinstance(n, float) or type(n).__name__.startswith("float"):
-        raise Incorrect(f"answer_q4 is {n!r}, a number with a decimal point: a count of states is a whole "
-                        "number (write 20, not 20.0).")
+        _not_a_whole_number(float(n))
     n = expect_type(n, (int,), "answer_q4")
     if n == 20:
         return
+    raise Incorrect(_count_fault(n))
+
+def _not_a_whole_number(x: float) -> None:
+    """Name what is wrong with a float answer to q4 without giving the count away."""
+    if math.isnan(x):
+        raise Incorrect("answer_q4 is nan (not a number): a leftover 0/0 or an unfinished computation? "
+                        "Give the count of reachable states as a whole number.")
+    if math.isinf(x):
+        raise Incorrect(f"answer_q4 is {x}: a model with finitely many places per process has finitely "
+                        "many states. Give the count as a whole number.")
+    if not x.is_integer():
+        raise Incorrect(f"answer_q4 is {x!r}, a fraction: a count of states is a whole number. Where "
+                        "does the fraction come from? Count combinations; do not divide or average.")
+    whole = int(x)
+    if whole == 20:
+        raise Incorrect("answer_q4 is 20.0, a float: a count of states is a whole number; write it as an "
+                        "int (20, not 20.0).")
+    raise Incorrect(f"answer_q4 is {x!r}, a float: a count of states is a whole number, so write it as "
+                    f"an int ({whole}, not {x!r}). Even so, {whole} is not the count: "
+                    + _count_fault(whole))
+
+
+def _count_fault(n: int) -> str:
+    """Return what a whole-number answer other than 20 gets wrong."""
     messages = {
         27: "27 counts every combination of (idle, test, critical) for three processes, including two or three "
             "critical at once: the lock makes those unreachable.",
@@ -271,11 +321,11 @@ def _check_count(n) -> None:
         0: "0 states: the initial state (flag 0, all idle) is always reachable.",
     }
     if n in messages:
-        raise Incorrect(messages[n])
+        return messages[n]
     if n < 0:
-        raise Incorrect(f"{n} is negative: a number of states is 0 or more.")
-    raise Incorrect(f"{n} is not the number of reachable states. List each process's places (idle, test, "
-                    "critical), combine them for three processes, and strike out the combinations the lock forbids.")
+        return f"{n} is negative: a number of states is 0 or more."
+    return (f"{n} is not the number of reachable states. List each process's places (idle, test, "
+            "critical), combine them for three processes, and strike out the combinations the lock forbids.")
 
 
 q4 = Exercise("q4", "answer_q4", _check_count, [

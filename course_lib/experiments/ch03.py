@@ -51,5 +51,6 @@ def explosion_experiment():
     def compute(model, enactors, generations, endpoints, K):
         return state_explosion(enactors, generations, endpoints, K, max_states=BUDGET, fixes=model)
 
+    # left margin: room for the y label beside "100,000" (the largest size has 297,182 states)
     return Experiment(controls, compute, draw_explosion_figure, explosion_summary,
-                      figsize=(8.0, 3.2), run_button=True, margins={"bottom": 0.17, "top": 0.82})
+                      figsize=(8.0, 3.2), run_button=True, margins={"left": 0.125, "bottom": 0.17, "top": 0.82})

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from ..modelcheck import Result, trace_events
 from ..validate import check_number, check_type
@@ -103,9 +104,20 @@ def _count(value, _pos=None) -> str:
     return f"{value:,.0f}" if value >= 1 else f"{value:g}"
 
 
-def _log_axis(ax) -> None:
-    """Use a log y axis labelled with plain counts (1, 10, 1,000): mathtext labels cost half a redraw."""
+def _log_axis(ax, floor_decade: bool = False) -> None:
+    """Use a log y axis labelled with plain counts (1, 10, 1,000): mathtext labels cost half a redraw.
+
+    Call it after the data are drawn.  An axis spanning fewer than three decades gets ticks at 1, 2 and 5
+    times each power of ten, so it always shows at least three labelled ticks.  With *floor_decade* the axis
+    starts at the power of ten below the data (bars then rise from a labelled round number).
+    """
     ax.set_yscale("log")
+    lo, hi = ax.get_ylim()
+    if floor_decade and lo > 0:
+        lo = 10.0 ** math.floor(math.log10(lo))
+        ax.set_ylim(bottom=lo)
+    decades = math.log10(hi / lo) if lo > 0 and hi > lo else 0.0
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades < 3 else (1.0,)))
     ax.yaxis.set_major_formatter(FuncFormatter(_count))
     ax.yaxis.set_minor_locator(NullLocator())
 
@@ -128,7 +140,7 @@ def draw_random_vs_exhaustive(ax, labels: Sequence[str], steps: Sequence[float],
     for i, v in enumerate(values):
         ax.annotate(f"{v:,.0f}", (i, v), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7)
     ax.set_xticks(range(len(names)), names, fontsize=7)
-    _log_axis(ax)
+    _log_axis(ax, floor_decade=True)
     return tidy(ax, title="work to find the race", ylabel="model steps executed")
 
 
