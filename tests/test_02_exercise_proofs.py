@@ -25,7 +25,9 @@ Q1_WRONG = [
     (18, "too late"),
     (22, "used"),
     ("17", "whole number"),
-    (17.0, "whole number"),
+    (17.5, "a whole number such as 17; 17.5 is not one"),
+    (math.nan, "a whole number such as 17; nan is not one"),
+    (18.0, "too late"),  # a whole float is judged as the index it names
     (True, "whole number"),
     (-1, "is not one of them"),
     (10**6, "is not one of them"),
@@ -39,9 +41,9 @@ def test_q1_refuses_wrong_answers_naming_the_fault(answer, fragment):
     assert_check_failed(q1, answer, fragment)
 
 
-@pytest.mark.parametrize("answer", [17, np.int64(17), np.int32(17), int("17")])
+@pytest.mark.parametrize("answer", [17, np.int64(17), np.int32(17), int("17"), 17.0, np.float64(17.0)])
 def test_q1_accepts_the_index_in_any_integer_type(answer):
-    """A numpy integer is as good an index as a Python int."""
+    """A numpy integer, or a float that is exactly whole (17.0), is as good an index as a Python int."""
     assert_check_passed(q1, answer)
 
 
@@ -226,6 +228,16 @@ def yearly_without_certain_case(p, n):
     return -math.expm1(n * math.log1p(-p))
 
 
+def yearly_loop_of_products(p_run, runs):
+    """Wrong: multiplies 1 - p_run once per run, which rounds tiny p_run away."""
+    if p_run >= 1:
+        return 1.0
+    none = 1.0
+    for _ in range(runs):
+        none *= 1 - p_run
+    return 1 - none
+
+
 Q4_WRONG = [
     (lambda p, n: p * n, ("not a probability",)),
     (lambda p, n: 1 - (1 - p) ** n, ("loses precision",)),
@@ -238,6 +250,7 @@ Q4_WRONG = [
     (lambda p, n: None, ("forget `return`",)),
     (lambda p, n: "1.0", ("should be",)),
     (lambda p, n: math.nan, ("finite number",)),
+    (yearly_loop_of_products, ("loses precision",)),
 ]
 
 
@@ -261,10 +274,20 @@ def yearly_pow_guarded(p, n):
     return 1.0 - math.exp(n * math.log1p(-p))
 
 
-@pytest.mark.parametrize("answer", [yearly_numpy, yearly_pow_guarded,
+def yearly_loop(p_run, runs):
+    """Right: one log1p per run, summed in a loop over range(runs) (regression: runs used to arrive as 1e6)."""
+    if p_run >= 1:
+        return 1.0
+    log_none = 0.0
+    for _ in range(runs):
+        log_none += math.log1p(-p_run)
+    return -math.expm1(log_none)
+
+
+@pytest.mark.parametrize("answer", [yearly_numpy, yearly_pow_guarded, yearly_loop,
                                     lambda p, n: 1.0 if p >= 1 else -math.expm1(n * math.log1p(-p))])
 def test_q4_accepts_right_answers_written_differently(answer):
-    """numpy scalars, an int 1 for certainty and another precise form all pass."""
+    """numpy scalars, an int 1 for certainty, a loop over range(runs) and another precise form all pass."""
     assert_check_passed(q4, answer)
 
 

@@ -29,6 +29,7 @@ def test_q1_names_the_check_and_the_overwrite():
     assert_check_failed(q1, 15, "not the regional one")
     assert_check_failed(q1, 16, "still pointed at plan 1")
     assert_check_failed(q1, "17", "whole number")
+    assert_check_passed(q1, 17.0)
 
 
 def test_q1_answer_is_not_the_chapter_worked_example():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from PIL import Image
 
-from course_lib.dns_race import SPEC, pes_steps, slow_run_finished, summarize
+from course_lib.dns_race import SPEC, pes_steps, run_published, slow_run_finished, summarize
 from course_lib.experiments.ch02 import CONTROLS, experiment, race_experiment
 from course_lib.plots.dns_race import draw_race, draw_race_widget, race_axes, step_labels
 from course_lib.widgets import Experiment, figure_png
@@ -48,7 +49,7 @@ def test_widget_redraws_when_a_slider_is_released():
 
 
 def test_race_plot_has_a_marker_key_and_labels_inside_the_axes():
-    """The timeline carries a marker key, and the 'regional alias' label stays inside the figure at a late step."""
+    """The timeline carries a marker key, and the generation key stays inside the figure at a late step."""
     fig = Figure(figsize=(8.5, 4.6))
     lanes, gen = race_axes(fig)
     draw_race((lanes, gen), experiment(slow_delay=4.0, lock_losses=6))
@@ -57,6 +58,43 @@ def test_race_plot_has_a_marker_key_and_labels_inside_the_axes():
     fig.canvas.draw()
     label = next(t for t in gen.texts if "regional alias" in t.get_text())
     assert label.get_window_extent().x1 <= fig.bbox.x1
+
+
+EXTREMES = [dict(zip(CONTROLS, values, strict=True))
+            for values in itertools.product(*(SPEC[n].window for n in CONTROLS))]
+
+
+@pytest.mark.parametrize("values", EXTREMES[::3] + EXTREMES[1::6], ids=lambda v: ",".join(f"{x:g}" for x in v.values()))
+def test_generation_key_never_meets_itself_or_the_lines_at_the_slider_ends(values):
+    """Regression: at the slider ends 'newest plan' and 'regional alias' met at the right edge.
+
+    The two names now sit in a key at the top left: apart, inside the axes, and above both lines there.
+    """
+    r = experiment(**values)
+    fig = Figure(figsize=(8.5, 4.6))
+    draw_race_widget(fig, r)
+    fig.canvas.draw()
+    gen = fig.axes[1]
+    newest, alias = (next(t for t in gen.texts if t.get_text() == name).get_window_extent()
+                     for name in ("newest plan", "regional alias"))
+    assert not newest.overlaps(alias) and newest.x1 < alias.x0
+    assert gen.bbox.x0 <= newest.x0 and alias.x1 <= gen.bbox.x1 and max(newest.y1, alias.y1) <= gen.bbox.y1
+    # Both lines are at or below the newest plan, and it only climbs: under the key's right end is enough.
+    t_end = gen.transData.inverted().transform((alias.x1, 0))[0]
+    top = max(p.generation for p in r.plans if p.created_at <= t_end)
+    assert gen.transData.transform((0, top))[1] < min(newest.y0, alias.y0), values
+
+
+def test_every_pes_step_is_ringed_in_the_published_race():
+    """Regression: the chapter says the ringed events are the PES steps, and step 2 (newer plans) was not ringed."""
+    r = run_published()
+    steps = pes_steps(r)
+    labels = step_labels(steps)
+    assert sorted(labels) == sorted(steps.values()) and len(labels) == 7
+    assert labels[steps[2]] == "2 newer plans" and r.trace[steps[2]].actor == "Planner"
+    fig = Figure(figsize=(8.5, 4.6))
+    draw_race_widget(fig, r)
+    assert {f"{k} " for k in range(1, 8)} <= {t.get_text()[:2] for t in fig.axes[0].texts}
 
 
 def test_sliders_offer_only_values_the_model_accepts():

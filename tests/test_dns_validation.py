@@ -143,6 +143,7 @@ VALID = {
     "plots.draw_race_widget": dict(fig=fig, result=lambda: RESULT),
     "plots.restyle_race_widget": dict(fig=fig, result=lambda: RESULT),
     "plots.draw_marker_key": dict(ax=ax),
+    "plots.draw_generation_key": dict(ax=ax),
     "plots.step_labels": dict(steps=lambda: dns_race.pes_steps(RESULT)),
     "plots.draw_answer_strip": dict(ax=ax, answers=lambda: RESULT.answers, horizon=lambda: 15.0, y=lambda: 0.0),
     "plots.draw_generations": dict(ax=ax, result=lambda: RESULT, horizon=lambda: 15.0),

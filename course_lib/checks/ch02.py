@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 from hypothesis import HealthCheck, Verbosity, given, settings
 from hypothesis import strategies as st
 
@@ -50,6 +51,12 @@ def q1_run():
 
 
 def _check_q1(answer) -> None:
+    if isinstance(answer, (float, np.floating)):
+        # 17.0 names event 17 as surely as 17 does; only a fraction or a non-number is no index at all.
+        if not math.isfinite(answer) or not float(answer).is_integer():
+            raise Incorrect(f"answer_q1 is an index into q1_run().trace, a whole number such as 17; "
+                            f"{float(answer)!r} is not one.")
+        answer = int(answer)
     answer = expect_type(answer, int, "answer_q1 (an index into q1_run().trace)")
     r = q1_run()
     check = pes_steps(r)[1]
@@ -240,19 +247,20 @@ q3 = Exercise("q3", "safe_cleanup", _check_q3, [
 def _check_q4(yearly_probability) -> None:
     if not callable(yearly_probability):
         raise Incorrect("yearly_probability should be a function yearly_probability(p_run, runs) -> float.")
-    for p, n in ((0.0, 1e6), (1.0, 10), (0.5, 0), (1e-6, 1e6), (1e-3, 1e5), (1e-6, 1e7), (1e-12, 1e6)):
-        case = f"p_run={p:g}, runs={n:g}"
+    # runs is a whole number, as the prompt says, so a loop over range(runs) is a fair answer.
+    for p, n in ((0.0, 10**6), (1.0, 10), (0.5, 0), (1e-6, 10**6), (1e-3, 10**5), (1e-6, 10**7), (1e-12, 10**6)):
+        case = f"p_run={p:g}, runs={n:_}"
         try:
             got = learner_call(yearly_probability, p, n)
         except (LearnerError, ArithmeticError, ValueError) as err:  # raised inside the learner's function
             words = err.words() if isinstance(err, LearnerError) else f"your code raised {type(err).__name__}: {err}."
             certain = (" With p_run = 1 a race is certain in every run: log1p(-1) is -infinity (math raises "
                        "'math domain error'), so handle p_run >= 1 before taking the logarithm." if p >= 1 else "")
-            raise Incorrect(f"for p_run={p:g} and runs={n:g} {words}{certain}", case=case) from None
+            raise Incorrect(f"for p_run={p:g} and runs={n:_} {words}{certain}", case=case) from None
         got = expect_type(got, (float, int), "yearly_probability's return value")
         want = -math.expm1(n * math.log1p(-p)) if p < 1 else 1.0
         if not math.isfinite(got):
-            raise Incorrect(f"yearly_probability returned {got} for p_run={p:g}, runs={n:g}: a probability is a "
+            raise Incorrect(f"yearly_probability returned {got} for p_run={p:g}, runs={n:_}: a probability is a "
                             "finite number between 0 and 1." + (" Handle p_run = 1 separately." if p >= 1 else ""),
                             case=case)
         if not 0 <= got <= 1:
@@ -264,13 +272,12 @@ def _check_q4(yearly_probability) -> None:
         if not math.isclose(got, want, rel_tol=1e-6, abs_tol=1e-300):
             no_race = (1 - p) ** n
             if math.isclose(got, no_race, rel_tol=1e-6):
-                raise Incorrect(f"{got:.6g} is (1 − p)^runs: that is the probability of NO race in {n:g} runs. "
-                                "The question asks for at least one: take the complement.",
-                                case=f"p_run={p:g}, runs={n:g}")
+                raise Incorrect(f"{got:.6g} is (1 − p)^runs: that is the probability of NO race in {n:_} runs. "
+                                "The question asks for at least one: take the complement.", case=case)
             raise Incorrect(f"expected {want:.6g}, got {got:.6g}{_q4_fault(got, want, p, n)}", case=case)
 
 
-def _q4_fault(got: float, want: float, p: float, n: float) -> str:
+def _q4_fault(got: float, want: float, p: float, n: int) -> str:
     """Name the likely fault behind a wrong yearly probability."""
     def near(x: float) -> bool:
         return math.isclose(got, x, rel_tol=1e-6, abs_tol=1e-300)

@@ -16,9 +16,9 @@ from ..validate import check_number, check_type
 from .backdrop import backdrop
 from .style import PALETTE, tidy
 
-__all__ = ["RACE_GRID", "STEP_LABELS", "draw_architecture", "draw_marker_key", "draw_race", "draw_race_curve", "draw_race_widget", "draw_swimlanes_fast", "race_axes", "restyle_race_widget", "step_labels"]
+__all__ = ["RACE_GRID", "STEP_LABELS", "draw_architecture", "draw_generation_key", "draw_marker_key", "draw_race", "draw_race_curve", "draw_race_widget", "draw_swimlanes_fast", "race_axes", "restyle_race_widget", "step_labels"]
 
-STEP_LABELS = {1: "1 one-time check", 3: "3 fast apply", 4: "4 clean-up", 5: "5 old plan overwrites",
+STEP_LABELS = {1: "1 one-time check", 2: "2 newer plans", 3: "3 fast apply", 4: "4 clean-up", 5: "5 old plan overwrites",
                6: "6 active plan deleted", 7: "7 blocked"}
 # kind -> (marker, colour, size): one scatter call per kind keeps a redraw cheap.
 MARKS = {
@@ -122,6 +122,7 @@ def draw_race(axes, result, highlight: Mapping[int, str] | Iterable[int] = (), t
         lanes.set_title(title, fontsize=10, pad=18)  # room for the marker key between the lanes and the title
     draw_marker_key(lanes)
     draw_generations(gen, result, horizon)
+    draw_generation_key(gen)
     lanes.set_xlim(0, horizon)
     gen.set_xlim(0, horizon)
     return axes
@@ -152,22 +153,23 @@ def restyle_race_widget(fig, result) -> bool:
     if len(fig.axes) != 2:
         return False
     lanes, gen = fig.axes
-    # The marker key is drawn in axes coordinates; everything in data coordinates belongs to the last run.
+    # The keys are drawn in axes coordinates; everything in data coordinates belongs to the last run.
     for ax in (lanes, gen):
         for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts]:
-            if artist.get_transform() is not lanes.transAxes:
+            if artist.get_transform() is not ax.transAxes:
                 artist.remove()
         ax.relim()  # forget the last run's data limits, as a new axes would
         ax.set_prop_cycle(None)  # and restart the colour cycle (the PES ring takes its unused line colour)
-    key_texts = list(lanes.texts)
+    key_texts = [*lanes.texts, *gen.texts]
     horizon = result.params["horizon"]
     _draw_lanes(lanes, result, step_labels(pes_steps(result)))
     draw_generations(gen, result, horizon)
     lanes.set_xlim(0, horizon)
     gen.set_xlim(0, horizon)
     # The generation axis follows the run's length and plan count: drawn live, so the backdrop never changes.
-    moving = [t for t in lanes.texts if t not in key_texts] + list(gen.texts) + [gen.xaxis, gen.yaxis]
-    backdrop(fig, moving, None, still=[ln for ln in lanes.lines if ln.get_transform() is lanes.transAxes])
+    moving = [t for t in [*lanes.texts, *gen.texts] if t not in key_texts] + [gen.xaxis, gen.yaxis]
+    still = [ln for ax in (lanes, gen) for ln in ax.lines if ln.get_transform() is ax.transAxes]
+    backdrop(fig, moving, None, still=still)
     return True
 
 
@@ -236,16 +238,29 @@ def draw_generations(ax, result, horizon: float):
     for (t, answer), end in zip(result.answers, [t for t, _ in result.answers[1:]] + [horizon], strict=True):
         if not answer:
             ax.axvspan(t, end, color=PALETTE["bad"], alpha=0.15, lw=0)
-    # Direct labels instead of a legend (cheaper to draw, easier to read).
-    ax.text(horizon, plans[-1].generation, " newest plan", fontsize=7, va="bottom", ha="right",
-            color=PALETTE["neutral"])
-    # Anchor the label inside the axes: left of the last step when that step is late in the run.
-    late = times[-2] > 0.6 * horizon
-    ax.text(horizon if late else times[-2], gens[-1], "regional alias " if late else " regional alias",
-            fontsize=7, va="top" if late else "bottom", ha="right" if late else "left", color=PALETTE["ok"])
     ax.locator_params(axis="y", nbins=3)
     ax.locator_params(axis="x", nbins=5)
     return tidy(ax, xlabel="time (s, model)", ylabel="generation")
+
+
+GENERATION_KEY = (("newest plan", "neutral", 1.0), ("regional alias", "ok", 1.8))
+
+
+def draw_generation_key(ax):
+    """Name the two generation lines in a key at the top left of *ax*, where no line ever runs.
+
+    Both lines only climb (the alias may fall back, never above the newest plan), so the top-left corner
+    stays clear, and a key there cannot collide with the data or with itself at any slider setting, unlike
+    labels at the lines' right ends, which met when the alias caught up with the newest plan.
+    """
+    _axes("ax", ax)
+    x = 0.012
+    for text, colour, width in GENERATION_KEY:
+        ax.plot([x, x + 0.03], [0.86, 0.86], color=PALETTE[colour], lw=width, transform=ax.transAxes,
+                clip_on=False)
+        ax.text(x + 0.038, 0.86, text, transform=ax.transAxes, fontsize=7, va="center", color=PALETTE[colour])
+        x += 0.07 + 0.0085 * len(text)
+    return ax
 
 
 def draw_race_curve(ax_run, ax_year, estimates, runs: float, p_year):
