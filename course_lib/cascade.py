@@ -14,7 +14,8 @@ those are read from :mod:`course_lib.timeline` (the record) or given by the lear
   propagations the recovered launches and the night's terminations feed.
 * **NLB** (:func:`course_lib.nlb.simulate`): health checks flap on targets whose network state has not
   propagated; AZ failover removes capacity (fail-open when every AZ looks unhealthy; velocity control caps it).
-* **Containers** (ECS, EKS, Fargate): back ``catch_up`` minutes after EC2 is normal (fitted to 14:20).
+* **Containers** (ECS, EKS, Fargate): back ``catch_up`` minutes after EC2 is normal (set equal to the record:
+  14:20 minus 13:50).
 
 Customer-impact minutes (a model choice): each minute counts by the share of the service impaired — all of
 DynamoDB and of the internal services until they reach it, the share of EC2 launches refused (all of them while
@@ -49,6 +50,7 @@ __all__ = [
     "PREDICTED",
     "PUBLISHED_AS",
     "SERVICES",
+    "SET_FROM_RECORD",
     "SPEC",
     "STAGES",
     "TOLERANCE",
@@ -104,8 +106,9 @@ HORIZON = 20 * 60 + 12  # minutes: the model runs to 20 Oct 20:00 PDT (a bad nig
 # ---- parameters, declared once -----------------------------------------------------------------------------
 
 SPEC = Spec((
-    Param("catch_up", 30.0, lo=0, hi=300, label="containers' catch-up after EC2", unit="min", step=1,
-          help="fitted: event end (ECS, EKS, Fargate) at 14:20, 30 min after EC2 was normal at 13:50"),
+    Param("catch_up", timeline.published("event end") - timeline.published("ec2 normal"), lo=0, hi=300,
+          label="containers' catch-up after EC2", unit="min", step=1,
+          help="set equal to the record: the event ended (ECS, EKS, Fargate) at 14:20, EC2 was normal at 13:50"),
     Param("velocity_cap", 0.1, lo=0, hi=1, label="velocity control: most capacity one failover removes",
           help="model choice; in force only with the 'velocity control' mitigation"),
     Param("retry_budget", 0.5, lo=0, hi=1, lo_open=True, label="retry budget: share of DWFM's rate admitted",
@@ -121,6 +124,9 @@ FITTED = {("dynamodb", "ttl"): "dynamodb recovered",
           **{("network_manager", k): v for k, v in network_manager.FITTED.items()},
           **{("nlb", k): v for k, v in getattr(nlb, "FITTED", {}).items()},
           ("cascade", "catch_up"): "event end"}
+# Of the fitted values, those set equal to the record by subtracting two published times (not searched for).
+SET_FROM_RECORD = {("cascade", "catch_up"), ("dynamodb", "ttl"),
+                   *(("dwfm", k) for k in getattr(dwfm, "SET_FROM_RECORD", ("lease_loss_minutes", "relax_minutes")))}
 # NLB's parameters, when fitted, were searched so that its first errors fall near 05:30 AND none come after the
 # 09:36 switch-off: the time the errors resolve is then constrained by that fit as well, not predicted.
 ALSO_FITTED = ({"failover disabled": "nlb." + "/".join(getattr(nlb, "FITTED", {}))}
@@ -584,6 +590,8 @@ def compare(night: NightResult | None = None) -> tuple[Row, ...]:
     by_moment: dict = {}
     for (stage, name), m in FITTED.items():
         by_moment[m] = f"{by_moment[m]}, {name}" if m in by_moment else f"{stage}.{name}"
+        if (stage, name) in SET_FROM_RECORD:
+            by_moment[m] += ", set from the record"
     by_moment.update({m: f"{v} (with errors begin)" for m, v in ALSO_FITTED.items()})
     return tuple(Row(m, published_minute(PUBLISHED_AS.get(m, m)), night.times[m], by_moment.get(m, ""))
                  for m in COMPARED)

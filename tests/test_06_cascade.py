@@ -54,6 +54,10 @@ def test_fitted_parameters_are_named_with_their_moments():
     assert len({m for _, m in fitted.values()}) == 8
     assert cascade.PREDICTED == ("nm backlog begins",)
     assert set(cascade.ALSO_FITTED) == {"failover disabled"}
+    set_from_record = [k for k in fitted if tuple(k.split(".")) in cascade.SET_FROM_RECORD]
+    assert sorted(set_from_record) == ["cascade.catch_up", "dwfm.lease_loss_minutes", "dwfm.relax_minutes",
+                                       "dynamodb.ttl"]
+    assert cascade.SPEC["catch_up"].default == timeline.published("event end") - timeline.published("ec2 normal")
     assert not set(cascade.PREDICTED) & {m for _, m in fitted.values()}
 
 
