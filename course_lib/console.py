@@ -491,7 +491,7 @@ class Console:
         version = self._zone.change(changes)
         text = tuple(str(c) for c in changes)
         self.audit.append(AuditEntry(len(self.steps), actor, text, tuple(changes), version, self._automation))
-        self._log(actor, "apply", f"v{version} " + " ".join(_short_change(c) for c in changes))
+        self._log(actor, "apply", f"v{version} " + " ".join(_short_change(c, self._endpoint) for c in changes))
 
     def _automation_tick(self) -> None:
         """Let running automation act on the zone as the shared rules say (model choice for the retry)."""
@@ -606,10 +606,11 @@ def _short(name: str | None) -> str:
     return name if len(name) <= 24 else "…" + name[-23:]
 
 
-def _short_change(c: Change) -> str:
-    """Return a change as in the diff, short: '-plan-2' (alias), '+A:plan-9.ipv6' (other types)."""
+def _short_change(c: Change, home: str) -> str:
+    """Return a change as in the diff, short: '-plan-2' (the *home* endpoint's alias), '~ipv6:plan-9' (another
+    endpoint's alias), '+A:plan-9.ipv6' (other types)."""
     sign = SIGN[c.action]
     if c.record.type == "ALIAS":
-        target = _short(c.record.values[0])
-        return f"{sign}{target.removesuffix('.' + _short(c.record.name))}"
+        own = _short(c.record.values[0]).removesuffix("." + _short(c.record.name))
+        return f"{sign}{own}" if c.record.name == home else f"{sign}{_short(c.record.name)}:{own}"
     return f"{sign}{c.record.type}:{_short(c.record.name)}"

@@ -16,6 +16,7 @@ from course_lib.console import (
     parse_batch,
     published_broken_zone,
 )
+from course_lib.dns import layout
 from course_lib.route53 import Change, ChangeRejected, HostedZone, Record
 
 REGIONAL = dns_race.REGIONAL_ENDPOINT
@@ -409,3 +410,14 @@ def test_unreadable_logs_are_reported_not_raised():
         console = Console()
         setattr(console, attribute, value)
         assert console.integrity_problems()
+
+
+def test_timeline_names_another_endpoints_alias():
+    """A change to another endpoint's alias is shown with that endpoint's label, not as the home alias."""
+    console = Console()
+    console.stop_automation()
+    other = next(e for e in console.endpoints if e != console.endpoint)
+    target = console.describe_alias(other).target
+    console.apply([alias_change("UPSERT", other, target)])
+    apply = console.steps[-1]
+    assert apply.kind == "apply" and f"~{layout.label(other)}:plan-" in apply.detail

@@ -220,6 +220,8 @@ def _what_changed(console: Console, before: tuple) -> str:
         for event in now[len(steps):]:
             if event.kind not in LOOK_STEPS:
                 return _STEP_WORDS.get(event.kind, f"made the console log '{event.kind}'")
+        if (len(console.audit), len(console.refusals)) != (audited, refused):
+            return "changed the console's audit log (console.audit) or refusal list (console.refusals)"
         problems = console.integrity_problems()
         if problems:
             return f"changed the console behind its back: {problems[0]}"
@@ -227,8 +229,6 @@ def _what_changed(console: Console, before: tuple) -> str:
             return "changed the automation's state"
         if console.snapshot().records() != records:
             return "changed the zone"
-        if (len(console.audit), len(console.refusals)) != (audited, refused):
-            return "changed the console's audit log or refusal list"
     except Exception as exc:  # the console's attributes were overwritten so badly that it cannot be read
         return f"overwrote the console's attributes, so it can no longer be read ({type(exc).__name__})"
     return ""
