@@ -244,7 +244,7 @@ def test_q4_wrong_answers_are_named():
     assert_check_failed(q4, None, "did you forget `return`")
 
 
-@pytest.mark.parametrize("answer", [27.0, 7.5, float("nan"), float("inf"), np.float64(8.0), -3.0])
+@pytest.mark.parametrize("answer", [27.0, 7.5, float("nan"), float("inf"), np.float64(8.0), -3.0, 1e300, 5.0])
 def test_q4_float_answers_do_not_give_the_count_away(answer):
     """Regression: a float other than 20.0 is told what is wrong with it, never that the answer is 20."""
     v = assert_check_failed(q4, answer, "answer_q4 is")
@@ -258,6 +258,7 @@ def test_q4_float_answers_name_their_own_fault():
     assert_check_failed(q4, 7.5, "a fraction")
     assert_check_failed(q4, 27.0, "(27, not 27.0)", "unreachable")
     assert_check_failed(q4, float("-inf"), "finitely many states")
+    assert_check_failed(q4, 1e300, "cannot have that many states")
 
 
 def test_q4_right_answers_written_differently_pass(solution):

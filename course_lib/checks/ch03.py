@@ -296,17 +296,19 @@ def _not_a_whole_number(x: float) -> None:
     if not x.is_integer():
         raise Incorrect(f"answer_q4 is {x!r}, a fraction: a count of states is a whole number. Where "
                         "does the fraction come from? Count combinations; do not divide or average.")
+    if abs(x) > 1e6:
+        raise Incorrect(f"answer_q4 is {x!r}: three processes with three places each cannot have that many "
+                        "states, and a count of states is a whole number (an int).")
     whole = int(x)
     if whole == 20:
         raise Incorrect("answer_q4 is 20.0, a float: a count of states is a whole number; write it as an "
                         "int (20, not 20.0).")
-    raise Incorrect(f"answer_q4 is {x!r}, a float: a count of states is a whole number, so write it as "
-                    f"an int ({whole}, not {x!r}). Even so, {whole} is not the count: "
-                    + _count_fault(whole))
+    raise Incorrect(f"answer_q4 is {x!r}, a float: a count of states is a whole number, written as an int "
+                    f"({whole}, not {x!r}). And {whole} is not the count either. " + _count_fault(whole, named=True))
 
 
-def _count_fault(n: int) -> str:
-    """Return what a whole-number answer other than 20 gets wrong."""
+def _count_fault(n: int, named: bool = False) -> str:
+    """Return what a whole-number answer other than 20 gets wrong (*named*: the caller already said n is wrong)."""
     messages = {
         27: "27 counts every combination of (idle, test, critical) for three processes, including two or three "
             "critical at once: the lock makes those unreachable.",
@@ -324,8 +326,9 @@ def _count_fault(n: int) -> str:
         return messages[n]
     if n < 0:
         return f"{n} is negative: a number of states is 0 or more."
-    return (f"{n} is not the number of reachable states. List each process's places (idle, test, "
-            "critical), combine them for three processes, and strike out the combinations the lock forbids.")
+    how = ("List each process's places (idle, test, critical), combine them for three processes, and strike "
+           "out the combinations the lock forbids.")
+    return how if named else f"{n} is not the number of reachable states. {how}"
 
 
 q4 = Exercise("q4", "answer_q4", _check_count, [
