@@ -335,7 +335,8 @@ _FLOOD_RETRY = 0.005  # s: while stopping, the kernel re-sends SIGALRM this ofte
 class _Budget:
     """The learner's time for one verdict: seconds used, the current learner call, the stop state."""
 
-    __slots__ = ("check_limit", "depth", "entered", "exc", "last", "limit", "reason", "started", "state", "used")
+    __slots__ = ("check_limit", "depth", "entered", "exc", "generators", "last", "limit", "reason", "started",
+                 "state", "used")
 
     def __init__(self, limit: float, check_limit: float):
         self.limit, self.check_limit = limit, check_limit
@@ -345,6 +346,7 @@ class _Budget:
         self.reason = ""  # "learner", "check" or "interrupt"
         self.exc: BaseException = _TimeLimit()
         self.last = _NO_RETURN  # what the learner's last call returned, to name it if the check then fails
+        self.generators: list = []  # the learner's generators, closed before the guard ends (see _close_generators)
 
     def learner_seconds(self) -> float:
         return self.used + (time.perf_counter() - self.entered if self.depth else 0.0)
@@ -455,6 +457,7 @@ def _learner_time(limit: float, check_limit: float):
         yield budget
     finally:
         budget.state = "off"
+        _close_generators(budget)
         _ORIGINAL["setitimer"](signal.ITIMER_REAL, 0)
         for module, name, fn in patched:
             setattr(module, name, fn)
@@ -466,6 +469,66 @@ def _learner_time(limit: float, check_limit: float):
         if value > 0:  # a timer that was running before (the learner's own, say) goes on where it was
             _ORIGINAL["setitimer"](signal.ITIMER_REAL, max(value - (time.perf_counter() - started), 1e-6),
                                    interval)
+
+
+_CLOSE_GRACE = 0.5  # s: the time an abandoned learner generator gets to run its cleanup when it is closed
+
+
+def _close_generators(budget: _Budget) -> None:
+    """Close the learner generators a check left unfinished, still under a (fresh, short) time limit.
+
+    Otherwise the garbage collector closes them later, outside any guard: one whose bare ``except:`` swallows
+    GeneratorExit and yields again then prints "Exception ignored in: ... generator ignored GeneratorExit" to
+    stderr in the middle of the next cell, and one that loops on GeneratorExit would hang the kernel.
+    What the check already decided (the reason for a stop, the last value returned) is kept.
+    """
+    gens = [gen for gen in budget.generators if gen.gi_frame is not None]
+    budget.generators = []
+    if not gens:
+        return
+    saved = (budget.reason, budget.exc, budget.last)
+    budget.limit = budget.check_limit = _CLOSE_GRACE
+    budget.used, budget.depth, budget.started, budget.reason = 0.0, 0, time.perf_counter(), ""
+    budget.state = "armed"
+    _ORIGINAL["setitimer"](signal.ITIMER_REAL, _CLOSE_GRACE, _FLOOD_RETRY)
+    try:
+        for gen in gens:
+            with suppress(BaseException):
+                _call(gen.close, (), {}, (BaseException,))
+            if gen.gi_frame is not None:  # it swallowed GeneratorExit and yielded again
+                _mark_stubborn(gen)
+    finally:
+        budget.state = "off"
+        _ORIGINAL["setitimer"](signal.ITIMER_REAL, 0)
+        budget.reason, budget.exc, budget.last = saved
+
+
+_STUBBORN: set[int] = set()  # ids of learner generators that ignored GeneratorExit when closed
+
+
+def _quiet_stubborn(unraisable) -> None:
+    """sys.unraisablehook: drop the collector's "generator ignored GeneratorExit" for a generator already judged.
+
+    Such a generator (a bare ``except:`` around its ``yield``) cannot be closed: it catches GeneratorExit and
+    yields again.  Its check is over; the warning the garbage collector would print later, in the middle of
+    another cell, says nothing the learner can act on.  Anything else goes to the hook that was there before.
+    """
+    obj = unraisable.object
+    if (isinstance(obj, types.GeneratorType) and id(obj) in _STUBBORN and unraisable.exc_type is RuntimeError
+            and "ignored GeneratorExit" in str(unraisable.exc_value)):
+        _STUBBORN.discard(id(obj))
+        return
+    _PREVIOUS_HOOK[0](unraisable)
+
+
+_PREVIOUS_HOOK: list = []
+
+
+def _mark_stubborn(gen) -> None:
+    _STUBBORN.add(id(gen))
+    if sys.unraisablehook is not _quiet_stubborn:
+        _PREVIOUS_HOOK[:] = [sys.unraisablehook]
+        sys.unraisablehook = _quiet_stubborn
 
 
 def _raw(handler):
@@ -499,7 +562,8 @@ def _timed_generator(gen, passthrough):
         try:
             sent = yield op
         except GeneratorExit:
-            gen.close()
+            with suppress(RuntimeError):  # a learner generator that ignores GeneratorExit: not worth a warning
+                gen.close()
             raise
         except BaseException as exc:
             thrown = exc
@@ -553,6 +617,8 @@ def _call(fn, args, kwargs, passthrough=()):
             if not passthrough:
                 b.last = result
     if not passthrough and isinstance(result, types.GeneratorType):
+        if b is not None:
+            b.generators.append(result)
         return _timed_generator(result, ())
     return result
 

@@ -6,6 +6,11 @@ reports that one Enactor failed to get the lock several times in a row, so the p
 anyone had ever envisioned".  This module measures that: the distribution of consecutive losses and of the
 wait before an Enactor holds the lock, by simulation and -- for deterministic retry policies -- in closed form.
 
+Two holders at once (``LockRun.overlaps``) need no pause: holds are exponential, so now and then one outlasts
+its lease (``LockRun.overruns``), and every acquisition by another Enactor while the late holder still works
+counts once.  The lease's epoch is written in whole seconds (``r53lock.lock_value``), so a lease ends up to
+half a second before or after now + lease.
+
 Model choices (no published numbers): hold and gap times are exponential with the given means; each
 attempt is one Route 53 call taking *call* seconds; attempts are instantaneous at the zone (the lock's own
 compare-and-swap is exercised by the tests, not by this timing model).  Times are seconds.
@@ -36,9 +41,10 @@ from .route53 import Change, ChangeRejected, HostedZone, Record
 from .trace import Event
 from .validate import check_choice, check_int, check_number, check_type
 
-__all__ = ["FENCING", "LOCK_NAME", "PLAN_NAME", "POLICIES", "SPEC", "LockRun", "PausedResult", "fenced_batch",
-           "fixed_interval", "loss_tail", "losses_for_tail", "losses_pmf", "paused_holder", "simulate_lock",
-           "tail_closed_form", "tail_table", "wait_after_losses"]
+__all__ = ["FENCING", "LOCK_NAME", "PLAN_NAME", "POLICIES", "SEEDS", "SPEC", "LockRun", "PausedResult",
+           "TailEstimate", "fenced_batch", "fixed_interval", "lock_runs", "loss_tail", "losses_for_tail",
+           "losses_pmf", "paused_holder", "pooled", "simulate_lock", "tail_closed_form", "tail_estimate",
+           "tail_table", "wait_after_losses"]
 
 LOCK_NAME = lock_name(REGIONAL_ENDPOINT)  # the TXT record that is the lock (its name is a model choice)
 PLAN_NAME = "active-plan.dynamodb.us-east-1"  # model choice: a TXT record naming the applied plan generation
@@ -83,6 +89,7 @@ class LockRun:
     pending: int  # Enactors still waiting when the run stopped
     overlaps: int  # acquisitions made while another Enactor still believed it held the lock
     busy_fraction: float  # share of ALL attempts that found the lock held (not a per-attempt chance)
+    overruns: int = 0  # holds that outlasted their lease (call + hold past the epoch written in the lock)
 
     @property
     def conserved(self) -> bool:
@@ -133,7 +140,7 @@ def simulate_lock(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, pol
     waiting = [False] * enactors
     wanted_at, lost, hold_for = [0.0] * enactors, [0] * enactors, [0.0] * enactors
     winner, losses, waits = [], [], []
-    count = {"attempts": 0, "failures": 0, "overlaps": 0}
+    count = {"attempts": 0, "failures": 0, "overlaps": 0, "overruns": 0}
 
     def take_lock(i: int, sleep: float | None):
         """One attempt: submit the DELETE+CREATE batch; its answer comes one call later.
@@ -153,6 +160,8 @@ def simulate_lock(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, pol
         losses.append(lost[i])
         waits.append(sched.now + call - wanted_at[i])
         hold_for[i] = float(rng.exponential(hold))  # how long it will hold, drawn as it wins
+        expires = r53lock.parse_lock(zone.get(LOCK_NAME, "TXT"))[1]  # the epoch is written in whole seconds
+        count["overruns"] += sched.now + call + hold_for[i] > expires  # still working after the lease ran out
         yield call
         return True
 
@@ -171,7 +180,7 @@ def simulate_lock(enactors: int = 3, hold: float = 2.0, lease: float = 10.0, pol
     attempts = count["attempts"]
     return LockRun(enactors, policy, np.array(winner, dtype=np.int32), np.array(losses, dtype=np.int32),
                    np.array(waits, dtype=float), attempts, count["failures"], sum(waiting), count["overlaps"],
-                   count["failures"] / attempts if attempts else 0.0)
+                   count["failures"] / attempts if attempts else 0.0, count["overruns"])
 
 
 # --- closed form: P(L >= n) = rho_first * rho_retry**(n - 1) -------------------------------------------
@@ -273,16 +282,75 @@ def tail_closed_form(rho: float, policy: str, base: float = 0.5, cap: float = 60
     return loss_tail(rho, losses_for_tail(rho, policy, base, cap, call, factor, retry_rho)[1], retry_rho)
 
 
+# --- many seeds: every number the chapter prints about the lock is a mean over these runs ----------------
+
+SEEDS = tuple(range(16))  # the chapter's seeds for every lock number (one 1200 s run each)
+Z95 = 1.96  # normal approximation of the 95 % interval of a mean over seeds
+
+
+@dataclass
+class TailEstimate:
+    """P(wait > factor x median) over seeds: the mean, the half-width of its 95 % interval, each seed's value."""
+
+    mean: float
+    half: float
+    values: np.ndarray
+
+
+def _seeds(seeds) -> tuple[int, ...]:
+    check_type("seeds", seeds, (list, tuple, range), "a list of seeds")
+    if not 2 <= len(seeds) <= 1000:
+        raise ValueError(f"seeds must hold 2 to 1000 seeds (an interval needs two), got {len(seeds)}")
+    return tuple(check_int("seeds", s, lo=0, hi=2**32 - 1) for s in seeds)
+
+
+def lock_runs(enactors: int = 3, policy: str = "exponential", seeds: Sequence[int] = SEEDS, **kw) -> list[LockRun]:
+    """Return one simulate_lock run per seed (same settings otherwise)."""
+    return [simulate_lock(enactors, policy=policy, seed=s, **kw) for s in _seeds(seeds)]
+
+
+def tail_estimate(runs: Sequence[LockRun], factor: float = 10.0) -> TailEstimate:
+    """Return the mean over *runs* of P(wait > factor x that run's median wait), with its 95 % interval."""
+    check_type("runs", runs, (list, tuple), "a list of LockRun")
+    if len(runs) < 2 or not all(isinstance(r, LockRun) for r in runs):
+        raise ValueError("runs must be a list of at least 2 LockRun (an interval needs two seeds)")
+    factor = check_number("factor", factor, lo=1, hi=1e6)
+    values = np.array([r.tail(factor) for r in runs])
+    if not np.all(np.isfinite(values)):
+        raise ValueError("every run must have at least one acquisition to have a tail")
+    return TailEstimate(float(values.mean()), float(Z95 * values.std(ddof=1) / math.sqrt(len(values))), values)
+
+
+def pooled(runs: Sequence[LockRun]) -> LockRun:
+    """Return the runs' acquisitions as one LockRun (arrays joined, counts summed): for chances such as ρ₁, ρᵣ.
+
+    Its ``tail()`` uses the pooled median; the chapter's tails are per-run means (``tail_estimate``).
+    """
+    check_type("runs", runs, (list, tuple), "a list of LockRun")
+    if not runs or not all(isinstance(r, LockRun) for r in runs):
+        raise ValueError("runs must be a non-empty list of LockRun")
+    if len({(r.enactors, r.policy) for r in runs}) != 1:
+        raise ValueError("runs must share their number of Enactors and their policy to be pooled")
+    attempts, failures = sum(r.attempts for r in runs), sum(r.failures for r in runs)
+    return LockRun(runs[0].enactors, runs[0].policy, np.concatenate([r.winner for r in runs]),
+                   np.concatenate([r.losses for r in runs]), np.concatenate([r.waits for r in runs]), attempts,
+                   failures, sum(r.pending for r in runs), sum(r.overlaps for r in runs),
+                   failures / attempts if attempts else 0.0, sum(r.overruns for r in runs))
+
+
 def tail_table(contenders: Sequence[int] = (2, 3, 4, 6, 8), policies: Sequence[str] = ("fixed", "exponential",
-               "full jitter"), factor: float = 10.0, seed: int = 0, **kw) -> np.ndarray:
-    """Return P(wait > factor x median) by simulation: one row per contender count, one column per policy."""
+               "full jitter"), factor: float = 10.0, seeds: Sequence[int] = SEEDS,
+               **kw) -> tuple[np.ndarray, np.ndarray]:
+    """Return (mean, 95 % half-width) of P(wait > factor x median) over *seeds*: rows contenders, columns policies."""
     for name, seq in (("contenders", contenders), ("policies", policies)):
         check_type(name, seq, (list, tuple, range), f"a list of {name}")
         if not 1 <= len(seq) <= 20:
             raise ValueError(f"{name} must hold 1 to 20 entries, got {len(seq)}")
     factor = check_number("factor", factor, lo=1, hi=1e6)
-    return np.array([[simulate_lock(k, policy=p, seed=seed, **kw).tail(factor) for p in policies]
-                     for k in contenders])
+    seeds = _seeds(seeds)
+    estimates = [[tail_estimate(lock_runs(k, p, seeds, **kw), factor) for p in policies] for k in contenders]
+    return (np.array([[e.mean for e in row] for row in estimates]),
+            np.array([[e.half for e in row] for row in estimates]))
 
 
 # --- the paused holder --------------------------------------------------------------------------------

@@ -605,3 +605,92 @@ def test_last_hint_nudges_without_the_solution(exercise):
     for hint in exercise.hints:
         assert not any(ln in hint for ln in code), (exercise.name, hint)
     assert "return [" not in exercise.hints[-1] and "rng.uniform(0" not in exercise.hints[-1]
+
+
+# --- review fixes: previous vs base, large attempts, q6's precision, abandoned generators ---
+
+def previous_for_base(attempt, previous, base, cap, rng):
+    return rng.uniform(0, min(cap, previous * 2 ** attempt))
+
+
+def cap_forgotten_after_12(attempt, previous, base, cap, rng):
+    return rng.uniform(0, min(cap, base * 2 ** attempt)) if attempt < 13 else 1e9
+
+
+def cap_forgotten_after_40(attempt, previous, base, cap, rng):
+    return rng.uniform(0, min(cap, base * 2.0 ** attempt) if attempt <= 40 else base * 2.0 ** min(attempt, 900))
+
+
+def test_q2_previous_in_place_of_base_is_named():
+    """The check passes previous != base, so a window grown from `previous` is caught and named."""
+    from course_lib.checks.ch01 import PREVIOUS
+    assert PREVIOUS != 5.0
+    assert_check_failed(q2, previous_for_base, "previous·2^attempt", "full jitter grows from `base`")
+
+
+@pytest.mark.parametrize("answer", [cap_forgotten_after_12, cap_forgotten_after_40], ids=["after 12", "after 40"])
+def test_q2_large_attempts_must_be_capped(answer):
+    """Attempts 30, 60 and 1000 are sampled: a cap that stops binding past attempt 12 (or 40) is caught."""
+    v = assert_check_failed(q2, answer, "forget the cap")
+    assert "attempt=30" in v.case or "attempt=60" in v.case
+
+
+@pytest.mark.parametrize("rounded", [0.08, 0.078, np.float64(0.0775)])
+def test_q6_rounded_too_far_is_close_but_not_precise(rounded):
+    """A rounding of 0.07776 to fewer than three significant figures is told it is close but not precise."""
+    assert_check_failed(q6, rounded, "close, but not precise enough", "three significant figures")
+
+
+@pytest.mark.parametrize("answer", [0.0778, np.float32(0.0778), round(0.6 ** 5, 4)])
+def test_q6_three_significant_figures_pass(answer):
+    """0.0778 (three significant figures, as the prompt asks), as a float or numpy float32, is accepted."""
+    assert_check_passed(q6, answer)
+
+
+def test_q6_prompt_states_the_precision():
+    """The exercise's prompt says how precise the answer must be, as the check expects."""
+    from pathlib import Path
+
+    import nbformat
+    nb = nbformat.read(Path(__file__).parent.parent / "solutions" / "01_optimistic_concurrency.ipynb", 4)
+    prompt = next(c.source for c in nb.cells if c.source.startswith("## Exercise 6"))
+    assert "three significant figures" in prompt
+
+
+ABANDONED = """
+import sys
+sys.path.insert(0, {root!r})
+from course_lib.checks.ch01 import q1, q6
+from course_lib.exercises import Exercise
+from course_lib.occ import cas, read
+
+def safe_increment(key):
+    while True:
+        try:
+            value, version = yield read(key)
+            yield cas(key, version, value)
+            while True:
+                pass
+        except:
+            pass
+
+quick = Exercise("q1", "safe_increment", q1._check, ["hint"], chapter="01", time_limit=0.3)
+print("FIRST", quick.verdict(safe_increment).status)
+import gc
+gc.collect()
+print("NEXT", q6.verdict(0.6 ** 5).status)
+del safe_increment, quick
+gc.collect()
+"""
+
+
+def test_abandoned_bare_except_generator_leaves_stderr_clean(tmp_path):
+    """A learner generator stopped by the time limit inside a bare-except loop prints nothing to stderr later."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = tmp_path / "learner_cell.py"
+    script.write_text(ABANDONED.format(root=str(Path(__file__).resolve().parent.parent)), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert "FIRST incorrect" in proc.stdout and "NEXT correct" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.stderr == "", proc.stderr

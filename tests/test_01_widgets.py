@@ -202,3 +202,27 @@ def test_widget_runs_equal_the_plain_model_calls():
         direct = simulate(40, name, 9.0, 700.0, 0)
         assert view.runs[name].calls == direct.calls and view.runs[name].base == 9.0 and view.runs[name].cap == 700.0
         assert np.array_equal(view.runs[name].times, direct.times)
+
+
+def test_one_client_is_one_call_not_one_calls():
+    """Widget (a) at N = 1: the key, the bars and the readout say "1 call", never "1 calls"."""
+    from course_lib.experiments.ch01 import contention_summary
+    from course_lib.plots.occ import _contention_key, draw_strategy_bars
+    view = contention_view(1)
+    key = " ".join(text for text, _ in _contention_key(view))
+    assert "1 call," in key and "1 calls" not in key
+    fig, ax = plt.subplots()
+    draw_strategy_bars(ax, view)
+    assert all("1 calls" not in t.get_text() for t in ax.texts) and any(t.get_text() == "1 call" for t in ax.texts)
+    plt.close(fig)
+    assert "1 calls" not in contention_summary(view)
+
+
+def test_lock_readout_names_the_holds_that_outlasted_the_lease():
+    """Widget (b)'s readout and key say how many holds ran past the lease, the cause of two holders at once."""
+    from course_lib.experiments.ch01 import lock_summary
+    from course_lib.plots.occ import _lock_key
+    run = lock_view(4)
+    assert run.overlaps > 0 and run.overruns > 0
+    assert f"after {run.overruns} holds that outlasted the lease" in lock_summary(run)
+    assert any(f"({run.overruns} holds > lease)" in text for text, _ in _lock_key(run, 0.2, 10.0))

@@ -153,10 +153,13 @@ q1 = Exercise("q1", "safe_increment", check_safe_increment, [
 
 # --- q2: full jitter ---------------------------------------------------------------------------------
 
-def _sleeps(fn, attempt, base, cap, rng, n) -> np.ndarray:
+PREVIOUS = 40.0  # ms: the `previous` sleep the check passes; not base, so a strategy that mixes them up shows it
+
+
+def _sleeps(fn, attempt, base, cap, rng, n, previous=PREVIOUS) -> np.ndarray:
     draws = []
     for _ in range(n):
-        value = learner_call(fn, attempt, base, base, cap, rng)
+        value = learner_call(fn, attempt, previous, base, cap, rng)
         if value is None:
             raise Incorrect(f"for attempt {attempt} your function returned nothing — did you forget `return`?")
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
@@ -176,16 +179,21 @@ def check_full_jitter(fn) -> None:
                         "simulator, so runs stop being repeatable). Use rng.uniform(...) or rng.random().",
                         "attempt=3, called 50 times with np.random.default_rng(2015), twice")
     rng = np.random.default_rng(2015)
-    for attempt in (0, 1, 3, 6, 8, 12):
+    for attempt in (0, 1, 3, 6, 8, 12, 30, 60, 1000):
         limit = min(cap, base * 2.0 ** attempt)
         draws = _sleeps(fn, attempt, base, cap, rng, 400)
-        case = f"attempt={attempt}, base={base:g} ms, cap={cap:g} ms, so min(cap, base·2^attempt) = {limit:g} ms"
+        case = (f"attempt={attempt}, previous={PREVIOUS:g} ms, base={base:g} ms, cap={cap:g} ms, so "
+                f"min(cap, base·2^attempt) = {limit:g} ms")
         if draws.max() > limit * (1 + 1e-9) or draws.min() < 0:
             if base * 2.0 ** attempt > cap:
                 why = " Did you forget the cap?"
             elif draws.max() <= 2 * limit * (1 + 1e-9):
                 why = (" That is the window of attempt + 1: for attempt 0 the window is base, "
                        "min(cap, base·2^attempt).")
+            elif draws.max() <= min(cap, PREVIOUS * 2.0 ** attempt) * (1 + 1e-9) and draws.min() >= 0:
+                why = (f" That is the window min(cap, previous·2^attempt) = {min(cap, PREVIOUS * 2.0 ** attempt):g} "
+                       "ms: full jitter grows from `base`; `previous` (the last sleep) is only for decorrelated "
+                       "jitter.")
             else:
                 why = ""
             raise Incorrect(f"a sleep of {draws.max():.4g} ms is outside [0, {limit:g}) ms.{why}", case)
@@ -425,8 +433,12 @@ q5 = Exercise("q5", "work_ratio", check_work_ratio, [
 ], chapter="01")
 
 
+Q6_TOLERANCE = 5e-5  # three significant figures: 0.0778 passes, 0.078 and 0.08 are "close, not precise enough"
+Q6_CLOSE = 5e-3  # within this of 0.6**5 (but not within the tolerance) a value is a rounding, not a mistake
+
+
 def check_five_losses(value) -> None:
-    """Compare with 0.6 ** 5 (independent attempts, each lost with probability 0.6)."""
+    """Compare with 0.6 ** 5 = 0.07776 to three significant figures (independent attempts, each lost w.p. 0.6)."""
     value = _number(value, "`p_five_losses`")
     if abs(value - 100 * 0.6 ** 5) < 0.01:
         raise Incorrect(f"{value:g} looks like a percentage; give the probability as a number between 0 and 1.")
@@ -444,8 +456,11 @@ def check_five_losses(value) -> None:
                         "attempts, the opposite event.")
     if abs(value - 0.6 ** 4) < 1e-4 or abs(value - 0.6 ** 6) < 1e-4:
         raise Incorrect(f"{value:g} multiplies the wrong number of losses: five losses, five factors of 0.6.")
-    if abs(value - 0.6 ** 5) > 2e-3:
+    if abs(value - 0.6 ** 5) > Q6_CLOSE:
         raise Incorrect(f"{value:g} is not right: five independent losses, each with probability 0.6.")
+    if abs(value - 0.6 ** 5) > Q6_TOLERANCE:
+        raise Incorrect(f"{value:g} is close, but not precise enough: the question asks for three significant "
+                        "figures (0.0xyz). Compute it in Python rather than rounding by hand.")
 
 
 q6 = Exercise("q6", "p_five_losses", check_five_losses, [

@@ -115,7 +115,8 @@ def lock_summary(run: LockRun) -> str:
     worst = int(np.argmax(run.waits))
     return (f"median wait {np.median(run.waits):.2g} s; {run.tail():.1%} waited > 10× the median; worst: "
             f"Enactor {run.winner[worst] + 1} lost {_count(int(run.losses[worst]), 'time')} in a row and waited "
-            f"{run.waits[worst]:.0f} s; two holders at once: {_count(run.overlaps, 'time')}")
+            f"{run.waits[worst]:.0f} s; two holders at once: {_count(run.overlaps, 'time')}, after "
+            f"{_count(run.overruns, 'hold')} that outlasted the lease")
 
 
 def lock_experiment() -> Experiment:

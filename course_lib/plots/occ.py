@@ -77,7 +77,7 @@ def draw_strategy_bars(ax, view: ContentionView):
         if name == view.selected:
             bar.set_edgecolor("black")
             bar.set_linewidth(2)
-        ax.annotate(f"{view.runs[name].calls} calls", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+        ax.annotate(_count(view.runs[name].calls, "call"), (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
     ax.invert_yaxis()
     ax.margins(x=0.3)
@@ -98,7 +98,7 @@ def _key(fig, lines: list[tuple[str, str]], top: float = 0.85):
 
 def _contention_key(view: ContentionView) -> list[tuple[str, str]]:
     """Return widget (a)'s key lines: each strategy's calls and completion time, then the curves."""
-    lines = [(f"{'◆' if name == view.selected else '● '} {name}: {run.calls} calls, "
+    lines = [(f"{'◆' if name == view.selected else '● '} {name}: {_count(run.calls, 'call')}, "
               f"{run.completion_ms / 1000:.1f} s", COLOURS.get(name, "black")) for name, run in view.runs.items()]
     return [*lines, ("- - fitted k·N², line: no backoff over N", PALETTE["neutral"])]
 
@@ -171,7 +171,8 @@ def _lock_key(run: LockRun, med: float, factor: float) -> list[tuple[str, str]]:
             (f"- - median wait {med:.2g} s", PALETTE["neutral"]),
             (f"—  {factor:g}× median: {run.tail(factor):.1%} wait longer", PALETTE["bad"]),
             (f"worst run: {_count(int(run.losses.max()), 'loss', 'losses')} in a row", "black"),
-            (f"two holders at once: {_count(run.overlaps, 'time')}", PALETTE["bad"] if run.overlaps else "black")]
+            (f"two holders at once: {_count(run.overlaps, 'time')} ({_count(run.overruns, 'hold')} > lease)",
+             PALETTE["bad"] if run.overlaps else "black")]
 
 
 _BASELINE = 0.5  # the floor of widget (b)'s log count axis: half an acquisition
