@@ -25,9 +25,11 @@ Held leases are renewed every ``check_interval`` minutes; a renewal stuck behind
 time fails and the lease is lost.
 
 Which numbers come from where.  AWS published no fleet size, host count, timeout, rate or restart share
-([S1e]); every such number is a **model choice**.  Three are **fitted**, each to one published time (see
-``FITTED``): ``rate`` to all leases held at 05:28, ``lease_loss_minutes`` to the end of the timing-out window
-(02:24) and ``relax_minutes`` to EC2 fully normal at 13:50 (launch throttles relaxed from 11:23).
+([S1e]); every such number is a **model choice**.  Three are tied to one published time each (see
+``FITTED``).  ``rate`` is **fitted** (searched for) so that all leases are held at 05:28.  The other two are
+**set equal to the record** by subtraction (``SET_FROM_RECORD``): ``lease_loss_minutes`` = 157, the minutes
+23:48 to 02:24 counted inclusively (02:24 - 23:48 + 1), so the last lease times out in the minute 02:24; and
+``relax_minutes`` = 147, from the throttles' relaxing at 11:23 to EC2 fully normal at 13:50.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from .metastable import DeadlineQueue
 from .params import Param, Spec
 from .validate import check_choice, check_int, check_number, check_type
 
-__all__ = ["DEFAULT_RATE", "DEFAULT_RESTART_FRACTION", "FITTED", "MITIGATIONS", "QUEUE_SCALE", "SPEC", "Actions",
+__all__ = ["DEFAULT_RATE", "DEFAULT_RESTART_FRACTION", "FITTED", "MITIGATIONS", "QUEUE_SCALE", "SET_FROM_RECORD", "SPEC", "Actions",
            "LeaseRun", "mitigation_actions", "simulate", "throttle_by_queue"]
 
 # Fitted to 05:28 (all leases held) with the published actions at 04:14 and the restart share below.
@@ -74,15 +76,17 @@ SPEC = Spec((
     Param("throttle", 7_200, "int", lo=0, hi=100_000_000, label="throttle (queue target)", view=(0, 40_000),
           step=400, help="model choice: half of what a short-queued manager finishes in one lease timeout"),
     Param("lease_loss_minutes", timeline.published("leases stop timing out") + 1, lo=1.0, hi=_H,
-          label="minutes to lose every lease", help="fitted: leases timed out between 23:48 and 02:24"),
+          label="minutes to lose every lease", help="set equal to the record: the minutes 23:48 to 02:24 inclusive"),
     Param("throttled_launches", 0.5, lo=0.0, hi=1.0, label="share of launches admitted while throttled",
           help="model choice: the record says launches hit 'request limit exceeded' while throttled"),
     Param("relax_minutes", timeline.published("ec2 normal") - timeline.published("throttles relaxed"), lo=0.0,
-          hi=_H, label="minutes to relax the throttles fully", help="fitted: relaxed from 11:23, normal 13:50"),
+          hi=_H, label="minutes to relax the throttles fully", help="set equal to the record: relaxed from 11:23, normal 13:50"),
     Param("horizon", timeline.published("event end") + 40.0, lo=1.0, hi=_H, label="run until",
           unit="min after 23:48", help="default: 40 minutes after the event ended (15:00)"),
 ))
 FITTED = {"rate": "all leases held", "lease_loss_minutes": "leases stop timing out", "relax_minutes": "ec2 normal"}
+# Of FITTED, the values computed by subtraction from published times rather than searched for.
+SET_FROM_RECORD = ("lease_loss_minutes", "relax_minutes")
 
 
 def _minute_or_none(name: str, value):

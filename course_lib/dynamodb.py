@@ -7,7 +7,8 @@ instead of typing those times in.
 
 The 15 minutes between the DNS repair and reachability are resolvers still answering from their cache: an
 empty answer cached before the repair is served until it expires.  AWS published no TTL; ``DEFAULT_TTL`` is a
-**model choice fitted** so that the published repair (02:25) gives the published recovery (02:40).
+**model choice set equal to the record** by subtraction: the published recovery (02:40) minus the published
+repair (02:25).
 Times are model minutes (minutes after 23:48 PDT, see ``course_lib.timeline``).
 """
 
@@ -21,7 +22,7 @@ from .validate import check_number
 
 __all__ = ["DEFAULT_TTL", "SPEC", "Availability", "after_repair", "published"]
 
-# Fitted: 02:40 (DynamoDB recovered) minus 02:25 (DNS restored), both published [S1e][S1f].
+# Set equal to the record: 02:40 (DynamoDB recovered) minus 02:25 (DNS restored), both published [S1e][S1f].
 DEFAULT_TTL = timeline.published("dynamodb recovered") - timeline.published("dns restored")
 _LO, _HI = -float(timeline.LAST_MINUTE), float(timeline.LAST_MINUTE)
 
@@ -30,7 +31,7 @@ SPEC = Spec((
           unit="min after 23:48", view=(60.0, 600.0), step=5.0),
     Param("ttl", DEFAULT_TTL, lo=0.0, hi=24 * 60.0, label="cached empty answers expire after", unit="min",
           view=(0.0, 60.0), step=1.0,
-          help="model choice fitted so that the published repair (02:25) gives the published recovery (02:40)"),
+          help="model choice set equal to the record: 02:40 (recovered) minus 02:25 (DNS repaired)"),
 ))
 
 

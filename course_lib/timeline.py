@@ -27,6 +27,7 @@ __all__ = [
     "EVENT_START",
     "IMPAIRMENTS",
     "PERIODS",
+    "PROPER_NAMES",
     "PUBLISHED",
     "SERVICES",
     "STILL_OPEN",
@@ -161,8 +162,17 @@ class Moment:
     def time(self) -> datetime:
         return EVENT_START + timedelta(minutes=self.minute)
 
+    @property
+    def label(self) -> str:
+        """The moment's name as a picture shows it, with proper names capitalised (NLB, DNS, EC2, ...)."""
+        return " ".join(PROPER_NAMES.get(word, word) for word in self.name.split())
+
     def __float__(self) -> float:
         return float(self.minute)
+
+
+# How the lower-case words of the moments' names are written when shown (one place for every plot).
+PROPER_NAMES = {"nlb": "NLB", "dns": "DNS", "ec2": "EC2", "dynamodb": "DynamoDB", "rpz": "RPZ", "az": "AZ"}
 
 
 def _m(name: str, hhmm: str, service: str | None = None) -> Moment:

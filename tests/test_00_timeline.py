@@ -157,3 +157,36 @@ def test_plot_helpers_refuse_what_is_not_an_axes_or_time(bad):
     with pytest.raises(TypeError, match="t must be"):
         draw_status(ax, bad)
     plt.close(fig)
+
+
+def test_moment_labels_use_proper_names():
+    """Plots label moments from one place: NLB, DNS, EC2 and DynamoDB, never lower case."""
+    assert tl.PUBLISHED["nlb errors begin"].label == "NLB errors begin"
+    assert tl.PUBLISHED["dns restored"].label == "DNS restored"
+    assert tl.PUBLISHED["ec2 normal"].label == "EC2 normal"
+    assert tl.PUBLISHED["dynamodb recovered"].label == "DynamoDB recovered"
+    assert tl.PUBLISHED["all leases held"].label == "all leases held"
+
+
+def test_capacity_plot_labels_are_proper_and_do_not_overlap():
+    """The NLB plot's 05:30 and 06:52 labels sit on different rows; no label is lower-case 'nlb' or 'dns'."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course_lib.experiments.ch04 import capacity_compute, leases_compute
+    from course_lib.plots.metastable import draw_capacity, draw_leases
+
+    fig, (a, b) = plt.subplots(2, 1, figsize=(7.5, 5.2))
+    draw_capacity(a, capacity_compute())
+    draw_leases(b, leases_compute())
+    fig.canvas.draw()
+    for ax in (a, b):
+        texts = [t for t in ax.texts if ":" in t.get_text()]
+        assert not any(w in t.get_text().split() for t in texts for w in ("nlb", "dns"))
+        boxes = [t.get_window_extent() for t in texts]
+        assert not any(p.overlaps(q) for i, p in enumerate(boxes) for q in boxes[i + 1:])
+    assert any("NLB errors begin" in t.get_text() for t in a.texts)
+    assert any("DNS restored" in t.get_text() for t in b.texts)
+    plt.close(fig)

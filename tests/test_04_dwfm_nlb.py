@@ -225,3 +225,31 @@ def test_the_chapters_mitigation_and_failover_rows(night):
     assert off.in_service.min() == off.total
     run = nlb.simulate(prop, **OFF)
     assert clock(run.errors_begin_at) == "05:33" and run.errors_end_at <= published("failover disabled")
+
+
+def test_nlb_docstring_fit_claim_is_what_is_computed(night):
+    """nlb's docstring: with the switch-off, errors begin within 5 min of 05:30 for seed 0 (05:33), within 10 min
+    for seeds 0-2 (05:33, 05:36, 05:29), and none after 09:36."""
+    begins = {}
+    for seed in (0, 1, 2):
+        run = nlb.simulate(night[1], seed=seed, **OFF)
+        begins[seed] = run.errors_begin_at - published("nlb errors begin")
+        assert run.errors_end_at <= published("failover disabled")
+    assert begins == {0: 3.0, 1: 6.0, 2: -1.0}
+    assert abs(begins[0]) <= 5 and max(map(abs, begins.values())) <= 10
+    doc = " ".join(nlb.__doc__.split())
+    assert "within 5 minutes of 05:30 for seed 0" in doc and "within 10 minutes for seeds 0-2" in doc
+
+
+def test_values_set_by_subtraction_are_labelled_and_agree_with_the_record():
+    """lease_loss_minutes = 157 = the minutes 23:48 to 02:24 inclusive, and the model's last lease is lost in
+    02:24; these and the TTL are 'set equal to the record', the searched-for rates are 'fitted'."""
+    from course_lib.experiments.ch04 import fitted_sensitivity, how_set
+
+    assert dwfm.SPEC["lease_loss_minutes"].default == published("leases stop timing out") + 1 == 157
+    rows = {(r[0], r[1]): r for r in fitted_sensitivity()}
+    assert rows[("dwfm", "lease_loss_minutes")][6] == published("leases stop timing out")
+    assert {k for k in rows if how_set(*k) == "set equal to the record"} == {
+        ("dynamodb", "ttl"), ("dwfm", "lease_loss_minutes"), ("dwfm", "relax_minutes")}
+    assert {k for k in rows if how_set(*k) == "fitted"} == {
+        ("dwfm", "rate"), ("network_manager", "propagation_rate"), ("network_manager", "connectivity_limit")}

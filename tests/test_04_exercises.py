@@ -36,7 +36,7 @@ def test_q1_wrong_answers_are_named(answer, fragments):
     assert_check_failed(q1, answer, *fragments)
 
 
-@pytest.mark.parametrize("answer", [144, np.float64(142.0), 140.0, np.int64(139)])
+@pytest.mark.parametrize("answer", [144, np.float64(142.0), 140.0, np.int64(141), 146.0])
 def test_q1_right_answers_pass(answer):
     """Any load that recovers within 6 QPS of the edge, as an int, a float or a numpy scalar."""
     assert_check_passed(q1, answer)
@@ -294,3 +294,50 @@ def test_capacity_widget_switches_failover_and_a_fast_network_manager_helps():
     assert fast < slow
     exp.set(failover=True, propagation_rate=400.0)
     assert exp.error is None
+
+
+@pytest.mark.parametrize(("ex", "answer", "fragment"), [
+    (q1, 10**30, "far beyond"), (q1, 10**400, "far too large"), (q4, 10**30, "between 0 and 1"),
+    (q4, -(10**30), "between 0 and 1"), (q1, -(10**400), "far too large"), (q4, 10**400, "far too large")])
+def test_huge_ints_get_a_named_verdict(ex, answer, fragment):
+    """A huge Python int cannot go through np.isfinite: the checks name it instead of crashing."""
+    assert_check_failed(ex, answer, fragment)
+
+
+def test_q1_edge_agrees_with_the_solution_and_its_messages():
+    """The check's edge is the reference's 146 QPS: 'too low' names it; 146 and 140 pass, 139 is too low."""
+    assert_check_passed(q1, 146)
+    assert_check_passed(q1, np.int64(140))
+    assert_check_failed(q1, 139, "too low", "at 146 QPS it recovers too")
+
+
+def test_q5_looks_60_s_after_the_outage_and_names_both_healthy_states():
+    """The scenario text says 60 s after the outage ended, and the check looks exactly then."""
+    from course_lib.checks import ch04
+
+    assert ch04.Q5_AFTER == 60.0
+    assert all("60 s after" in when for _, s, when in ch04.SCENARIOS.values() if s > 0)
+    seen = []
+    real = ch04._run
+    ch04._run = lambda load, seconds=10.0, horizon=300.0, **kw: seen.append((seconds, horizon)) or real(
+        load, seconds, horizon, **kw)
+    try:
+        ch04.expected_states()
+    finally:
+        ch04._run = real
+    assert seen and all(horizon - (10.0 + seconds) == 60.0 for seconds, horizon in seen)
+    assert_check_failed(q5, {**RIGHT_Q5, "A": "healthy"}, "Did you mean 'stable' or 'vulnerable' (two states")
+
+
+def test_capacity_slider_positions_all_start_errors_after_dwfm_recovers():
+    """Every position of the propagation-rate slider (declared once in network_manager.SPEC) gives no errors
+    or errors that begin at or after the published 05:30, after DWFM held every lease (05:28)."""
+    from course_lib import network_manager
+    from course_lib.timeline import published
+
+    p = network_manager.SPEC["propagation_rate"]
+    lo, hi = p.view
+    for rate in [*np.arange(lo, hi + 1e-9, p.step), p.default]:
+        run = capacity_compute(propagation_rate=float(rate))
+        bad = np.nonzero(run.error_rate > run.params["error_threshold"])[0]
+        assert bad.size == 0 or run.t[bad[0]] >= published("nlb errors begin"), rate

@@ -44,7 +44,7 @@ def test_leases_widget_restyle_matches_a_full_draw():
 def test_capacity_widget_restyle_matches_a_full_draw():
     """The NLB widget moves its curve, demand line and error band in place, as a full draw shows them."""
     moves = [{"velocity_control": 0.3}, {"propagation_rate": 400.0}, {"failover": False}, {"failover": True},
-             {"switch_off": False}, {"propagation_rate": 100.0, "velocity_control": 0.0}]
+             {"switch_off": False}, {"propagation_rate": 150.0, "velocity_control": 0.0}]
     # The error band is drawn over the tick marks' backdrop: a few edge pixels differ by <= 4 of 255.
     _assert_restyle_matches_full_draw(capacity_experiment(), moves, tolerance=6)
 

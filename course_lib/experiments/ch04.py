@@ -15,7 +15,7 @@ from ..plots.metastable import draw_capacity, draw_leases, draw_storm, restyle_c
 from ..validate import check_bool, check_number, check_type
 
 __all__ = ["ACT_AT", "LEASE_HORIZON", "capacity_compute", "capacity_experiment", "capacity_summary",
-           "fitted_sensitivity", "leases_compute", "leases_experiment", "leases_summary", "published_failover",
+           "fitted_sensitivity", "how_set", "leases_compute", "leases_experiment", "leases_summary", "published_failover",
            "restart_share_table", "storm_compute",
            "storm_experiment", "storm_summary"]
 
@@ -36,16 +36,30 @@ def storm_compute(load=280.0, trigger="outage", size=1.0, duration=10.0, timeout
 
 
 def storm_summary(result) -> str:
-    """Name the run's state (recovered / metastable / overloaded) with its time to recovery and the last 20 s."""
-    from ..metastable import classify_runs, time_to_recovery
+    """Name the run's state (recovered / recovering / metastable / overloaded) with the last 20 s.
+
+    *offered* counts the queries reaching the server (new requests plus retries), *goodput* the queries it
+    answered before their client's timeout, taken from the queue; so while the queue drains goodput can exceed
+    the offered load, and the queue's length at both ends of the 20 s says by how much.
+    """
+    from ..metastable import classify_runs, drain_time, hidden_capacity, time_to_recovery, trigger_end
 
     k = round(20 / result.dt)
     offered, good = (float(result.rate(n)[0, -k:].mean()) for n in ("offered", "goodput"))
+    before, after = int(result.queue[0, -k - 1]), int(result.queue[0, -1])
     state, ttr = str(classify_runs(result)[0]), float(time_to_recovery(result)[0])
     verdict = {"recovered": f"recovered {ttr:.0f} s after the trigger ended",
                "metastable": "METASTABLE: the trigger is over, goodput has not come back",
-               "overloaded": "OVERLOADED: load at or above capacity, or the trigger is still on"}[state]
-    return f"last 20 s: offered {offered:.0f} QPS, goodput {good:.0f} QPS -> {verdict}"
+               "overloaded": "OVERLOADED: load at or above capacity, or the trigger is still on"}.get(state)
+    if state == "recovering":
+        hidden = hidden_capacity(float(result.capacity[0]), result.retries)
+        end = min(round(float(trigger_end(result)[0]) / result.dt), result.queue.shape[1] - 1)
+        drain = drain_time(float(result.load[0]), float(result.capacity[0]), result.retries,
+                           backlog=float(result.queue[0, end]), timeout=result.timeout)
+        verdict = (f"RECOVERING (slow), not recovered within the {result.t[-1] + result.dt:.0f} s run: below the "
+                   f"hidden capacity ({hidden:.0f} QPS) the backlog drains about {drain:.0f} s after the trigger (closed form)")
+    return (f"last 20 s: offered {offered:.0f} QPS (requests + retries), goodput {good:.0f} QPS (answered in "
+            f"time), queue {before} to {after} -> {verdict}")
 
 
 def storm_experiment():
@@ -166,9 +180,17 @@ def _fitted_times(dwfm_params: dict, nm_params: dict, ttl: float | None = None) 
             "propagation normal": prop.normal_at}
 
 
+def how_set(stage: str, name: str) -> str:
+    """Say how a value tied to a published time was set: 'fitted' (searched for) or 'set equal to the record'
+    (computed by subtracting published times: DynamoDB's TTL and ``dwfm.SET_FROM_RECORD``)."""
+    from_record = stage == "dynamodb" or (stage == "dwfm" and name in dwfm.SET_FROM_RECORD)
+    return "set equal to the record" if from_record else "fitted"
+
+
 def fitted_sensitivity(shift: float = 0.10) -> list[tuple]:
-    """Return one row per fitted value: (stage, parameter, value, published moment, its clock time, the modelled
-    time at -shift, at the fitted value and at +shift).  Each value moves alone; the others stay fitted."""
+    """Return one row per value tied to a published time (fitted, or set equal to the record: ``how_set``):
+    (stage, parameter, value, published moment, its clock time, the modelled time at -shift, at the value and
+    at +shift).  Each value moves alone; the others stay at their defaults."""
     from .. import dynamodb
 
     shift = check_number("shift", shift, lo=0.0, hi=0.5, lo_open=True)

@@ -112,14 +112,19 @@ def _clock_axis(ax, start: float, stop: float, step: int = 60) -> None:
 
 
 def _mark(ax, keys) -> None:
-    """Mark the named published moments (``timeline.PUBLISHED``) with a dotted line and their clock time."""
+    """Mark the named published moments (``timeline.PUBLISHED``) with a dotted line, their clock time and their
+    label (proper names from ``Moment.label``).  Call it after the x limits are set: a label closer than a
+    seventh of the axis to the previous one goes one row higher, so neighbouring labels do not overlap."""
+    lo, hi = ax.get_xlim()
+    previous, row = None, 0
     for key in keys:
         moment = PUBLISHED[key]
+        close = previous is not None and moment.minute - previous < (hi - lo) / 7
+        row = 1 - row if close else 0
+        previous = moment.minute
         ax.axvline(moment.minute, color="black", lw=0.7, ls=":")
-        ax.text(moment.minute, 1.0, f"{moment.clock}\n{key}", transform=ax.get_xaxis_transform(), fontsize=6.5,
-                ha="center", va="bottom")
-
-
+        ax.text(moment.minute, 1.0 + 0.16 * row, f"{moment.clock}\n{moment.label}", transform=ax.get_xaxis_transform(),
+                fontsize=6.5, ha="center", va="bottom")
 def _action_at(run) -> float:
     """Return the minute of the run's first DWFM action (off the axis when there is none)."""
     times = [x for x in (run.actions.restart_at, run.actions.throttle_at, run.actions.lifo_at) if x is not None]
@@ -134,8 +139,8 @@ def draw_leases(ax, run):
     ax.plot(run.t, held, color=PALETTE["ok"], lw=1.6, label="leases held")
     ax.plot(run.t, queue, color=PALETTE["bad"], lw=1.0, label="work queue (% of fleet, capped at 100)")
     ax.axvline(_action_at(run), color=PALETTE["mitigated"], lw=6, alpha=0.3)
-    _mark(ax, ("dns restored", "throttling and restarts", "all leases held"))
     _clock_axis(ax, _lease_start(run), run.t[-1])
+    _mark(ax, ("dns restored", "throttling and restarts", "all leases held"))
     ax.set_ylim(0, 105)
     # In the gap between the collapsed queue (top) and the lost leases (bottom), clear of the 04:14-05:28 rise.
     ax.legend(fontsize=7, loc="center", bbox_to_anchor=(0.37, 0.5), frameon=False)
@@ -183,8 +188,8 @@ def draw_capacity(ax, run):
     ax.axhline(run.demand / run.total * 100, color="black", lw=0.8, ls="--", label="demand")
     ax.fill_between(run.t, 0, run.error_rate * 100, color=PALETTE["bad"], alpha=0.4, lw=0,
                     label="connection errors (% of attempts)")
-    _mark(ax, ("nlb errors begin", "nlb failures detected", "failover disabled", "failover re-enabled"))
     _clock_axis(ax, _capacity_start(run), run.t[-1], step=120)
+    _mark(ax, ("nlb errors begin", "nlb failures detected", "failover disabled", "failover re-enabled"))
     ax.set_ylim(0, 105)
     ax.legend(fontsize=7, loc="lower right", frameon=False)
     return tidy(ax, xlabel="time (PDT)", ylabel="% of NLB capacity")
