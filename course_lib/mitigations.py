@@ -214,8 +214,8 @@ def compare(load: float = 280.0, trigger: Trigger = HOTOS_TRIGGER, horizon: floa
             seed: int = 0) -> list[tuple[str, str, float]]:
     """Run every policy on one trigger; return (policy, state, seconds from the trigger's end to recovery).
 
-    The state is 'recovered', 'metastable' or 'overloaded' (``metastable.classify_runs``); the time is inf when
-    goodput did not come back within the run.
+    The state is 'recovered', 'recovering', 'metastable' or 'overloaded' (``metastable.classify_runs``); the time
+    is inf when goodput did not come back within the run.
     """
     rows = []
     for name in POLICIES:

@@ -393,3 +393,26 @@ def test_storm_readout_says_why_goodput_can_exceed_offered():
     slow = storm_summary(storm_compute(load=146.0))
     assert "RECOVERING (slow), not recovered within the 180 s run" in slow and "METASTABLE" not in slow
     assert "METASTABLE" in storm_summary(storm_compute(load=280.0))
+
+
+def test_phase_plot_shows_recovering_cells_apart_from_stuck_ones():
+    """A short run below the hidden capacity leaves cells 'recovering': the plot gives them their own colour
+    and names it in the title; the chapter's grids have none, so their title is unchanged."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course_lib.plots.metastable import draw_phase
+
+    ph = phase_diagram(np.array([100.0, 146.0, 200.0]), np.array([0.0, 10.0]), horizon=60.0, dt=0.2)
+    assert ph.state[1, 1] == "recovering" and ph.state[2, 1] == "metastable" and not ph.recovered[1, 1]
+    fig, ax = plt.subplots()
+    draw_phase(ax, ph)
+    assert "recovering (slow)" in ax.get_title()
+    assert sorted(np.unique(ax.images[0].get_array()).tolist()) == [0, 1, 2]
+    fig2, ax2 = plt.subplots()
+    draw_phase(ax2, phase_diagram(np.array([100.0, 200.0]), np.array([0.0, 10.0]), dt=0.2))
+    assert ax2.get_title() == "blue: recovers   vermillion: stays stuck"
+    plt.close(fig)
+    plt.close(fig2)

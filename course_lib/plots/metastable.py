@@ -85,21 +85,24 @@ def trailing_mean(values, k: int) -> np.ndarray:
 
 
 def draw_phase(ax, phase):
-    """Draw recovered (blue) and stuck (vermillion) cells of a phase diagram, with both capacities marked."""
+    """Draw recovered (blue), recovering (sky blue: below the hidden capacity, not recovered within the run)
+    and stuck (vermillion) cells of a phase diagram, with the hidden capacity marked."""
     check_axes("ax", ax)
     _check_result("phase", phase, "phase", "Phase")
     from matplotlib.colors import ListedColormap
 
-    cmap = ListedColormap([PALETTE["bad"], PALETTE["ok"]])
+    cmap = ListedColormap([PALETTE["bad"], PALETTE["mitigated"], PALETTE["ok"]])
     dv = (phase.values[1] - phase.values[0]) / 2 if phase.values.size > 1 else 0.5
     dl = (phase.loads[1] - phase.loads[0]) / 2 if phase.loads.size > 1 else 0.5
     extent = (phase.values[0] - dv, phase.values[-1] + dv, phase.loads[0] - dl, phase.loads[-1] + dl)
-    ax.imshow(phase.recovered.astype(int), origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=1,
-              extent=extent, interpolation="nearest")
+    level = np.where(phase.recovered, 2, np.where(phase.state == "recovering", 1, 0))
+    ax.imshow(level, origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=2, extent=extent,
+              interpolation="nearest")
     ax.axhline(phase.hidden, color="white", lw=1.2, ls="--")
     ax.text(extent[1], phase.hidden, " hidden capacity", va="center", fontsize=7)
     unit = "s" if phase.axis == "duration" else "share of capacity lost"
-    return tidy(ax, title="blue: recovers   vermillion: stays stuck", xlabel=f"trigger {phase.axis} ({unit})",
+    slow = "   sky blue: recovering (slow)" if (level == 1).any() else ""
+    return tidy(ax, title=f"blue: recovers{slow}   vermillion: stays stuck", xlabel=f"trigger {phase.axis} ({unit})",
                 ylabel="load (QPS)")
 
 
