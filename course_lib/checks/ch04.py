@@ -300,7 +300,8 @@ def _check_q5(answer) -> None:
             raise Incorrect(f"scenario {name}: {state!r} should be a string, one of {', '.join(map(repr, STATES))}.")
         if state not in STATES:
             near = {"stuck": "'metastable'", "overloaded": "'metastable'",
-                    "healthy": "'stable' or 'vulnerable' (two states: which one depends on the load)"}
+                    "healthy": "'stable' or 'vulnerable' (two states: which one depends on the load)",
+                    "recovering": "'stable' (below the hidden capacity a slow recovery still heals itself)"}
             if state.strip().lower() in STATES:
                 raise Incorrect(f"scenario {name}: write {state.strip().lower()!r} exactly (lower case), not {state!r}.")
             hint = f" (Did you mean {near[state]}?)" if state in near else ""
