@@ -567,3 +567,10 @@ def test_lock_runs_are_unchanged_by_the_scheduler_rewrite(policy, k):
     """The lock model on the shared Scheduler and retry loop replays the old model's runs exactly."""
     run = simulate_lock(k, policy=policy, seed=0)
     assert (len(run.waits), run.attempts, run.failures, run.overlaps, int(run.losses.sum())) == BEFORE_SCHEDULER[policy, k]
+
+
+def test_overrun_epoch_is_the_one_written_in_the_lock():
+    """The overrun test's round(now + lease) is exactly the epoch lock_value writes (halves round to even)."""
+    from course_lib.r53lock import lock_value
+    for t in (0.5, 1.5, 2.5, 9.49999, 10.5, 1199.5, 123.456, 1e6 + 0.5):
+        assert float(lock_value("Enactor 1", t).rpartition(" ")[2]) == round(t)
