@@ -664,15 +664,7 @@ from course_lib.checks.ch01 import q1, q6
 from course_lib.exercises import Exercise
 from course_lib.occ import cas, read
 
-def safe_increment(key):
-    while True:
-        try:
-            value, version = yield read(key)
-            yield cas(key, version, value)
-            while True:
-                pass
-        except:
-            pass
+{learner}
 
 quick = Exercise("q1", "safe_increment", q1._check, ["hint"], chapter="01", time_limit=0.3)
 print("FIRST", quick.verdict(safe_increment).status)
@@ -684,13 +676,42 @@ gc.collect()
 """
 
 
-def test_abandoned_bare_except_generator_leaves_stderr_clean(tmp_path):
-    """A learner generator stopped by the time limit inside a bare-except loop prints nothing to stderr later."""
+BARE_EXCEPT = """
+def safe_increment(key):
+    while True:
+        try:
+            value, version = yield read(key)
+            yield cas(key, version, value)
+            while True:
+                pass
+        except:
+            pass
+"""
+
+ENDLESS_FINALLY = """
+def safe_increment(key):
+    try:
+        while True:
+            value, version = yield read(key)
+            yield cas(key, version, value)
+            while True:
+                pass
+    finally:
+        while True:
+            pass
+"""
+
+
+@pytest.mark.parametrize("learner", [BARE_EXCEPT, ENDLESS_FINALLY], ids=["bare except", "endless finally"])
+def test_abandoned_bare_except_generator_leaves_stderr_clean(tmp_path, learner):
+    """A learner generator stopped by the time limit prints nothing to stderr later and cannot hang the kernel
+    when it is closed: a bare except that swallows GeneratorExit, or a finally that never ends."""
     import subprocess
     import sys
     from pathlib import Path
     script = tmp_path / "learner_cell.py"
-    script.write_text(ABANDONED.format(root=str(Path(__file__).resolve().parent.parent)), encoding="utf-8")
+    script.write_text(ABANDONED.format(root=str(Path(__file__).resolve().parent.parent), learner=learner),
+                      encoding="utf-8")
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert "FIRST incorrect" in proc.stdout and "NEXT correct" in proc.stdout, proc.stdout + proc.stderr
     assert proc.stderr == "", proc.stderr
