@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import dwfm, network_manager, nlb, timeline
 from ..plots.metastable import draw_capacity, draw_leases, draw_storm, restyle_capacity, restyle_leases
-from ..validate import check_bool, check_number, check_type
+from ..validate import check_bool, check_choice, check_number, check_type
 
 __all__ = ["ACT_AT", "LEASE_HORIZON", "capacity_compute", "capacity_experiment", "capacity_summary",
            "fitted_sensitivity", "how_set", "leases_compute", "leases_experiment", "leases_summary", "published_failover",
@@ -183,6 +183,8 @@ def _fitted_times(dwfm_params: dict, nm_params: dict, ttl: float | None = None) 
 def how_set(stage: str, name: str) -> str:
     """Say how a value tied to a published time was set: 'fitted' (searched for) or 'set equal to the record'
     (computed by subtracting published times: DynamoDB's TTL and ``dwfm.SET_FROM_RECORD``)."""
+    check_choice("stage", stage, ("dynamodb", "dwfm", "network_manager", "nlb"))
+    check_type("name", name, str)
     from_record = stage == "dynamodb" or (stage == "dwfm" and name in dwfm.SET_FROM_RECORD)
     return "set equal to the record" if from_record else "fitted"
 
