@@ -139,6 +139,10 @@ COMPARED = ("dynamodb recovered", "all leases held", "nm backlog begins", "nlb e
             "failover disabled", "propagation normal", "ec2 normal", "event end")
 PREDICTED = tuple(m for m in COMPARED if m not in FITTED.values() and m not in ALSO_FITTED)
 LABELS = {"failover disabled": "NLB errors resolve", "nm backlog begins": "NM backlog begins"}  # the model's time for that row is when its errors end
+# How NightResult.summary() names each moment: for what the model measures, not the record entry it is compared with.
+SUMMARY_LABELS = {"failover disabled": "NLB errors end", "nm backlog begins": "NM backlog begins",
+                  "nlb errors begin": "NLB errors begin", "dynamodb recovered": "DynamoDB recovered",
+                  "ec2 normal": "EC2 normal", "propagation normal": "NM propagation normal"}
 FIT_TOLERANCE = 5.0  # minutes: a fitted time this close counts as fitted (a grid search over seeds is coarse)
 TOLERANCE = 15.0  # minutes: a predicted time within this of the published one counts as reproduced
 
@@ -362,7 +366,22 @@ class NightResult:
         return out
 
     def summary(self) -> str:
-        rows = [f"{k:24s} {clock(v)}" for k, v in self.times.items()]
+        """The night's moments, each named for what the model measures, then impact minutes per service.
+
+        A moment the night never reaches prints 'never'; the NLB rows print 'no errors' on a night without
+        NLB connection errors.  (The key 'failover disabled' in ``times`` is the record's name for the row it
+        is compared with; what the model gives there is when its NLB errors end, printed as such.)
+        """
+        nlb_errors = self.race_empty and math.isfinite(self.times.get("nlb errors begin", math.inf))
+        rows = []
+        for k, v in self.times.items():
+            if not self.race_empty:
+                text = "never"
+            elif k in ("nlb errors begin", "failover disabled") and not nlb_errors:
+                text = "no errors"
+            else:
+                text = clock(v)
+            rows.append(f"{SUMMARY_LABELS.get(k, k):24s} {text}")
         rows += [f"impact {s:17s} {m:6.0f} min" for s, m in self.impact.items()]
         return "\n".join(rows + list(self.notes))
 

@@ -67,10 +67,16 @@ GUARDRAILS = {
     "alias repaired while the automation runs": "stop the automation before changing what it manages",
     "DWFM hosts restarted without a throttle": "shed load before dropping queues, or the work comes back at once",
     "throttles relaxed before every lease was held": "relax only once DWFM holds every lease",
+    # A game rule, not something the model shows: relaxing early would flood Network Manager's backlog in
+    # reality, but the model's relaxing takes a fixed time set from the record (relax_minutes) whatever the
+    # backlog, so an early relax looks harmless (or even good) there.  The guardrail keeps the game honest.
+    "throttles relaxed before Network Manager's propagation was normal":
+        "relax only once network state propagates normally (game rule: the model cannot show the flood)",
     "NLB failover re-enabled while checks still flap": "re-enable only once network state propagates normally",
 }
 SIGNALS = ("border_packet_loss", "dynamodb_errors", "dns_answer_size", "leases_held", "launches_admitted",
            "nm_delay", "nlb_errors")
+_WAITS = ("wait 5 min", "wait 15 min", "wait 1 h")
 MAX_TURNS = 400  # a game ends after this many turns whatever happens (an explicit bound)
 
 
@@ -116,6 +122,17 @@ def _broken_zone():
     return published_broken_zone()
 
 
+# The dashboard signals in plain words (for alerts and labels).
+_PLAIN = {"border_packet_loss": "the border network (packet loss in use1-az1)",
+          "dynamodb_errors": "DynamoDB's API errors", "dns_answer_size": "DynamoDB's DNS answer"}
+
+
+def paged_at() -> float:
+    """Return the minute the responders were paged (read from the timeline): no action before it but waiting."""
+    paged = next(e for e in timeline.EVENTS if e.service == "Response" and "pages" in e.what)
+    return float(timeline.duration(timeline.EVENT_START, paged.time))
+
+
 @lru_cache(maxsize=8)
 def _alerts(seed: int) -> tuple[tuple[float, str], ...]:
     """The pages and Chapter 5's automated bottom-up triage of the first hour, at their published minutes."""
@@ -124,7 +141,8 @@ def _alerts(seed: int) -> tuple[tuple[float, str], ...]:
     verdict = signals.triage(signals.first_hour(seed)).suspect
     return ((float(timeline.duration(timeline.EVENT_START, paged.time)), "paged: DynamoDB API errors in us-east-1"),
             (float(timeline.duration(timeline.EVENT_START, triaged.time)),
-             f"automated metric triage: suspect {verdict} (the lowest layer that moved with the errors)"))
+             f"automated metric triage: suspect {_PLAIN.get(verdict, verdict.replace('_', ' '))} "
+             "(the lowest layer that moved with the errors)"))
 
 
 @lru_cache(maxsize=8)
@@ -150,6 +168,8 @@ class Game:
         self.violations: list[tuple[float, str]] = []
         self.console = Console(_broken_zone())
         self._night = None
+        self._shown: dict[str, np.ndarray] = {}  # the dashboard values already shown: never rewritten
+        self._shown_upto = 0  # how many minutes (from 23:48) have been shown
 
     # ---- the model -------------------------------------------------------------------------------------
     def action_script(self) -> cascade.ActionScript:
@@ -178,6 +198,9 @@ class Game:
             return f"unknown action {action!r}; choose from {', '.join(ACTIONS)}"
         if self.finished:
             return "the night is over"
+        if action not in _WAITS and self.now < paged_at():
+            return (f"you have not been paged yet: the page comes at {cascade.clock(paged_at())}; until then you "
+                    "can only wait")
         needs = {"prepare rpz override": ("identified", "dig the record first: what is wrong with DNS?"),
                  "apply rpz override": ("rpz prepared", "prepare the override first"),
                  "repair the alias": ("identified", "dig the record first: what is wrong with DNS?")}
@@ -280,6 +303,8 @@ class Game:
             held = night.times["all leases held"]
             if not held <= done:
                 self.violations.append((done, "throttles relaxed before every lease was held"))
+            if not night.times["propagation normal"] <= done:
+                self.violations.append((done, "throttles relaxed before Network Manager's propagation was normal"))
         if kind == "enable nlb failover" and night.propagation is not None:
             i = min(int(done), night.propagation.delay.size - 1)
             if night.propagation.delay[i] > night.propagation.params["normal_delay"]:
@@ -307,7 +332,19 @@ class Game:
 
     # ---- the dashboards -----------------------------------------------------------------------------------
     def series(self) -> dict:
-        """Return every dashboard signal per minute over the whole run (the view cuts it at now)."""
+        """Return every dashboard signal per minute over the whole run (the view cuts it at now).
+
+        Minutes already shown keep the values they were shown with: a later action (the DNS repair starts
+        the DWFM model from 23:48) never rewrites the dashboard's past.
+        """
+        out = self._model_series()
+        k = self._shown_upto
+        for name, values in out.items():
+            if k and name in self._shown:
+                values[:k] = self._shown[name][:k]
+        return out
+
+    def _model_series(self) -> dict:
         night = self.night()
         lognorm, normal = _noise(self.seed)
         t = night.t
@@ -318,17 +355,23 @@ class Game:
         repaired = night.script.at("dns repair")
         size = np.where(t < (math.inf if repaired is None else repaired), 0, signals.ANSWER_SIZE).astype(float)
         held = night._series("leases", "held", 0.0) / (night.leases.fleet if night.leases is not None else 1.0)
+        launches = night.launch_capacity
         if night.leases is None:
             lost = dwfm.SPEC["lease_loss_minutes"].default  # leases time out while DNS stays broken
             held = 1.0 - np.minimum(t, lost) / lost
+            launches = held  # no lease, no launch: EC2 admits launches only on droplets DWFM holds
         return {"border_packet_loss": loss, "dynamodb_errors": errors, "dns_answer_size": size,
-                "leases_held": held * 100, "launches_admitted": night.launch_capacity * 100,
+                "leases_held": held * 100, "launches_admitted": launches * 100,
                 "nm_delay": night.nm_delay, "nlb_errors": night.nlb_error_rate * 100}
 
     def view(self) -> View:
         k = int(min(self.now, cascade.HORIZON)) + 1
         hist = {}
-        for name, values in self.series().items():
+        series = self.series()
+        if k > self._shown_upto:
+            self._shown = {name: np.array(values) for name, values in series.items()}
+            self._shown_upto = k
+        for name, values in series.items():
             v = np.array(values[:k])
             v.setflags(write=False)
             hist[name] = v
@@ -341,13 +384,15 @@ class Game:
         check_type("team", team, str)
         check_type("problem", problem, str)
         night = self.night()
-        return GameRecord(team, self.seed, tuple(self.decisions), night.script, night, aws_night().total_impact,
+        return GameRecord(team, self.seed, tuple(self.decisions), night.script, night,
+                          aws_night(self.seed).total_impact,
                           tuple(self.violations), problem)
 
 
-@lru_cache(maxsize=1)
-def aws_night() -> cascade.NightResult:
-    return cascade.run()
+@lru_cache(maxsize=8)
+def aws_night(seed: int = 0) -> cascade.NightResult:
+    """Return AWS's night (the published actions) at *seed*: the night a game at that seed is scored against."""
+    return cascade.run(seed=check_int("seed", seed, lo=0, hi=2**32 - 1))
 
 
 @dataclass(frozen=True)

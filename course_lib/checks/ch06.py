@@ -51,9 +51,11 @@ def _check_q1(answer) -> None:
         raise Incorrect(f"the NLB's connection errors were over at {_clock(t['failover disabled'])}, hours before "
                         f"the end at {_clock(t['event end'])}: nothing that finished later waited on them.")
     if "Network Manager" in names:
-        raise Incorrect(f"Network Manager's propagation was normal at {_clock(t['propagation normal'])}, but "
-                        f"launches stayed throttled until {_clock(t['launches unthrottled'])}: EC2's recovery "
-                        "waited on the throttles, not on the backlog.")
+        nm, thr = t["propagation normal"], t["launches unthrottled"]
+        raise Incorrect(f"EC2 was normal only after both, so its recovery waited on the LATER of the two: Network "
+                        f"Manager's propagation was normal at {_clock(nm)}, {thr - nm:.0f} min before the launches "
+                        f"were fully unthrottled at {_clock(thr)}. Moving Network Manager's finish would not move "
+                        "the end; the backlog is off the critical path.")
     for stage, why in (("DNS record", "where did the night start? The empty record is the trigger"),
                        ("DynamoDB", f"DWFM's state checks need DynamoDB, reachable again only at "
                                     f"{_clock(t['dynamodb recovered'])}"),
@@ -232,8 +234,8 @@ def _check_q5(answer) -> None:
     wrong = {
         "packet loss in use1-az1": "the packet loss was the red herring: it never explained DynamoDB's failure",
         "the Enactor race": "the race was the trigger; it was over once the record was empty, before 02:25",
-        "DNS automation still running": "the automation had been stopped before the repair, so it could not "
-                                        "interfere afterwards",
+        "DNS automation still running": "as reported [S2], the automation had been stopped before the repair, "
+                                        "so it could not interfere afterwards",
     }
     for name in sorted(names - _AFTER):
         raise Incorrect(f"{name!r} did not keep the night going after DNS was restored: {wrong[name]}.")
@@ -253,7 +255,7 @@ def _check_q5(answer) -> None:
 q1 = Exercise("q1", "answer_q1", _check_q1, [
     "Start from the end (14:20: the container services) and ask of each stage: what was it waiting for?",
     "Compare, in `cascade.run().times`, when Network Manager was normal and when launches were unthrottled: "
-    "EC2 was normal only after both.",
+    "EC2 was normal only after both, so only the later of the two is on the path.",
 ], chapter="06")
 q2 = Exercise("q2", "answer_q2", _check_q2, [
     "Delay each action by an hour with `cascade.what_if({kind: night.script.at(kind) + 60})` and compare "

@@ -6,16 +6,19 @@ Thin builders: controls -> ``whatif_compute`` (the plain model call a test makes
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from .. import cascade
 from ..plots.cascade import draw_night, restyle_night
 
-__all__ = ["SHIFTS", "GameDay", "gameday_experiment", "whatif_compute", "whatif_experiment", "whatif_summary"]
+__all__ = ["FIXES", "FIX_KEY", "SHIFTS", "GameDay", "gameday_experiment", "whatif_compute", "whatif_experiment", "whatif_summary"]
 
 # Each action can stay where AWS took it, move by one of these offsets, or never happen (None).
 SHIFTS = (("as published", 0), ("2 h earlier", -120), ("1 h earlier", -60), ("30 min earlier", -30),
           ("30 min later", 30), ("1 h later", 60), ("2 h later", 120), ("never", None))
+FIX_KEY = "chapter_2_fix"  # the explorer's toggle: run the night with Chapter 2's fix to the race
+FIXES = ("recheck_at_write",)  # Chapter 2's fix: the Enactor re-checks its plan's generation as it writes
 _KEYS = {kind: kind.replace(" ", "_") for kind in cascade.ACTION_KINDS}
 
 
@@ -28,12 +31,13 @@ def whatif_compute(**values):
     """Return the night with each action shifted (minutes, None = never) and the chosen mitigations on."""
     from ..validate import check_bool, check_number
 
-    allowed = set(_KEYS.values()) | {m.replace(" ", "_") for m in cascade.MITIGATIONS}
+    allowed = set(_KEYS.values()) | {m.replace(" ", "_") for m in cascade.MITIGATIONS} | {FIX_KEY}
     unknown = sorted(set(values) - allowed)
     if unknown:
         raise ValueError(f"unknown control(s) {unknown}; choose from {sorted(allowed)}")
     script = cascade.ActionScript.published()
     moves = {}
+    clamped = []
     for kind, key in _KEYS.items():
         shift = values.get(key, 0)
         if shift is not None:
@@ -41,10 +45,20 @@ def whatif_compute(**values):
         if shift is None:
             moves[kind] = None
         elif shift:
-            moves[kind] = max(0.0, script.at(kind) + shift)
+            wanted = script.at(kind) + shift
+            moves[kind] = min(max(0.0, wanted), float(cascade.HORIZON))
+            if moves[kind] != wanted:
+                moved = moves[kind] - script.at(kind)
+                clamped.append(f"{kind} moved only {abs(moved):.0f} min {'earlier' if moved < 0 else 'later'} "
+                               f"(to {cascade.clock(moves[kind])}, the "
+                               f"{'event start' if moved < 0 else 'end of the run'}), not {abs(shift):.0f}")
     mitigations = [m for m in cascade.MITIGATIONS
                    if check_bool(m.replace(" ", "_"), values.get(m.replace(" ", "_"), False))]
-    return cascade.what_if(moves, mitigations)
+    fixes = FIXES if check_bool(FIX_KEY, values.get(FIX_KEY, False)) else ()
+    night = cascade.what_if(moves, mitigations, fixes=fixes)
+    if clamped:
+        night = replace(night, notes=(*night.notes, *clamped))
+    return night
 
 
 def whatif_summary(night) -> str:
@@ -53,6 +67,9 @@ def whatif_summary(night) -> str:
 
     check_type("night", night, cascade.NightResult, "a cascade.NightResult")
     ref = _reference()
+    if not night.race_empty:
+        return (f"no outage: the record never empties, so nothing downstream fails (AWS's night: ends "
+                f"{cascade.clock(ref.end)}, impact {ref.total_impact:.0f} min).")
     per = ", ".join(f"{s} {m:.0f}" for s, m in night.impact.items())
     notes = ("  " + "; ".join(night.notes)) if night.notes else ""
     return (f"end {cascade.clock(night.end)} (AWS's night: {cascade.clock(ref.end)}); impact "
@@ -70,6 +87,7 @@ def whatif_experiment():
     controls = {key: dropdown(kind, list(SHIFTS), 0) for kind, key in _KEYS.items()}
     for m in cascade.MITIGATIONS:
         controls[m.replace(" ", "_")] = toggle(m, False)
+    controls[FIX_KEY] = toggle("Chapter 2's fix (re-check at write)", False)
     return Experiment(controls, whatif_compute, _draw, whatif_summary, figsize=(8.0, 4.6), height="390px",
                       margins={"left": 0.08, "bottom": 0.07, "top": 0.98, "hspace": 0.12}, restyle=restyle_night)
 
@@ -141,7 +159,7 @@ class GameDay:
             from ..gameday import aws_night
 
             so_far = self.game.night().impact_until(view.now)
-            aws = aws_night().impact_until(view.now)
+            aws = aws_night(self.game.seed).impact_until(view.now)
             text = (f"{view.clock} PDT — you are on call. Impact so far {so_far:.0f} min (AWS's night by now: "
                     f"{aws:.0f}). Known: {', '.join(sorted(view.known)) or 'nothing yet'}.")
         self.status.value = f"<b>{html.escape(text)}</b>"
