@@ -41,12 +41,14 @@ from .validate import check_choice, check_number, check_type
 __all__ = [
     "ACTION_KINDS",
     "ALSO_FITTED",
+    "ANCHORED",
     "COMPARED",
     "COUNTERFACTUALS",
     "FITTED",
     "FIT_TOLERANCE",
     "HORIZON",
     "MITIGATIONS",
+    "OPERATOR_INPUT",
     "PREDICTED",
     "PUBLISHED_AS",
     "SERVICES",
@@ -137,7 +139,14 @@ PUBLISHED_AS = {"nm backlog begins": "all leases held"}
 # Published moments the chain reproduces; those no parameter was fitted to are predictions.
 COMPARED = ("dynamodb recovered", "all leases held", "nm backlog begins", "nlb errors begin", "connectivity problems",
             "failover disabled", "propagation normal", "ec2 normal", "event end")
-PREDICTED = tuple(m for m in COMPARED if m not in FITTED.values() and m not in ALSO_FITTED)
+# Rows that are not fitted but not independent either.  "NLB errors resolve" is when the model's NLB errors end,
+# which follows the operators' switch-off (an input at the published 09:36: nothing is removed after it).  The
+# backlog's start is compared with the 05:28 that dwfm.rate was fitted to (the same record entry), so it is
+# anchored to a fitted time.  No row of the table is an independent prediction.
+OPERATOR_INPUT = {"failover disabled": "disable nlb failover"}
+ANCHORED = {"nm backlog begins": "all leases held"}
+PREDICTED = tuple(m for m in COMPARED if m not in FITTED.values() and m not in ALSO_FITTED
+                  and m not in OPERATOR_INPUT and m not in ANCHORED)  # empty: a reconstruction, not a test
 LABELS = {"failover disabled": "NLB errors resolve", "nm backlog begins": "NM backlog begins"}  # the model's time for that row is when its errors end
 # How NightResult.summary() names each moment: for what the model measures, not the record entry it is compared with.
 SUMMARY_LABELS = {"failover disabled": "NLB errors end", "nm backlog begins": "NM backlog begins",
@@ -583,7 +592,18 @@ class Row:
 
     @property
     def kind(self) -> str:
-        return "fitted" if self.fitted_by else "predicted"
+        """How the row's model time came about: 'fitted (searched)', 'set equal to the record' (a subtraction),
+        'operator input', 'anchored to a fitted time', or 'predicted' (no row is, in the published table)."""
+        if self.moment in OPERATOR_INPUT:
+            return "operator input"
+        if self.moment in ANCHORED:
+            return "anchored to a fitted time"
+        if not self.fitted_by:
+            return "predicted"
+        params = [k for k, m in FITTED.items() if m == self.moment]
+        if params and all(k in SET_FROM_RECORD for k in params):
+            return "set equal to the record"
+        return "fitted (searched)"
 
     @property
     def error(self) -> float:
@@ -591,14 +611,25 @@ class Row:
 
     @property
     def ok(self) -> bool:
-        return math.isfinite(self.error) and abs(self.error) <= (FIT_TOLERANCE if self.fitted_by else TOLERANCE)
+        tight = self.fitted_by or self.moment in OPERATOR_INPUT
+        return math.isfinite(self.error) and abs(self.error) <= (FIT_TOLERANCE if tight else TOLERANCE)
 
     @property
     def label(self) -> str:
         return LABELS.get(self.moment, self.moment)
 
     def __str__(self) -> str:
-        how = f"fitted ({self.fitted_by})" if self.fitted_by else f"predicted (±{TOLERANCE:g} min)"
+        kind = self.kind
+        if kind == "operator input":
+            how = f"operator input (failover switched off at {clock(self.published)}: nothing removed after)"
+        elif kind == "anchored to a fitted time":
+            how = "anchored to a fitted time (the 05:28 entry dwfm.rate was fitted to)"
+        elif kind == "set equal to the record":
+            how = f"set equal to the record ({self.fitted_by.replace(', set from the record', '')})"
+        elif kind == "fitted (searched)":
+            how = f"fitted, searched ({self.fitted_by.replace(', set from the record', '')})"
+        else:
+            how = f"predicted (±{TOLERANCE:g} min)"
         return (f"{self.label:22s} {clock(self.published)}  {clock(self.model):>5s}  {self.error:+5.0f} min  "
                 f"{how}")
 

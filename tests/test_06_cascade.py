@@ -38,13 +38,24 @@ def test_published_vs_model_table(night):
     rows = cascade.compare(night)
     assert [r.moment for r in rows] == list(EXPECTED)
     for r in rows:
-        clock, fitted = EXPECTED[r.moment]
+        clock, _fitted = EXPECTED[r.moment]
         assert cascade.clock(r.model) == clock, r
-        assert (r.kind == "fitted") == fitted, r
+        assert r.kind.startswith(("fitted", "set equal", "operator input", "anchored")), r
         assert r.published == timeline.published(cascade.PUBLISHED_AS.get(r.moment, r.moment))
         assert r.ok, r
     backlog = next(r for r in rows if r.moment == "nm backlog begins")
-    assert backlog.error == -12 and backlog.kind == "predicted"  # the one prediction, 12 min early
+    assert backlog.error == -12 and backlog.kind == "anchored to a fitted time"  # 05:28 is dwfm.rate's target
+    kinds = {r.moment: r.kind for r in rows}
+    assert kinds["failover disabled"] == "operator input"  # nothing is removed after the switch-off
+    assert kinds["all leases held"] == kinds["propagation normal"] == "fitted (searched)"
+    assert kinds["dynamodb recovered"] == kinds["ec2 normal"] == kinds["event end"] == "set equal to the record"
+    assert "predicted" not in cascade.table_text(rows)  # a reconstruction: no row is an independent test
+
+
+def test_backlog_band_is_reported_as_it_is():
+    lo, hi = cascade.bands()["nm backlog begins"]
+    assert (cascade.clock(lo), cascade.clock(hi)) == ("05:09", "05:23")  # the chapter quotes this band
+    assert hi < cascade.published_minute("all leases held")  # the record's 05:28 lies outside it
 
 
 def test_fitted_parameters_are_named_with_their_moments():
@@ -52,13 +63,14 @@ def test_fitted_parameters_are_named_with_their_moments():
     fitted = cascade.fitted_parameters()
     assert len(fitted) == 10
     assert len({m for _, m in fitted.values()}) == 8
-    assert cascade.PREDICTED == ("nm backlog begins",)
+    assert cascade.PREDICTED == ()  # the backlog row is anchored to a fitted time; the 09:36 row is an input
+    assert set(cascade.ANCHORED) == {"nm backlog begins"} and set(cascade.OPERATOR_INPUT) == {"failover disabled"}
     assert set(cascade.ALSO_FITTED) == {"failover disabled"}
     set_from_record = [k for k in fitted if tuple(k.split(".")) in cascade.SET_FROM_RECORD]
     assert sorted(set_from_record) == ["cascade.catch_up", "dwfm.lease_loss_minutes", "dwfm.relax_minutes",
                                        "dynamodb.ttl"]
     assert cascade.SPEC["catch_up"].default == timeline.published("event end") - timeline.published("ec2 normal")
-    assert not set(cascade.PREDICTED) & {m for _, m in fitted.values()}
+    assert set(cascade.ANCHORED.values()) <= {m for _, m in fitted.values()}
 
 
 def test_every_time_emerges_from_its_upstream(night):

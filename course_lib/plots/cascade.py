@@ -25,7 +25,7 @@ def _clock_axis(ax, labels: bool = True) -> None:
 
 
 def draw_table(ax, rows, bands: dict | None = None):
-    """Draw each published moment (black diamond) beside the model's (circle; hollow = predicted) with the
+    """Draw each published moment (black diamond) beside the model's (circle; hollow = not fitted) with the
     ±10 % sensitivity band of the fitted parameters (shaded)."""
     from ..cascade import Row
 
@@ -49,7 +49,7 @@ def draw_table(ax, rows, bands: dict | None = None):
             hi = min(hi, LAST)
             ax.barh(y, max(hi - lo, 1.0), left=lo, height=0.5, color=PALETTE["mitigated"], alpha=0.5, lw=0)
         model = r.model if math.isfinite(r.model) else LAST
-        face = PALETTE["ok"] if r.kind == "fitted" else "white"
+        face = "white" if r.kind in ("anchored to a fitted time", "predicted") else PALETTE["ok"]
         ax.plot([model], [y], "o", mec=PALETTE["ok"], mfc=face, ms=8, mew=1.6)
         ax.plot([r.published], [y], "D", color="black", mec="white", ms=4.5, zorder=4)
         ax.text(LAST + 10, y, f"{r.error:+.0f} min, {r.kind}", va="center", fontsize=7)
@@ -58,8 +58,9 @@ def draw_table(ax, rows, bands: dict | None = None):
     _clock_axis(ax)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.plot([], [], "D", color="black", ms=5, label="published")
-    ax.plot([], [], "o", mec=PALETTE["ok"], mfc=PALETTE["ok"], ms=6, label="model (fitted)")
-    ax.plot([], [], "o", mec=PALETTE["ok"], mfc="white", ms=6, mew=1.6, label="model (predicted)")
+    ax.plot([], [], "o", mec=PALETTE["ok"], mfc=PALETTE["ok"], ms=6,
+            label="model (fitted, set equal to the record, or operator input)")
+    ax.plot([], [], "o", mec=PALETTE["ok"], mfc="white", ms=6, mew=1.6, label="model (anchored to a fitted time)")
     ax.barh([], [], color=PALETTE["mitigated"], alpha=0.5, label="±10 % on each fitted parameter")
     ax.legend(fontsize=7, loc="lower left", frameon=False)
     return tidy(ax, title="The night replayed: published vs model", xlabel="time (PDT)")
@@ -122,8 +123,8 @@ def draw_night(fig, night, reference=None):
                      ha="right", va="center")
     _clock_axis(axes[-1])
     end = night.end if math.isfinite(night.end) else LAST
-    for ax in axes:
-        ax.axvline(end, color="black", lw=0.8, ls="--")
+    for ax in axes:  # the dashed end of the event, on every panel (Network Manager's included)
+        ax.axvline(end, color="black", lw=1.0, ls="--", zorder=5)
     return axes
 
 
@@ -157,6 +158,7 @@ _DASH = ((("border_packet_loss", "border packet loss, use1-az1 (%)", PALETTE["wa
          (("nm_delay", "Network Manager delay (min)", PALETTE["accent"]),
           ("nlb_errors", "NLB connection errors (%)", PALETTE["bad"])))
 _SCALE = {"dns_answer_size": 10.0}
+_DASH_UNITS = ("% of packets", "% / addresses x10", "%", "min / %")
 
 
 def draw_dashboard(fig, view):
@@ -166,16 +168,19 @@ def draw_dashboard(fig, view):
     check_figure("fig", fig)
     check_type("view", view, View, "a gameday.View (from Game.view())")
     axes = fig.subplots(2, 2, sharex=True).ravel()
-    for ax, panel in zip(axes, _DASH, strict=True):
+    for ax, panel, unit in zip(axes, _DASH, _DASH_UNITS, strict=True):
         for k, (name, label, colour) in enumerate(panel):
             y = view.history[name] * _SCALE.get(name, 1.0)
-            ax.plot(np.arange(y.size), y, color=colour, lw=1.3)
-            ax.text(0.99, 0.95 - 0.13 * k, label, color=colour, fontsize=6, ha="right", va="top",
+            # a thicker line for the DNS answer: at 0 addresses it lies just above the axis, not hidden on it
+            ax.plot(np.arange(y.size), y, color=colour, lw=2.2 if name == "dns_answer_size" else 1.3)
+            ax.text(0.99, 0.97 - 0.17 * k, label, color=colour, fontsize=8, ha="right", va="top",
                     transform=ax.transAxes)
         ax.axvline(view.now, color="black", lw=0.8, ls=":")
-        ax.set_ylim(0, 135 if panel[0][0] != "border_packet_loss" else 6.5)  # labels above the data
+        # labels above the data; the floor sits below 0 so a signal at 0 is visible above the x axis
+        ax.set_ylim(-8, 160) if panel[0][0] != "border_packet_loss" else ax.set_ylim(-0.35, 7.5)
+        ax.set_ylabel(unit, fontsize=8)
         tidy(ax)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8)
     _clock_axis(axes[-1])  # the x axis is shared: label it once, and hide the top row's labels
     for ax in axes[:2]:
         ax.tick_params(labelbottom=False)
