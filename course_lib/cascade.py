@@ -375,7 +375,7 @@ class NightResult:
         return out
 
     def summary(self) -> str:
-        """The night's moments, each named for what the model measures, then impact minutes per service.
+        """The night's moments in time order, each named for what the model measures, then impact per service.
 
         A moment the night never reaches prints 'never'; the NLB rows print 'no errors' on a night without
         NLB connection errors.  (The key 'failover disabled' in ``times`` is the record's name for the row it
@@ -383,7 +383,14 @@ class NightResult:
         """
         nlb_errors = self.race_empty and math.isfinite(self.times.get("nlb errors begin", math.inf))
         rows = []
-        for k, v in self.times.items():
+
+        def when(item):  # in time order; moments that never come (or NLB rows without errors) last
+            k, v = item
+            none = not self.race_empty or not math.isfinite(v) or (k in ("nlb errors begin", "failover disabled")
+                                                                   and not nlb_errors)
+            return (none, v if not none else 0.0)
+
+        for k, v in sorted(self.times.items(), key=when):
             if not self.race_empty:
                 text = "never"
             elif k in ("nlb errors begin", "failover disabled") and not nlb_errors:

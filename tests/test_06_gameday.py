@@ -398,6 +398,14 @@ def test_summary_names_each_moment_for_what_it_is():
     assert "no outage" in whatif_summary(whatif_compute(chapter_2_fix=True))
 
 
+def test_summary_lists_the_moments_in_time_order():
+    lines = cascade.run().summary().splitlines()
+    names = [ln[:24].strip() for ln in lines[:10]]
+    assert names.index("NM backlog begins") < names.index("all leases held")  # 05:16 before 05:28
+    clocks = [ln[25:30] for ln in lines[:10]]
+    assert clocks == sorted(clocks, key=cascade.minute_of)
+
+
 def test_summary_says_no_errors_on_a_night_without_nlb_errors():
     import dataclasses
 
