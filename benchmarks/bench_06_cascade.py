@@ -53,7 +53,8 @@ def whatif_line() -> str:
     exp = whatif_experiment()
     keys = ["throttle_dwfm", "disable_nlb_failover", "dns_repair", "rpz_override", "relax_throttles"]
     moves = [{k: v} for k, v in itertools.product(keys, (-30, 30, 0))]
-    moves += [{"velocity_control": True}, {"velocity_control": False}]
+    moves += [{"velocity_control": True}, {"velocity_control": False}, {"chapter_2_fix": True},
+              {"chapter_2_fix": False}]
     wall = time_calls(lambda kw: exp.set(**kw), moves)
     exp.set(**dict.fromkeys(keys, 0), velocity_control=False)
     cascade.cache_clear()
@@ -68,8 +69,9 @@ def gameday_line() -> str:
     except ImportError:
         return "game-day turn: not built"
     game = gameday_experiment(seed=0)
-    # a night's first 20 turns: the DNS work, the DWFM throttle and restarts (each a new model run), then waits
-    turns = ["split the call", "dig the record", "page the DynamoDB team", "stop automation", "repair the alias",
+    # a night's first 20 turns: the wait for the page (23:52), the DNS work, the DWFM throttle and restarts
+    # (each a new model run), then waits
+    turns = ["wait 5 min", "split the call", "dig the record", "page the DynamoDB team", "stop automation", "repair the alias",
              "prepare rpz override", "apply rpz override", "throttle dwfm", "restart dwfm hosts"]
     turns += ["wait 15 min"] * (20 - len(turns))
     samples = []

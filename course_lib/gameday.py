@@ -1,6 +1,7 @@
 """Game day: the learner is on call from 23:48, with dashboards, a console and the night's cascade (Chapter 6).
 
-Each turn the responder takes one action from the same set AWS's responders had; it costs minutes (a
+The responder is paged at 23:52 (read from the timeline): before the page only the waits are available, and any
+other action is refused with a message saying so.  Each turn the responder takes one action from the same set AWS's responders had; it costs minutes (a
 **model choice** for each, listed in :data:`ACTIONS`, set so that AWS's own sequence lands near the published
 times), and the clock moves on.  Actions that change the system become the cascade's action script at the
 minute they complete, so the dashboards the next turn shows come from :func:`course_lib.cascade.run` — the
@@ -11,11 +12,13 @@ endpoint is empty again.
 Dashboards are SYNTHETIC (levels, noise: model choices, as in Chapter 5): the border packet loss in use1-az1
 (the red herring [S2]; when it cleared is not in the record, so here it clears after two hours, a model
 choice), DynamoDB's error rate, the regional endpoint's DNS answer size, DWFM's leases, EC2 launches admitted,
-Network Manager's delay and NLB connection errors.
+Network Manager's delay and NLB connection errors.  A minute's dashboard value never changes once a view has
+shown it (the DNS repair starts the DWFM model from 23:48; the past on screen stays as it was seen).
 
-Score: customer-impact minutes of the learner's night against AWS's (``cascade.run()`` with the published
-actions).  Guardrails a good responder keeps (course design, not AWS policy) are listed in
-:data:`GUARDRAILS`; breaking one is recorded.  ``play(policy)`` drives a whole game from a function, which
+Score: customer-impact minutes of the learner's night against AWS's at the same seed (``cascade.run(seed=...)``
+with the published actions).  Guardrails a good responder keeps (course design, not AWS policy) are listed in
+:data:`GUARDRAILS`; breaking one is recorded.  One is a game rule standing in for what the model cannot show
+(relaxing the throttles before Network Manager propagates normally would flood its backlog).  ``play(policy)`` drives a whole game from a function, which
 tests, exercises and instructors use; nothing a policy does can raise out of ``play`` or corrupt a game.
 """
 

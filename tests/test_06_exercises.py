@@ -115,7 +115,22 @@ def _after(first):
 GOOD_START = ["split the call", "dig the record", "page the DynamoDB team", "stop automation", "repair the alias"]
 
 
+def _eager(view):
+    """Ignores view.available: asks for the DNS work at 23:48, before the page."""
+    done = {d.action for d in view.decisions}
+    return next((a for a in GOOD_START if a not in done), "wait 1 h")
+
+
+def _relax_at_all_leases(view):
+    """AWS's steps, but relaxes the throttles as soon as every lease is held (05:28, before NM is normal)."""
+    if "relax throttles" in view.available and view.latest["leases_held"] >= 100:
+        return "relax throttles"
+    return gameday.aws_policy(view)
+
+
 @pytest.mark.parametrize("policy, fragment", [
+    (_eager, "not been paged yet"),
+    (_relax_at_all_leases, "before Network Manager's propagation was normal"),
     (lambda view: "wait 1 h", "never repaired"),
     (_after(["split the call", "dig the record", "repair the alias"]), "automation runs"),
     (_after([*GOOD_START, "restart dwfm hosts"]), "without a throttle"),

@@ -421,3 +421,14 @@ def test_explorer_says_when_a_move_is_clamped():
     text = whatif_summary(whatif_compute(rpz_override=-120))
     assert "rpz override moved only 87 min earlier" in text and "not 120" in text
     assert "moved only" not in whatif_summary(whatif_compute(rpz_override=-60))
+
+
+def test_explorer_has_a_chapter_2_fix_toggle():
+    from course_lib.experiments.ch06 import FIX_KEY, whatif_compute, whatif_experiment
+
+    exp = whatif_experiment()
+    assert FIX_KEY in exp.controls
+    night = whatif_compute(**{FIX_KEY: True})
+    assert not night.race_empty and night.total_impact == 0
+    with pytest.raises(TypeError):
+        whatif_compute(**{FIX_KEY: "yes"})
