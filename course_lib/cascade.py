@@ -55,6 +55,7 @@ __all__ = [
     "SET_FROM_RECORD",
     "SPEC",
     "STAGES",
+    "SUMMARY_LABELS",
     "TOLERANCE",
     "Action",
     "ActionScript",
