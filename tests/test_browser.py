@@ -4,7 +4,8 @@ One JupyterLab server (random port, no token, private config dirs) serves all ch
 with ``?reset``, run with Run All, checked for error outputs, and then one control of every Experiment is moved
 from the keyboard (slider handle, dropdown) or by a click (checkbox, Run button).  The plot must change, the
 readout must equal what the chapter's model computes for the new control value (asked of the same kernel), and
-moving back must restore both exactly.  Chapter 0 is also opened in Voila.  Timings go to
+moving back must restore both exactly.  Chapter 0 (the dashboard) and Chapter 6 (the game day) are also
+opened in Voila.  Timings go to
 ``artifacts/browser_timings.json``; screenshots to ``artifacts/screenshots/``.
 
 Without ``/usr/bin/chromium`` these tests skip with one line; with ``CI`` set they fail instead.
@@ -140,26 +141,31 @@ def test_chapter_runs_and_responds_in_lab(nb, lab, page, report):
         assert (first.control, first.before, first.after) == ("slider", before, after)
 
 
+VOILA = [CHAPTER0, *sorted((B.ROOT / "notebooks").glob("06_*.ipynb"))]  # the dashboard and the game day
+
+
 @pytest.mark.browser
-@pytest.mark.skipif(not CHAPTER0.exists(), reason="Chapter 0 notebook not written yet")
-def test_chapter0_dashboard_in_voila(chromium, page, report):
-    """Chapter 0 works as a Voila dashboard: widgets render, the time slider gives the expected readout."""
+@pytest.mark.parametrize("nb", VOILA, ids=[p.stem for p in VOILA])
+def test_dashboard_in_voila(nb, chromium, page, report):
+    """Chapter 0 (the dashboard) and Chapter 6 (the game day) work in Voila: widgets render and respond."""
     B.require_chromium()
-    server = B.start_voila(CHAPTER0, extra_env=SERVER_ENV)
+    server = B.start_voila(nb, extra_env=SERVER_ENV)
     try:
-        run = B.drive_voila(page, server, CHAPTER0)
+        run = B.drive_voila(page, server, nb)
     except BaseException:
-        B.screenshot(page, "FAILED_voila_00")
+        B.screenshot(page, f"FAILED_voila_{nb.stem}")
         raise
     finally:
         left = server.stop()
     assert not left, f"kernel processes survived Voila: {left}"
-    B.record_timings(f"voila/{CHAPTER0.stem}", run.timings())
+    B.record_timings(f"voila/{nb.stem}", run.timings())
     report.append(timing_line("voila", run))
     check_run(run, "Voila")
-    before, after = chapter0_expected()
-    first = run.experiments[0]
-    assert (first.control, first.before, first.after) == ("slider", before, after)
+    assert run.experiments, f"{nb.stem} shows no experiment in Voila"
+    if nb == CHAPTER0:
+        before, after = chapter0_expected()
+        first = run.experiments[0]
+        assert (first.control, first.before, first.after) == ("slider", before, after)
 
 
 def test_missing_browser_message_is_one_clear_line(monkeypatch):
