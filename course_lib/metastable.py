@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .params import Param, Spec
+from .policies import Policy, policy_named
 from .validate import check_choice, check_int, check_number, check_type
 
 __all__ = [
@@ -96,39 +97,6 @@ class Trigger:
 
 
 HOTOS_TRIGGER = Trigger()  # HotOS '21 §2.1: a 10 s network outage (here starting at t = 10 s)
-
-
-class Policy:
-    """The do-nothing policy: retry every failure at once, admit everything, serve oldest first."""
-
-    name = "none"
-    delays = (1.0,)  # probability of a retry waiting 1, 2, ... ticks (backoff policies spread it)
-
-    def start(self, n: int, dt: float, capacity: np.ndarray, timeout: float) -> None:
-        """Reset per-run state for *n* scenarios."""
-
-    def send(self, first: np.ndarray, retries: np.ndarray, obs: dict) -> tuple[np.ndarray, np.ndarray]:
-        """Return how many first attempts and retries (per attempt number) the clients send now."""
-        return first, retries
-
-    def retries(self, wanted: np.ndarray, obs: dict) -> np.ndarray:
-        """Return how many failed attempts (per attempt number) the clients retry."""
-        return wanted
-
-    def admit(self, arriving: np.ndarray, obs: dict) -> np.ndarray:
-        """Return how many of the arriving queries the server lets into its queue."""
-        return arriving
-
-    def lifo(self, obs: dict) -> np.ndarray | bool:
-        """Return True where the server should serve the newest query first."""
-        return False
-
-    def drops_expired(self) -> bool:
-        """Return True if the server drops, unserved, queries whose client has already given up."""
-        return False
-
-    def observe(self, ok: np.ndarray, failed: np.ndarray, obs: dict) -> None:
-        """Learn from this tick's successes and failures."""
 
 
 class DeadlineQueue:
@@ -326,7 +294,6 @@ def simulate_batch(load, capacity: float = 300.0, timeout: float = 1.0, retries:
     load, capacity, timeout, retries, dt, horizon, queue_limit, magnitude, duration, start = _validate(
         load, capacity, timeout, retries, trigger, dt, horizon, queue_limit)
     load, magnitude, duration = (a.ravel() for a in np.broadcast_arrays(load, magnitude, duration))
-    from .mitigations import policy_named  # late import: mitigations builds on this module
     policy = policy_named(policy) if isinstance(policy, str) else policy
     check_type("policy", policy, Policy, "a policy name or a Policy object")
     n, ticks, window, classes = load.size, round(horizon / dt), max(1, round(timeout / dt)), retries + 1

@@ -1,0 +1,238 @@
+"""The retry storm's policies: what clients send and retry, and what the server admits and serves.
+
+``Policy`` is the do-nothing baseline the storm model (``course_lib.metastable``) runs by default; the
+others are the mitigations.  This module imports nothing from the model, so the model can look policies
+up by name without an import circle; ``course_lib.mitigations`` compares them on the model.
+
+Each policy changes one thing in the loop "queue grows -> queries time out -> clients retry -> queue grows".
+Some break the loop: the retry budget (retries are paid for by successes, so they stop when nothing succeeds),
+the circuit breaker, LIFO (the newest query is served while its client still waits), load shedding (a short
+queue cannot hold a query past its timeout) and queue-delay-based overload detection (CoDel-like: a persistent
+minimum queueing delay switches the server to LIFO and shedding) and the server-side deadline check (each query
+carries its client's deadline, and the server drops, unserved, a query whose client has already given up, so no
+capacity goes to wasted work).  Backoff with jitter only moves each retry
+later: with one retry per request the offered load still doubles, so it delays the storm but does not end it.
+These are the policies HotOS '21 lists [S8] plus the deadline check; ``compare`` lets the model say which is which.
+Parameters (token ratio, breaker threshold, shedding point, CoDel target) are model choices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backoff import check_backoff, strategy_named
+from .validate import check_choice, check_int, check_number, check_type
+
+__all__ = ["POLICIES", "Backoff", "BudgetPolicy", "CircuitBreaker", "DeadlineDrop", "Lifo", "LoadShedding", "Policy",
+           "QueueDelayDetector", "RetryBudget", "policy_named", "token_bucket"]
+
+
+class Policy:
+    """The do-nothing policy: retry every failure at once, admit everything, serve oldest first."""
+
+    name = "none"
+    delays = (1.0,)  # probability of a retry waiting 1, 2, ... ticks (backoff policies spread it)
+
+    def start(self, n: int, dt: float, capacity: np.ndarray, timeout: float) -> None:
+        """Reset per-run state for *n* scenarios."""
+
+    def send(self, first: np.ndarray, retries: np.ndarray, obs: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Return how many first attempts and retries (per attempt number) the clients send now."""
+        return first, retries
+
+    def retries(self, wanted: np.ndarray, obs: dict) -> np.ndarray:
+        """Return how many failed attempts (per attempt number) the clients retry."""
+        return wanted
+
+    def admit(self, arriving: np.ndarray, obs: dict) -> np.ndarray:
+        """Return how many of the arriving queries the server lets into its queue."""
+        return arriving
+
+    def lifo(self, obs: dict) -> np.ndarray | bool:
+        """Return True where the server should serve the newest query first."""
+        return False
+
+    def drops_expired(self) -> bool:
+        """Return True if the server drops, unserved, queries whose client has already given up."""
+        return False
+
+    def observe(self, ok: np.ndarray, failed: np.ndarray, obs: dict) -> None:
+        """Learn from this tick's successes and failures."""
+
+
+def token_bucket(wanted: np.ndarray, successes: np.ndarray, tokens: np.ndarray,
+                 ratio: float = 0.1, cap: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
+    """Earn *ratio* token per success (up to *cap*), spend one per retry; return (allowed, tokens)."""
+    ratio = check_number("ratio", ratio, lo=0.0, hi=1e6)
+    cap = check_number("cap", cap, lo=0.0, hi=1e12)
+    wanted, successes, tokens = (_counts(n, v) for n, v in (("wanted", wanted), ("successes", successes),
+                                                             ("tokens", tokens)))
+    tokens = np.minimum(cap, tokens + ratio * successes)
+    allowed = np.minimum(wanted, np.floor(tokens)).astype(np.int64)
+    return allowed, tokens - allowed
+
+
+def _counts(name: str, value) -> np.ndarray:
+    """Return *value* as a finite, non-negative float array, or raise naming *name*."""
+    if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
+        raise TypeError(f"{name} must be a number or a numpy array of numbers, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or a numpy array of numbers, got {type(value).__name__}") from None
+    if arr.size > 10_000_000 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"{name} must hold finite numbers >= 0 (at most 10,000,000 of them)")
+    return arr
+
+
+class BudgetPolicy(Policy):
+    """Limit retries with a budget function ``budget(wanted, successes, tokens) -> (allowed, tokens)``."""
+
+    name = "retry budget"
+
+    def __init__(self, budget=token_bucket, start_tokens: float = 100.0):
+        if not callable(budget):
+            raise TypeError(f"budget must be a function (wanted, successes, tokens) -> (allowed, tokens), got "
+                            f"{type(budget).__name__}")
+        self.budget, self.start_tokens = budget, check_number("start_tokens", start_tokens, lo=0, hi=1e12)
+
+    def start(self, n, dt, capacity, timeout):
+        self.tokens = np.full(n, self.start_tokens)
+        self.successes = np.zeros(n, dtype=np.int64)
+
+    def retries(self, wanted, obs):
+        total = wanted.sum(axis=1)
+        allowed, self.tokens = self.budget(total.copy(), self.successes.copy(), self.tokens.copy())
+        allowed = np.clip(np.asarray(allowed, dtype=np.int64), 0, total)
+        self.tokens = np.asarray(self.tokens, dtype=float)
+        # Hand the allowance to the lowest attempt numbers first.
+        return np.minimum(wanted, np.maximum(0, allowed[:, None] - (np.cumsum(wanted, 1) - wanted)))
+
+    def observe(self, ok, failed, obs):
+        self.successes = ok
+
+
+class RetryBudget(BudgetPolicy):
+    """The token-bucket retry budget: one retry costs a token; ten successes earn one (model choice)."""
+
+
+class CircuitBreaker(Policy):
+    """Stop sending for *cooldown* seconds when the recent failure ratio passes *threshold*."""
+
+    name = "circuit breaker"
+
+    def __init__(self, threshold: float = 0.5, cooldown: float = 5.0):
+        self.threshold = check_number("threshold", threshold, lo=0, hi=1, lo_open=True)
+        self.cooldown = check_number("cooldown", cooldown, lo=0, lo_open=True)
+
+    def start(self, n, dt, capacity, timeout):
+        self.dt, self.ratio, self.open_until = dt, np.zeros(n), np.full(n, -1.0)
+        self.alpha = min(1.0, dt / timeout)  # average over about one timeout
+
+    def send(self, first, retries, obs):
+        closed = obs["tick"] * self.dt >= self.open_until
+        return np.where(closed, first, 0), np.where(closed[:, None], retries, 0)
+
+    def observe(self, ok, failed, obs):
+        closed = obs["tick"] * self.dt >= self.open_until
+        total = ok + failed
+        now = np.where(total > 0, failed / np.maximum(total, 1), self.ratio)
+        # While open, the breaker's own refusals are not evidence about the server.
+        self.ratio = np.where(closed, (1 - self.alpha) * self.ratio + self.alpha * now, self.ratio)
+        trip = (self.ratio > self.threshold) & closed
+        self.open_until = np.where(trip, obs["tick"] * self.dt + self.cooldown, self.open_until)
+        self.ratio = np.where(trip, 0.0, self.ratio)
+
+
+class Backoff(Policy):
+    """Wait before retrying, drawn from a Chapter 1 backoff strategy (full jitter by default)."""
+
+    name = "backoff"
+
+    def __init__(self, strategy: str = "full jitter", base: float = 1.0, cap: float = 10.0, samples: int = 512):
+        self.strategy = strategy_named(strategy)
+        self.base, self.cap = check_backoff(base, cap)
+        self.samples = check_int("samples", samples, lo=1, hi=100_000)
+
+    def start(self, n, dt, capacity, timeout):
+        rng = np.random.default_rng(12345)  # fixed: the delay distribution is part of the policy
+        sleeps = [self.strategy(0, self.base, self.base, self.cap, rng) for _ in range(self.samples)]
+        ticks = np.maximum(1, np.ceil(np.asarray(sleeps) / dt)).astype(int)
+        self.delays = tuple(np.bincount(ticks - 1) / ticks.size)
+
+
+class Lifo(Policy):
+    """Serve the newest query first: the one whose client is still waiting."""
+
+    name = "LIFO"
+
+    def lifo(self, obs):
+        return True
+
+
+class LoadShedding(Policy):
+    """Reject queries once the queue holds *fraction* x timeout seconds of work."""
+
+    name = "load shedding"
+
+    def __init__(self, fraction: float = 0.5):
+        self.fraction = check_number("fraction", fraction, lo=0, hi=1, lo_open=True)
+
+    def start(self, n, dt, capacity, timeout):
+        self.limit = np.floor(self.fraction * timeout * capacity).astype(np.int64)
+
+    def admit(self, arriving, obs):
+        return np.minimum(arriving, np.maximum(0, self.limit - obs["queue"]))
+
+
+class QueueDelayDetector(Policy):
+    """CoDel-like: if the minimum queueing delay over *window* s stays above *target* x timeout, go LIFO and shed."""
+
+    name = "queue-delay detection"
+
+    def __init__(self, target: float = 0.25, window: float = 2.0):
+        self.target = check_number("target", target, lo=0, hi=1, lo_open=True)
+        self.window = check_number("window", window, lo=0, lo_open=True)
+
+    def start(self, n, dt, capacity, timeout):
+        self.capacity, self.limit = capacity, self.target * timeout
+        self.history = np.zeros((n, max(1, round(self.window / dt))))
+        self.overloaded = np.zeros(n, dtype=bool)
+
+    def admit(self, arriving, obs):
+        delay = obs["queue"] / self.capacity
+        self.history = np.roll(self.history, -1, axis=1)
+        self.history[:, -1] = delay
+        self.overloaded = self.history.min(axis=1) > self.limit
+        room = np.maximum(0, np.floor(self.limit * self.capacity).astype(np.int64) - obs["queue"])
+        return np.where(self.overloaded, np.minimum(arriving, room), arriving)
+
+    def lifo(self, obs):
+        return self.overloaded
+
+
+class DeadlineDrop(Policy):
+    """The server checks each query's deadline (carried with it) and drops, unserved, those already given up."""
+
+    name = "deadline check"
+
+    def drops_expired(self) -> bool:
+        return True
+
+
+POLICIES = {
+    "none": Policy,
+    "retry budget": RetryBudget,
+    "circuit breaker": CircuitBreaker,
+    "backoff": Backoff,
+    "LIFO": Lifo,
+    "load shedding": LoadShedding,
+    "queue-delay detection": QueueDelayDetector,
+    "deadline check": DeadlineDrop,
+}
+
+
+def policy_named(name) -> Policy:
+    """Return a fresh policy called *name* (one of POLICIES), or raise ValueError listing them."""
+    check_type("policy", name, str)
+    return POLICIES[check_choice("policy", name, POLICIES)]()
