@@ -18,7 +18,7 @@ from ..contention import ContentionResult, ContentionView, simulate, sweep_clien
 from ..lock_contention import LockRun, simulate_lock
 from ..plots.occ import (
     FIGSIZE,
-    _count,
+    count_of,
     draw_contention,
     draw_lock_waits,
     restyle_contention,
@@ -75,7 +75,7 @@ def contention_summary(view: ContentionView) -> str:
     check_type("view", view, ContentionView, "a ContentionView from contention_view")
     run, plain = view.runs[view.selected], view.runs["exponential"]
     change = (run.calls - plain.calls) / plain.calls
-    return (f"{view.selected}, {_count(view.clients, 'client')}: {_count(run.calls, 'call')} ({change:+.0%} vs "
+    return (f"{view.selected}, {count_of(view.clients, 'client')}: {count_of(run.calls, 'call')} ({change:+.0%} vs "
             f"exponential without jitter: {plain.calls}), all done after {run.completion_ms / 1000:.1f} s of "
             "virtual time")
 
@@ -114,9 +114,9 @@ def lock_summary(run: LockRun) -> str:
         return "nobody got the lock"
     worst = int(np.argmax(run.waits))
     return (f"median wait {np.median(run.waits):.2g} s; {run.tail():.1%} waited > 10× the median; worst: "
-            f"Enactor {run.winner[worst] + 1} lost {_count(int(run.losses[worst]), 'time')} in a row and waited "
-            f"{run.waits[worst]:.0f} s; two holders at once: {_count(run.overlaps, 'time')}, after "
-            f"{_count(run.overruns, 'hold')} that outlasted the lease")
+            f"Enactor {run.winner[worst] + 1} lost {count_of(int(run.losses[worst]), 'time')} in a row and waited "
+            f"{run.waits[worst]:.0f} s; two holders at once: {count_of(run.overlaps, 'time')}, after "
+            f"{count_of(run.overruns, 'hold')} that outlasted the lease")
 
 
 def lock_experiment() -> Experiment:

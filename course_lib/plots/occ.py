@@ -23,7 +23,7 @@ COLOURS = {"none": SERIES[7], "exponential": SERIES[3], "full jitter": SERIES[0]
            "decorrelated jitter": SERIES[2]}
 
 
-def _count(n: int, word: str, plural: str = "") -> str:
+def count_of(n: int, word: str, plural: str = "") -> str:
     """Return '1 client' / '5 clients': a readout should not say '1 clients'."""
     return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
@@ -77,11 +77,11 @@ def draw_strategy_bars(ax, view: ContentionView):
         if name == view.selected:
             bar.set_edgecolor("black")
             bar.set_linewidth(2)
-        ax.annotate(_count(view.runs[name].calls, "call"), (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+        ax.annotate(count_of(view.runs[name].calls, "call"), (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
     ax.invert_yaxis()
     ax.margins(x=0.3)
-    return tidy(ax, f"time until all {_count(view.clients, 'client')} are done", "seconds (virtual)")
+    return tidy(ax, f"time until all {count_of(view.clients, 'client')} are done", "seconds (virtual)")
 
 
 def _two_axes(fig, wspace: float = 0.35):
@@ -98,7 +98,7 @@ def _key(fig, lines: list[tuple[str, str]], top: float = 0.85):
 
 def _contention_key(view: ContentionView) -> list[tuple[str, str]]:
     """Return widget (a)'s key lines: each strategy's calls and completion time, then the curves."""
-    lines = [(f"{'◆' if name == view.selected else '● '} {name}: {_count(run.calls, 'call')}, "
+    lines = [(f"{'◆' if name == view.selected else '● '} {name}: {count_of(run.calls, 'call')}, "
               f"{run.completion_ms / 1000:.1f} s", COLOURS.get(name, "black")) for name, run in view.runs.items()]
     return [*lines, ("- - fitted k·N², line: no backoff over N", PALETTE["neutral"])]
 
@@ -167,11 +167,11 @@ def _plain_log_y(ax):
 
 def _lock_key(run: LockRun, med: float, factor: float) -> list[tuple[str, str]]:
     """Return widget (b)'s key lines: sample size, median, the tail beyond factor x median, worst run."""
-    return [(f"{_count(len(run.waits), 'acquisition')} by {_count(run.enactors, 'Enactor')}", PALETTE["ok"]),
+    return [(f"{count_of(len(run.waits), 'acquisition')} by {count_of(run.enactors, 'Enactor')}", PALETTE["ok"]),
             (f"- - median wait {med:.2g} s", PALETTE["neutral"]),
             (f"—  {factor:g}× median: {run.tail(factor):.1%} wait longer", PALETTE["bad"]),
-            (f"worst run: {_count(int(run.losses.max()), 'loss', 'losses')} in a row", "black"),
-            (f"two holders at once: {_count(run.overlaps, 'time')} ({_count(run.overruns, 'hold')} > lease)",
+            (f"worst run: {count_of(int(run.losses.max()), 'loss', 'losses')} in a row", "black"),
+            (f"two holders at once: {count_of(run.overlaps, 'time')} ({count_of(run.overruns, 'hold')} > lease)",
              PALETTE["bad"] if run.overlaps else "black")]
 
 
