@@ -28,7 +28,7 @@ _LO, _HI = -float(timeline.LAST_MINUTE), float(timeline.LAST_MINUTE)
 
 SPEC = Spec((
     Param("repair_at", timeline.published("dns restored"), lo=0.0, hi=_HI, label="DNS repaired at",
-          unit="min after 23:48", view=(60.0, 600.0), step=5.0),
+          unit="min after 23:48", view=(60.0, 600.0), step=1.0),
     Param("ttl", DEFAULT_TTL, lo=0.0, hi=24 * 60.0, label="cached empty answers expire after", unit="min",
           view=(0.0, 60.0), step=1.0,
           help="model choice set equal to the record: 02:40 (recovered) minus 02:25 (DNS repaired)"),

@@ -47,7 +47,7 @@ SPEC = Spec((
     Param("propagation_rate", 163.0, lo=0.0, hi=1e7, lo_open=True, label="propagations a minute",
           # The slider starts at 150 a minute: slower than that, the backlog makes the NLB's first errors come
           # before DWFM has all its leases (05:28), earlier than anything the record or the NLB fit covers.
-          view=(150.0, 400.0), step=5.0, help="fitted to propagation normal at 10:36"),
+          view=(150.0, 400.0), step=1.0, help="fitted to propagation normal at 10:36"),
     Param("connectivity_limit", 22.9, lo=0.0, hi=24 * 60.0, lo_open=True,
           label="delay beyond which a new instance has no connectivity", unit="min",
           help="fitted to the first instances without connectivity at 06:21"),

@@ -44,6 +44,14 @@ class Param:
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"parameter {self.name!r}: a choice needs its choices")
         self.check(self.default)  # a default outside its own range is a bug in the declaration
+        if self.kind in ("int", "float") and self.step and (self.view or (self.lo is not None and self.hi is not None)):
+            # A slider snaps to lo + k * step: a default off that grid cannot be reached again after one move,
+            # so "move a control and back" would not restore the picture.
+            lo, _ = self.window
+            k = (self.default - lo) / self.step
+            if abs(k - round(k)) > 1e-9:
+                raise ValueError(f"parameter {self.name!r}: default {self.default:g} is not on its slider's grid "
+                                 f"{lo:g} + k * {self.step:g}")
 
     def check(self, value):
         """Return *value* validated (as int, float, bool or one of the choices); raise naming the parameter."""

@@ -722,10 +722,16 @@ def drive_voila(page, server: Server, nb_path: Path, pairs_first: int = 3, probe
     run = NotebookRun(nb_path.stem, expected_views=expected_widget_outputs(nb_path))
     start = time.perf_counter()
     page.goto(server.url + "/", timeout=120000)
-    wait_experiments(page, max(1, run.expected_views))
+    # Every widget view the notebook displays must render; then every Experiment among them must draw.  (Not
+    # every widget is an Experiment: Chapter 6's game day is a board of its own.)
+    views = page.locator(WIDGET_VIEW)
+    deadline = time.monotonic() + 120
+    while (views.count() < run.expected_views or not experiment_boxes(page)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    wait_experiments(page, max(1, len(experiment_boxes(page))))
     run.render_s = page.evaluate("() => performance.now()") / 1000  # since navigation started (100 ms polls)
     run.open_s = time.perf_counter() - start
-    run.widget_views = len(experiment_boxes(page))
+    run.widget_views = views.count()
     run.errors = error_texts(page)
     prober = kernel_prober(server, None) if probe else None
     for i, box in enumerate(experiment_boxes(page)):

@@ -127,3 +127,14 @@ def test_set_refuses_what_a_control_cannot_show_and_sets_nothing():
     slider = ch00.time_slider()
     slider.set(minutes=10_000)
     assert "positions, from -8 to" in slider.error
+
+
+def test_a_declared_default_must_lie_on_its_sliders_grid():
+    """A default a slider cannot return to (off its lo + k*step grid) is refused when it is declared."""
+    import pytest
+
+    from course_lib.params import Param
+
+    with pytest.raises(ValueError, match="not on its slider's grid"):
+        Param("rate", 163.0, lo=0.0, hi=1e6, view=(150.0, 400.0), step=5.0)
+    assert Param("rate", 165.0, lo=0.0, hi=1e6, view=(150.0, 400.0), step=5.0).default == 165.0
