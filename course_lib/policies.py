@@ -67,6 +67,12 @@ def token_bucket(wanted: np.ndarray, successes: np.ndarray, tokens: np.ndarray,
     cap = check_number("cap", cap, lo=0.0, hi=1e12)
     wanted, successes, tokens = (_counts(n, v) for n, v in (("wanted", wanted), ("successes", successes),
                                                              ("tokens", tokens)))
+    shapes = {"wanted": wanted.shape, "successes": successes.shape, "tokens": tokens.shape}
+    try:
+        np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        raise ValueError("wanted, successes and tokens must have shapes that broadcast together, got "
+                         + ", ".join(f"{k} {v}" for k, v in shapes.items())) from None
     tokens = np.minimum(cap, tokens + ratio * successes)
     allowed = np.minimum(wanted, np.floor(tokens)).astype(np.int64)
     return allowed, tokens - allowed

@@ -22,8 +22,11 @@ the full space), more generations than the model allows.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -234,12 +237,21 @@ def spin_missing() -> str | None:
 def _run(cmd: list[str], cwd: Path, timeout: float, what: str) -> str:
     """Run *cmd* in *cwd*; return its output, or raise SpinError saying what failed."""
     try:
-        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise SpinError(f"{what} ran for more than {timeout:g} s and was stopped; try a smaller configuration "
-                        "or a larger timeout") from None
+        # A session of its own: spin runs the C preprocessor as a child, and a timeout must stop both, or the
+        # child goes on writing into the temporary directory while it is being removed.
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
     except OSError as exc:
         raise SpinError(f"{what} could not start: {exc}") from None
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise SpinError(f"{what} ran for more than {timeout:g} s and was stopped; try a smaller configuration "
+                        "or a larger timeout") from None
+    done = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     output = done.stdout + done.stderr
     if "out of memory" in output or "-DMEMLIM bound" in output:
         raise SpinError(f"{what} ran out of memory (the limit is set by max_memory_mb); try a smaller "

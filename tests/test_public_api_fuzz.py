@@ -56,9 +56,6 @@ NO_HARVEST_PREFIXES = ("course_lib.experiments", "course_lib.widgets", "course_l
 _COMPUTE = ("a widget's compute callback: it passes slider values on to the model, whose message names the "
             "model's parameter (e.g. 'at' for restart_at); validating against the chapter's SPEC is the owner's job")
 EXPECTED: dict[tuple[str, str], str] = {
-    ("course_lib.mitigations.token_bucket", "*"): (
-        "the per-tick retry-budget policy called inside metastable.simulate's inner loop on arrays; validating "
-        "each array there would cost the widget's redraw budget (validate once in the policy's constructor)"),
     ("course_lib.experiments.ch04.capacity_compute", "*"): _COMPUTE,
     ("course_lib.experiments.ch04.leases_compute", "*"): _COMPUTE,
     ("course_lib.experiments.ch04.storm_compute", "*"): _COMPUTE,
