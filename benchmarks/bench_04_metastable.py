@@ -175,7 +175,8 @@ def run() -> list[str]:
     lines.append(f"ch04 widget (DWFM leases) redraw: {_redraw(leases, moves)}")
     cap = plots.capacity_experiment()
     moves = [{"velocity_control": round(float(rng.uniform(0, 1)), 2),
-              "propagation_rate": float(rng.integers(20, 81)) * 5} for _ in range(30)]
+              # positions the slider offers (its window is declared once, in network_manager.SPEC)
+              "propagation_rate": float(rng.integers(150, 401))} for _ in range(30)]
     lines.append(f"ch04 widget (NLB capacity) redraw: {_redraw(cap, moves)}")
     return lines
 
