@@ -11,6 +11,8 @@ PORT   ?= 8888
 LAB_STAMP  := $(VENV)/.lab-installed
 TEST_STAMP := $(VENV)/.test-installed
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+# pytest-xdist workers: one per core, at most 4 (each nbval notebook and each test file stays on one worker).
+JOBS   ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -gt 4 ] && n=4; echo $$n)
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 LOCK   := $(BIN)/python -m uv pip compile pyproject.toml --universal --python-version 3.11.5 --generate-hashes \
@@ -24,7 +26,7 @@ lab: $(LAB_STAMP)  ## open the course in JupyterLab at Chapter 0
 
 test: $(TEST_STAMP)  ## run every test: ruff, unit and property tests, exercise checks, strict nbval, site, browser
 	$(BIN)/ruff check course_lib tests tools benchmarks notebooks solutions docs/site
-	$(BIN)/python -m pytest tests notebooks solutions $(NBVAL)
+	$(BIN)/python -m pytest tests notebooks solutions $(NBVAL) -n $(JOBS) --dist loadfile
 
 browser: $(TEST_STAMP)  ## only the real-browser tests (JupyterLab, Voila and the website in Chromium)
 	$(BIN)/python -m pytest tests -m browser
