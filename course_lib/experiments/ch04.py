@@ -66,6 +66,7 @@ def storm_experiment():
     """Build the HotOS '21 retry-storm widget (Run button: one run is ~0.1-0.2 s)."""
     from ..metastable import SPEC, TRIGGER_SPEC
     from ..mitigations import POLICIES
+    from ..plots.metastable import restyle_storm
     from ..widgets import Experiment, control, dropdown
 
     controls = {"load": control(SPEC["load"]),
@@ -77,7 +78,7 @@ def storm_experiment():
                 "retries": control(SPEC["retries"]),
                 "policy": dropdown("policy", list(POLICIES))}
     return Experiment(controls, storm_compute, draw_storm, storm_summary, figsize=(8.0, 4.2), height="360px",
-                      run_button=True, margins={"right": 0.72})
+                      run_button=True, margins={"right": 0.72}, restyle=restyle_storm)
 
 
 def leases_compute(fleet=100_000, lease_timeout=10.0, throttle=7_200, restart_at=_FIX,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.text import Text
 
 from ..timeline import EVENT_START, PUBLISHED, clock
 from ..validate import check_axes, check_figure, check_int, check_number, check_type
 from .backdrop import backdrop
 from .style import PALETTE, tidy
 
-__all__ = ["draw_capacity", "draw_definitions", "draw_leases", "draw_phase", "draw_storm", "restyle_capacity", "restyle_leases", "trailing_mean"]
+__all__ = ["draw_capacity", "draw_definitions", "draw_leases", "draw_phase", "draw_storm", "restyle_capacity", "restyle_leases",
+           "restyle_storm", "trailing_mean"]
 
 
 def _check_result(name: str, value, module: str, cls: str):
@@ -59,18 +61,67 @@ def draw_storm(fig, result, index: int = 0):
     for ax in (top, bottom):
         if end > start:
             ax.axvspan(start, end, color=PALETTE["warn"], alpha=0.25, lw=0)
-    k = max(1, round(1.0 / result.dt))  # one-second averages keep the curves readable
-    styles = (("offered", PALETTE["bad"], "-", 1.4, "offered (incl. retries)"),
-              ("goodput", PALETTE["ok"], "-", 1.4, "goodput"),
-              ("wasted", PALETTE["neutral"], (0, (1, 1)), 2.4, "work for clients who gave up\n(= capacity when stuck)"))
-    top.axhline(result.capacity[index], color="black", lw=0.8, ls="--", label="capacity", zorder=1)
-    top.axhline(result.load[index], color=PALETTE["good"], lw=0.8, ls=":", label="load", zorder=1)
-    for name, colour, ls, lw, label in styles:
-        top.plot(t, trailing_mean(result.rate(name)[index], k), color=colour, ls=ls, lw=lw, label=label, zorder=3)
+    capacity, load, *curves = _storm_curves(result, index)
+    styles = ((PALETTE["bad"], "-", 1.4, "offered (incl. retries)"),
+              (PALETTE["ok"], "-", 1.4, "goodput"),
+              (PALETTE["neutral"], (0, (1, 1)), 2.4, "work for clients who gave up\n(= capacity when stuck)"))
+    top.axhline(capacity[0], color="black", lw=0.8, ls="--", label="capacity", zorder=1)
+    top.axhline(load[0], color=PALETTE["good"], lw=0.8, ls=":", label="load", zorder=1)
+    for (colour, ls, lw, label), y in zip(styles, curves, strict=True):
+        top.plot(t, y, color=colour, ls=ls, lw=lw, label=label, zorder=3)
     top.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # outside the curves
     tidy(top, title=f"{kind} trigger (shaded), policy: {result.policy}", ylabel="queries / s")
     bottom.plot(t, result.queue_delay[index], color=PALETTE["accent"], lw=1.2)
     return tidy(bottom, xlabel="time (s)", ylabel="queue delay (s)")
+
+
+def _storm_curves(result, index: int) -> list:
+    """Return the y data of draw_storm's top lines in drawing order: capacity, load, offered, goodput, wasted."""
+    k = max(1, round(1.0 / result.dt))  # one-second averages keep the curves readable
+    return [[result.capacity[index]] * 2, [result.load[index]] * 2,
+            *(trailing_mean(result.rate(name)[index], k) for name in ("offered", "goodput", "wasted"))]
+
+
+def restyle_storm(fig, result, index: int = 0) -> bool:
+    """Move the retry-storm widget's curves, trigger band, title and y axes to *result* in place (no new artists).
+
+    The picture is the one ``draw_storm`` gives for the same run: same data, limits (autoscaled again), ticks,
+    title and legend.  The legend (outside the axes), the x axis and its label are the same for every run, so
+    they are kept as a backdrop image; the y axes and the title are drawn each time.  Returns False (rebuild) when the figure
+    is not draw_storm's or the trigger band appears or disappears.
+    """
+    check_figure("fig", fig)
+    _check_result("result", result, "metastable", "StormResult")
+    index = check_int("index", index, lo=0, hi=result.load.size - 1)
+    if len(fig.axes) != 2:
+        return False
+    top, bottom = fig.axes
+    kind, _magnitude, start, duration = result.trigger
+    end = start + float(np.broadcast_to(duration, result.load.shape)[index])
+    bands = (end > start)
+    if (len(top.lines), len(bottom.lines)) != (5, 1) or top.get_legend() is None or \
+            any(len(ax.patches) != bands for ax in (top, bottom)):
+        return False
+    for ax in (top, bottom):
+        for band in ax.patches:
+            band.set_x(start)
+            band.set_width(end - start)
+    t = result.t
+    capacity, load, *curves = _storm_curves(result, index)
+    top.lines[0].set_ydata(capacity)  # the two horizontal lines span the axes
+    top.lines[1].set_ydata(load)
+    for line, y in zip(top.lines[2:], curves, strict=True):
+        line.set_data(t, y)
+    bottom.lines[0].set_data(t, result.queue_delay[index])
+    for ax in (top, bottom):
+        ax.relim()
+        ax.autoscale_view()
+    tidy(top, title=f"{kind} trigger (shaded), policy: {result.policy}")
+    # The empty side titles stay live too: matplotlib places the title above every title's extent, and a
+    # hidden text's extent is the unit box, which would push the title off the figure.
+    empty = [a for ax in (top, bottom) for a in ax.get_children() if isinstance(a, Text) and not a.get_text()]
+    backdrop(fig, [top.yaxis, bottom.yaxis, top.title, *empty], top.get_xlim(), still=[top.get_legend()])
+    return True
 
 
 def trailing_mean(values, k: int) -> np.ndarray:
