@@ -35,8 +35,8 @@ def capped_doubling(attempt: int, base: float, cap: float) -> float:
     """Return min(cap, base * 2**attempt) without ever forming 2**attempt past the cap (it overflows)."""
     if type(attempt) is not int:
         attempt = check_int("attempt", attempt, lo=0)
-    if type(base) is not float or type(cap) is not float:
-        base, cap = check_backoff(base, cap)
+    if type(base) is not float or type(cap) is not float or not 0.0 < base <= cap <= MAX_BACKOFF:
+        base, cap = check_backoff(base, cap)  # the fast path above also refuses NaN (every comparison fails)
     if attempt >= _DOUBLINGS_PAST_ANY_CAP:
         return cap
     try:
@@ -144,6 +144,21 @@ def retry(attempt: Callable[[float | None], Generator], strategy: Strategy, base
     The first retry passes ``first_attempt`` as the attempt number (0: the first window is *base*; 1: it
     is 2·base) and ``previous=base``.
     """
+    if not callable(attempt):
+        raise TypeError(f"attempt must be a callable returning a generator, got {type(attempt).__name__}")
+    if not callable(strategy):
+        raise TypeError(f"strategy must be a callable (a backoff strategy), got {type(strategy).__name__}")
+    base, cap = check_backoff(base, cap)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__} {rng!r:.40}")
+    first_attempt = check_int("first_attempt", first_attempt, lo=0, hi=MAX_ATTEMPT)
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str (the strategy's name), got {type(name).__name__} {name!r:.40}")
+    return _retry_loop(attempt, strategy, base, cap, rng, first_attempt, name)
+
+
+def _retry_loop(attempt, strategy, base, cap, rng, first_attempt, name) -> Generator:
+    """The loop of retry(), entered once its arguments are checked."""
     losses, sleep = 0, None
     while not (yield from attempt(sleep)):
         previous = base if sleep is None else sleep

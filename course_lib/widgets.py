@@ -92,6 +92,30 @@ class Experiment:
                  summary: Callable | None = None, figsize=(8.0, 3.6), height: str = "330px",
                  run_button: bool = False, strict: bool | None = None, margins: dict | None = None,
                  layout: str | None = None, restyle: Callable | None = None):
+        check_type("controls", controls, Mapping, "a dict {name: ipywidgets control}")
+        for name, control in controls.items():
+            if not isinstance(name, str) or not isinstance(control, W.ValueWidget):
+                raise TypeError(f"controls must map names (str) to ipywidgets value controls, got {name!r}: "
+                                f"{type(control).__name__}")
+        for name, fn, required in (("compute", compute, True), ("draw", draw, True), ("summary", summary, False),
+                                   ("restyle", restyle, False)):
+            if not callable(fn) and (required or fn is not None):
+                raise TypeError(f"{name} must be a callable{'' if required else ' or None'}, got {type(fn).__name__}")
+        if isinstance(figsize, (str, bytes)) or not hasattr(figsize, "__len__") or len(figsize) != 2:
+            raise TypeError(f"figsize must be a (width, height) pair in inches, got {figsize!r:.40}")
+        figsize = tuple(check_number("figsize", v, lo=1.0, hi=30.0) for v in figsize)
+        check_type("height", height, str, "a CSS length such as '330px'")
+        run_button = check_bool("run_button", run_button)
+        if strict is not None:
+            strict = check_bool("strict", strict)
+        if margins is not None:
+            check_type("margins", margins, dict, "a dict of Figure.subplots_adjust arguments")
+            unknown = set(margins) - set(MARGINS)
+            if unknown:
+                raise ValueError(f"margins has unknown keys {sorted(map(str, unknown))}; choose from {sorted(MARGINS)}")
+            margins = {k: check_number(f"margins[{k!r}]", v, lo=0.0, hi=1.0) for k, v in margins.items()}
+        if layout is not None and (not isinstance(layout, str) or layout not in ("constrained", "compressed", "tight")):
+            raise ValueError(f"layout must be None, 'constrained', 'compressed' or 'tight', got {layout!r:.40}")
         self.controls = dict(controls)
         self.compute, self.draw, self.summary = compute, draw, summary
         # restyle(fig, result) -> bool updates the artists of the previous draw in place and returns True, or
