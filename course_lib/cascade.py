@@ -42,6 +42,7 @@ __all__ = [
     "ACTION_KINDS",
     "ALSO_FITTED",
     "ANCHORED",
+    "A_PRIORI",
     "COMPARED",
     "COUNTERFACTUALS",
     "FITTED",
@@ -143,11 +144,15 @@ COMPARED = ("dynamodb recovered", "all leases held", "nm backlog begins", "nlb e
 # Rows that are not fitted but not independent either.  "NLB errors resolve" is when the model's NLB errors end,
 # which follows the operators' switch-off (an input at the published 09:36: nothing is removed after it).  The
 # backlog's start is compared with the 05:28 that dwfm.rate was fitted to (the same record entry), so it is
-# anchored to a fitted time.  No row of the table is an independent prediction.
+# anchored to a fitted time.  One row is an independent prediction: 06:21, the first instances without
+# connectivity.  Its criterion (network_manager.A_PRIORI: a new instance waits for its network state no longer
+# than DWFM's lease timeout) is taken from another stage, not searched, and no parameter is fitted to 06:21.
 OPERATOR_INPUT = {"failover disabled": "disable nlb failover"}
 ANCHORED = {"nm backlog begins": "all leases held"}
 PREDICTED = tuple(m for m in COMPARED if m not in FITTED.values() and m not in ALSO_FITTED
-                  and m not in OPERATOR_INPUT and m not in ANCHORED)  # empty: a reconstruction, not a test
+                  and m not in OPERATOR_INPUT and m not in ANCHORED)  # ("connectivity problems",)
+# Values set a priori from another model quantity (not searched), with the moment each one predicts.
+A_PRIORI = {("network_manager", k): v for k, v in network_manager.A_PRIORI.items()}
 LABELS = {"failover disabled": "NLB errors resolve", "nm backlog begins": "NM backlog begins"}  # the model's time for that row is when its errors end
 # How NightResult.summary() names each moment: for what the model measures, not the record entry it is compared with.
 SUMMARY_LABELS = {"failover disabled": "NLB errors end", "nm backlog begins": "NM backlog begins",
@@ -434,8 +439,8 @@ def _freeze(d: Mapping) -> tuple:
 
 @lru_cache(maxsize=256)
 def _lease_stage(avail, actions, throttle_cap, dwfm_params: tuple):
-    fn = None if throttle_cap is None else (lambda size, backlog: min(backlog, throttle_cap))
-    return dwfm.simulate(avail, actions=actions, throttle_fn=fn, horizon=float(HORIZON), **dict(dwfm_params))
+    return dwfm.simulate(avail, actions=actions, retry_budget=throttle_cap, horizon=float(HORIZON),
+                         **dict(dwfm_params))
 
 
 @lru_cache(maxsize=256)
@@ -520,8 +525,7 @@ def run(actions: ActionScript | None = None, *, fixes: tuple = (), **params) -> 
         acts = _dwfm_actions(script)
         budget = None
         if "retry budget" in script.mitigations:
-            rate = parts["dwfm"].get("rate", dwfm.DEFAULT_RATE)
-            budget = max(1, int(p["retry_budget"] * rate))
+            budget = p["retry_budget"]  # a share of each DWFM host's own rate, admitted a minute
         leases = _lease_stage(avail, acts, budget, _freeze(parts["dwfm"]))
         prop = _propagation_stage(avail, acts, budget, _freeze(parts["dwfm"]), _freeze(parts["network_manager"]))
         held = leases.all_held_at
@@ -601,7 +605,7 @@ class Row:
     @property
     def kind(self) -> str:
         """How the row's model time came about: 'fitted (searched)', 'set equal to the record' (a subtraction),
-        'operator input', 'anchored to a fitted time', or 'predicted' (no row is, in the published table)."""
+        'operator input', 'anchored to a fitted time', or 'predicted' (06:21, in the published table)."""
         if self.moment in OPERATOR_INPUT:
             return "operator input"
         if self.moment in ANCHORED:
@@ -679,11 +683,13 @@ def sensitivity(step: float = 0.1) -> dict:
     base = run().times
     out = {}
     for (stage, name) in FITTED:
-        value = STAGE_SPECS[stage][name].default
+        spec = STAGE_SPECS[stage][name]
+        value = spec.default
         shifts = {m: [] for m in COMPARED}
         for sign in (-1, 1):
+            moved = min(max(value * (1 + sign * step), spec.lo), spec.hi)  # a default near its bound stops there
             try:
-                night = run(**{name: value * (1 + sign * step)})
+                night = run(**{name: moved})
             except ValueError:  # pragma: no cover - every fitted default sits well inside its range
                 continue
             for m in COMPARED:

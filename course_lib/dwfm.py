@@ -13,14 +13,18 @@ The stage: ``simulate(dynamodb, actions=...)`` takes DynamoDB's :class:`~course_
 DWFM did at 02:25) and the operators' :class:`Actions` in model minutes, and returns a :class:`LeaseRun` whose
 ``all_held_at`` and ``launch_capacity`` the Network Manager stage reads.  No clock time is typed in here.
 
-The model, minute by minute with integer counts, per DWFM host (each host manages an equal share of the
-droplets: a model choice).  An attempt to establish a lease waits in its host's FIFO queue (the retry storm's
+The model, minute by minute with integer counts, per DWFM host.  The hosts differ: host i manages a share of
+the droplets in proportion to 1 / (1 + ``host_skew`` x i) (``host_shares``; a declared, deterministic spread and
+a **model choice**), so the hosts with few droplets re-establish their leases after 02:25 and the ones with many
+collapse.  An attempt to establish a lease waits in its host's FIFO queue (the retry storm's
 ``DeadlineQueue``) and must finish within ``lease_timeout`` minutes of being queued; if it does not, it fails,
 the droplet goes back to the host's backlog and new work is queued for it (the sustaining effect).  The host
 still spends time on attempts whose deadline has passed (wasted work), and the time per attempt grows with the
 host's queue (``slowdown`` per ``QUEUE_SCALE``/``hosts`` queued attempts).  A **restart** empties a host's queue
 (its droplets go back to the backlog); ``restart_fraction`` says which share of the hosts is restarted, the ones
-with the longest queues first.  The **throttle** admits work to a host only up to its share of a queue target.
+with the longest queues first (a host with nothing queued holds all its leases and is left alone).  At 04:14 eight
+of the ten hosts have work queued (seven hold no lease, one a quarter of its own), two hold all theirs: which
+hosts to restart is a real choice (Chapter 4's restart-share table).  The **throttle** admits work to a host only up to its share of a queue target.
 Held leases are renewed every ``check_interval`` minutes; a renewal stuck behind more than the remaining lease
 time fails and the lease is lost.
 
@@ -46,18 +50,21 @@ from .params import Param, Spec
 from .validate import check_choice, check_int, check_number, check_type
 
 __all__ = ["DEFAULT_RATE", "DEFAULT_RESTART_FRACTION", "FITTED", "MITIGATIONS", "QUEUE_SCALE", "SET_FROM_RECORD", "SPEC", "Actions",
-           "LeaseRun", "mitigation_actions", "simulate", "throttle_by_queue"]
+           "LeaseRun", "host_shares", "mitigation_actions", "simulate", "throttle_by_queue"]
 
-# Fitted to 05:28 (all leases held) with the published actions at 04:14 and the restart share below.
-DEFAULT_RATE = 1440.0
+# Fitted to 05:28 (all leases held) with the published actions at 04:14, the restart share and the host spread
+# below (a search over whole hundreds of attempts a minute; ±10 % moves 05:28 to 05:36 / 05:21).
+DEFAULT_RATE = 4900.0
 # Model choice.  The record says the restarts were *selective* but not which hosts.  Here the hosts with the
-# longest queues are restarted first; every host manages an equal share and collapses alike, so restarting the
-# collapsed hosts means restarting all of them.  A host left out stays collapsed: its queue of expired work
-# drains at the collapsed speed (see the chapter's restart-share table).
+# longest queues are restarted first, and only hosts with work queued are restarted at all: with the default 1.0
+# the eight hosts that have not re-established their leases are restarted, the two that have are not.  A
+# collapsed host left out drains its queue of expired work only slowly (see the chapter's restart-share table).
 DEFAULT_RESTART_FRACTION = 1.0
 # Queued attempts (over the whole manager) at which one attempt takes (1 + slowdown) times as long (model
 # choice).  A fixed number of attempts, not a share of the fleet, so a smaller fleet never recovers later.
 QUEUE_SCALE = 100_000
+# Model choice: how unevenly the droplets spread over the DWFM hosts (see host_shares).
+DEFAULT_HOST_SKEW = 1.0
 MITIGATIONS = ("none", "throttle", "restart", "throttle+restart", "LIFO", "admission control")
 _H = float(timeline.LAST_MINUTE)
 
@@ -66,6 +73,9 @@ SPEC = Spec((
           step=10_000, help="model choice: AWS published no droplet count"),
     Param("hosts", 10, "int", lo=1, hi=1000, label="DWFM hosts", view=(1, 40),
           help="model choice: AWS published no host count"),
+    Param("host_skew", DEFAULT_HOST_SKEW, lo=0.0, hi=10.0, label="how unevenly droplets spread over the hosts",
+          view=(0.0, 2.0), step=0.1,
+          help="model choice: host i manages a share in proportion to 1 / (1 + skew x i); 0 gives equal shares"),
     Param("lease_timeout", 10.0, lo=1.0, hi=240.0, label="lease timeout", unit="min", view=(1.0, 30.0), step=1.0,
           help="model choice"),
     Param("check_interval", 3, "int", lo=1, hi=240, label="state check every", unit="min",
@@ -74,7 +84,7 @@ SPEC = Spec((
           help="fitted to 05:28 (all leases held)"),
     Param("slowdown", 1.0, lo=0.0, hi=100.0, label="slowdown per QUEUE_SCALE queued attempts"),
     Param("throttle", 7_200, "int", lo=0, hi=100_000_000, label="throttle (queue target)", view=(0, 40_000),
-          step=400, help="model choice: half of what a short-queued manager finishes in one lease timeout"),
+          step=400, help="model choice: 720 attempts queued a host, about 1.5 minutes of a host's short-queue work"),
     Param("lease_loss_minutes", timeline.published("leases stop timing out") + 1, lo=1.0, hi=_H,
           label="minutes to lose every lease", help="set equal to the record: the minutes 23:48 to 02:24 inclusive"),
     Param("throttled_launches", 0.5, lo=0.0, hi=1.0, label="share of launches admitted while throttled",
@@ -155,8 +165,9 @@ class LeaseRun:
 
     t: np.ndarray
     held: np.ndarray
-    backlog: np.ndarray
-    queue: np.ndarray
+    backlog: np.ndarray  # droplets without a lease and no attempt queued for them
+    queue: np.ndarray  # queued attempts, those still in time and those whose deadline has passed
+    waiting: np.ndarray  # queued attempts still in time: one per droplet (held + backlog + waiting = fleet)
     established: np.ndarray
     timed_out: np.ndarray
     wasted: np.ndarray
@@ -168,13 +179,22 @@ class LeaseRun:
     pending: int
     fleet: int
     hosts: int
+    host_share: np.ndarray  # droplets each host manages (uneven: a model choice, see host_shares)
+    host_held: np.ndarray  # leases held, per host (rows) and minute (columns)
+    host_queue: np.ndarray  # queued attempts, per host and minute
     dynamodb: _dynamodb.Availability
     actions: Actions
     params: dict = field(repr=False)
 
+    def collapsed(self, minute: float) -> np.ndarray:
+        """Return a mask of the hosts that, at *minute*, hold fewer leases than they manage and have work
+        queued: collapsed, or still re-establishing (a host with every lease held and no queue is not)."""
+        k = int(check_number("minute", minute, lo=0.0, hi=float(self.t[-1])))
+        return (self.host_held[:, k] < self.host_share) & (self.host_queue[:, k] > 0)
+
 
 def simulate(dynamodb: _dynamodb.Availability | None = None, *, actions: Actions | None = None,
-             throttle_fn: Callable | None = None, **params) -> LeaseRun:
+             throttle_fn: Callable | None = None, retry_budget: float | None = None, **params) -> LeaseRun:
     """Run DWFM through the night for DynamoDB's *dynamodb* availability and the operators' *actions*."""
     avail = _dynamodb.published() if dynamodb is None else check_type("dynamodb", dynamodb,
                                                                       _dynamodb.Availability)
@@ -182,6 +202,10 @@ def simulate(dynamodb: _dynamodb.Availability | None = None, *, actions: Actions
     if throttle_fn is not None and not callable(throttle_fn):
         raise TypeError(f"throttle_fn must be a function (queue, backlog) -> admitted, got "
                         f"{type(throttle_fn).__name__}")
+    if retry_budget is not None:
+        retry_budget = check_number("retry_budget", retry_budget, lo=0.0, hi=1.0, lo_open=True)
+        if throttle_fn is not None:
+            raise ValueError("give throttle_fn or retry_budget, not both")
     p = SPEC.validate(params)
     fleet, hosts, timeout, interval = p["fleet"], p["hosts"], p["lease_timeout"], p["check_interval"]
     if interval > timeout:
@@ -194,7 +218,7 @@ def simulate(dynamodb: _dynamodb.Availability | None = None, *, actions: Actions
         raise ValueError(f"dynamodb must become unreachable at or after minute 0 and have its DNS restored "
                          f"before the horizon ({stop}), got {lost_from:g} and {back:g}")
     rate, slowdown, target = p["rate"], p["slowdown"], p["throttle"]
-    share = _shares(fleet, hosts)  # droplets per host
+    share = host_shares(fleet, hosts, p["host_skew"])  # droplets per host (uneven: a model choice)
     window = max(1, round(timeout))
     queue = DeadlineQueue(hosts, window, 1)
     held = np.zeros((hosts, interval), dtype=np.int64)  # held leases by minutes since their last state check
@@ -205,8 +229,12 @@ def simulate(dynamodb: _dynamodb.Availability | None = None, *, actions: Actions
     host_target = _shares(target, hosts)
     loss = p["lease_loss_minutes"]
     carry = np.zeros(hosts)
-    names = ("held", "backlog", "queue", "established", "timed_out", "wasted", "dropped", "attempts", "restarted")
+    budget_carry = np.zeros(hosts)
+    names = ("held", "backlog", "queue", "waiting", "established", "timed_out", "wasted", "dropped", "attempts",
+             "restarted")
     rec = {k: np.zeros(stop + 1, dtype=np.int64) for k in names}
+    per_held = np.zeros((hosts, stop + 1), dtype=np.int64)  # leases held per host and minute
+    per_queue = np.zeros((hosts, stop + 1), dtype=np.int64)  # queued attempts (fresh and expired) per host
     throttle_on, relax_on = actions.throttle_at, actions.relax_at
     restart_minute = None if not actions.restarts else max(int(np.ceil(actions.restart_at)), int(np.ceil(back)))
     # Once every lease is held and nothing is queued, only a restart still to come could change anything.
@@ -227,7 +255,12 @@ def simulate(dynamodb: _dynamodb.Availability | None = None, *, actions: Actions
                 backlog += fresh[:, 0]
                 rec["dropped"][t], rec["restarted"][t] = int(fresh.sum()), int(restart.sum())
             size = queue.size()
-            if throttled and throttle_fn is not None:
+            if throttled and retry_budget is not None:  # each host admits at most a share of its own rate
+                budget_carry += retry_budget * host_rate
+                allowed = budget_carry.astype(np.int64)
+                budget_carry -= allowed
+                admit = np.minimum(backlog, allowed)
+            elif throttled and throttle_fn is not None:
                 admit = _split(_learner_admit(throttle_fn, int(size.sum()), int(backlog.sum())), backlog)
             elif throttled:
                 admit = np.maximum(0, np.minimum(backlog, host_target - size))
@@ -255,19 +288,30 @@ def simulate(dynamodb: _dynamodb.Availability | None = None, *, actions: Actions
             backlog += np.where(renewed, 0, due)
             rec["established"][t], rec["timed_out"][t] = int(ok.sum()), int(expired.sum())
             rec["wasted"][t] = int(stale.sum())
-        total_held = int(held.sum())
+        host_held = held.sum(axis=1)
+        total_held = int(host_held.sum())
         rec["held"][t], rec["backlog"][t], rec["queue"][t] = total_held, int(backlog.sum()), int(queue.size().sum())
+        rec["waiting"][t] = int(queue.fresh.sum())
+        per_held[:, t], per_queue[:, t] = host_held, queue.size()
         if t >= settle and total_held == fleet and not backlog.any() and not queue.size().any():
             break  # steady from here on: every lease held, nothing queued, no restart left to come
-    for k in ("held", "backlog", "queue"):
+    for k in ("held", "backlog", "queue", "waiting"):
         rec[k][t + 1:] = rec[k][t]
+    per_held[:, t + 1:] = per_held[:, t:t + 1]
+    per_queue[:, t + 1:] = per_queue[:, t:t + 1]
     minutes = np.arange(stop + 1, dtype=float)
     after = minutes >= back
     full = np.nonzero(after & (rec["held"] == fleet))[0]
     all_held = float(minutes[full[0]]) if full.size else float("inf")
-    launches = rec["held"] / fleet * _launch_share(minutes, actions, p["throttled_launches"], p["relax_minutes"])
+    admitted = _launch_share(minutes, actions, p["throttled_launches"], p["relax_minutes"])
+    # While DWFM's incoming work is throttled after the DNS repair, the throttle's room goes to re-establishing
+    # leases: launch work is admitted only once every lease is held (model choice; the record has launches succeed from 05:28, when
+    # DWFM held every lease, throttled until the throttles were relaxed).
+    admitted[(admitted < 1.0) & (rec["held"] < fleet) & (minutes >= back)] = 0.0
+    launches = rec["held"] / fleet * admitted
     return LeaseRun(t=minutes, launch_capacity=launches, all_held_at=all_held, pending=int(queue.fresh.sum()),
-                    fleet=fleet, hosts=hosts, dynamodb=avail, actions=actions, params=p, **rec)
+                    fleet=fleet, hosts=hosts, host_share=share, host_held=per_held, host_queue=per_queue,
+                    dynamodb=avail, actions=actions, params=p, **rec)
 
 
 def _launch_share(t: np.ndarray, actions: Actions, throttled: float, relax_minutes: float) -> np.ndarray:
@@ -284,6 +328,24 @@ def _launch_share(t: np.ndarray, actions: Actions, throttled: float, relax_minut
     return share
 
 
+def host_shares(fleet: int, hosts: int, skew: float = 0.0) -> np.ndarray:
+    """Return the droplets each DWFM host manages: in proportion to 1 / (1 + skew x i) (largest remainder).
+
+    A declared, deterministic spread (a model choice; AWS published no host count or share): with skew 0 every
+    host manages an equal share; with skew 1 the shares fall as 1, 1/2, 1/3, ... of the first host's.
+    """
+    fleet, hosts = check_int("fleet", fleet, lo=1), check_int("hosts", hosts, lo=1)
+    skew = check_number("skew", skew, lo=0.0, hi=10.0)
+    if skew == 0.0:
+        return _shares(fleet, hosts)
+    weights = 1.0 / (1.0 + skew * np.arange(hosts))
+    exact = fleet * weights / weights.sum()
+    out = np.floor(exact).astype(np.int64)
+    left = fleet - int(out.sum())
+    out[np.argsort(-(exact - out), kind="stable")[:left]] += 1
+    return out
+
+
 def _shares(total: int, hosts: int) -> np.ndarray:
     """Split *total* evenly over the hosts (the first ones take the remainder)."""
     out = np.full(hosts, total // hosts, dtype=np.int64)
@@ -292,11 +354,13 @@ def _shares(total: int, hosts: int) -> np.ndarray:
 
 
 def _restart_hosts(queue: DeadlineQueue, n: int) -> np.ndarray:
-    """Return a mask of the *n* hosts with the longest queues (ties: lowest index) — the ones restarted."""
-    order = np.argsort(-queue.size(), kind="stable")
-    mask = np.zeros(queue.stale.size, dtype=bool)
+    """Return a mask of the hosts restarted: of the *n* hosts with the longest queues (ties: lowest index), those
+    with work queued.  A host with nothing queued holds all its leases: there is nothing to clear, it is left be."""
+    size = queue.size()
+    order = np.argsort(-size, kind="stable")
+    mask = np.zeros(size.size, dtype=bool)
     mask[order[:n]] = True
-    return mask
+    return mask & (size > 0)
 
 
 def _learner_admit(fn: Callable, size: int, backlog: int) -> int:

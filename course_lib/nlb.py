@@ -22,8 +22,9 @@ passes ``az_threshold`` is failed over (removed from DNS), up to ``velocity_cont
 launches do not spread evenly over the AZs (``az_skew``), so one AZ fills with unpropagated targets before the
 others.  ``churn``, ``az_skew`` and ``az_threshold`` were **tuned together** (a grid search, ``FITTED``) so that,
 with the published switch-off, the first errors fall within 5 minutes of 05:30 for seed 0 (the seed every
-chapter uses: 05:33), within 10 minutes for seeds 0-2 (05:33, 05:36, 05:29), and none come after the 09:36
-switch-off: the error times are therefore fitted, not predicted (asserted in tests/test_04_dwfm_nlb.py).
+chapter uses: 05:31), within 10 minutes for seeds 0-2 (05:31, 05:29, 05:31), and the errors last until the
+09:36 switch-off (ending within 5 minutes of it): the error times are therefore fitted, not predicted (asserted
+in tests/test_04_dwfm_nlb.py).
 
 **Failing open.**  When every AZ looks unhealthy at once, the load balancer sends traffic to all targets
 regardless of their checks.  That is the documented behaviour of NLB target groups (AWS Elastic Load Balancing
@@ -54,8 +55,8 @@ SPEC = Spec((
     Param("azs", 3, "int", lo=1, hi=10, label="Availability Zones"),
     Param("targets", 200, "int", lo=1, hi=100_000, label="targets per AZ"),
     Param("demand", 0.45, lo=0.0, hi=1.0, lo_open=True, label="demand (share of full capacity)"),
-    Param("churn", 0.025, lo=0.0, hi=0.5, label="share of targets replaced a minute at the steady launch rate"),
-    Param("az_skew", 0.7, lo=0.0, hi=1.0, label="how unevenly new launches spread over the AZs",
+    Param("churn", 0.06, lo=0.0, hi=0.5, label="share of targets replaced a minute at the steady launch rate"),
+    Param("az_skew", 0.95, lo=0.0, hi=1.0, label="how unevenly new launches spread over the AZs",
           help="model choice: 0 spreads them evenly; s gives the AZs 1 + s down to 1 - s times the mean"),
     Param("az_threshold", 0.15, lo=0.0, hi=1.0, lo_open=True, label="failing share that fails an AZ over"),
     Param("checker_capacity", 60, "int", lo=1, hi=10_000_000, label="flips a minute the checker handles"),

@@ -26,11 +26,19 @@ def night():
 
 
 def test_default_run_collapses_without_mitigation():
-    """With no mitigation DWFM makes no progress after 02:25: leases never all come back."""
+    """With no mitigation DWFM makes no progress after 02:25: leases never all come back.  The hosts differ:
+    the two that manage the fewest droplets re-establish all their leases, one holds a quarter of its own and
+    stays there, the seven largest hold none (congestive collapse)."""
     run = dwfm.simulate(actions=dwfm.mitigation_actions("none"))
     assert math.isinf(run.all_held_at)
     after = run.t >= published("dns restored") + 35
-    assert run.held[after].max() == 0  # congestive collapse: no forward progress
+    at = int(published("throttling and restarts")) - 1
+    assert run.host_share.tolist() == [34142, 17071, 11381, 8535, 6828, 5690, 4877, 4268, 3794, 3414]
+    assert (run.host_held[:7, after] == 0).all()  # collapsed: no forward progress
+    assert (run.host_held[8:, at] == run.host_share[8:]).all() and run.host_queue[8:, at].sum() == 0
+    assert 0 < run.host_held[7, at] < run.host_share[7] and run.host_queue[7, at] > 0  # partly, and stuck
+    assert run.collapsed(at).tolist() == [True] * 8 + [False] * 2
+    assert run.held[after].max() - run.held[after].min() <= 2  # no progress at all from then on
     assert run.wasted[after].sum() > 0  # the manager is busy, on attempts whose lease already timed out
 
 
@@ -38,10 +46,12 @@ def test_default_run_tells_the_published_story():
     """Leases are gone by 02:24, stuck until 04:14, and all held at about 05:28 with throttling + restarts."""
     run = dwfm.simulate()
     assert run.held[int(published("leases stop timing out"))] == 0
-    assert run.held[int(published("throttling and restarts")) - 1] == 0
+    before = int(published("throttling and restarts")) - 1
+    assert run.held[before] == 8326  # the two smallest hosts' leases and a quarter of the third smallest's
     assert abs(run.all_held_at - published("all leases held")) <= STORY_TOLERANCE
-    assert run.restarted.sum() == run.hosts  # every collapsed host restarted once, at 04:14
-    assert run.restarted[int(published("throttling and restarts"))] == run.hosts
+    at = int(published("throttling and restarts"))
+    # selective: the eight hosts with work queued are restarted once, at 04:14; the two healthy ones are not
+    assert run.restarted.sum() == run.restarted[at] == run.collapsed(at - 1).sum() == 8 < run.hosts
 
 
 @pytest.mark.parametrize("mitigation", ["restart", "throttle"])
@@ -51,13 +61,38 @@ def test_either_action_alone_is_not_enough_by_05_28(mitigation):
     assert run.all_held_at > published("all leases held") + STORY_TOLERANCE
 
 
-def test_hosts_left_out_of_the_restart_stay_collapsed():
-    """Selective restarts: restarting only half the hosts leaves the other half's leases lost."""
-    half = dataclasses.replace(dwfm.Actions.published(), restart_fraction=0.5)
-    run = dwfm.simulate(actions=half)
-    assert run.restarted.sum() == run.hosts // 2
-    assert math.isinf(run.all_held_at)
-    assert run.held[-1] == run.fleet // 2  # the restarted half recovers, the rest does not
+def test_hosts_left_out_of_the_restart_recover_late_or_never():
+    """Selective restarts: a collapsed host left out drains its expired queue only slowly under the throttle;
+    restarting only the longest queue leaves most of the fleet without leases until the end of the run."""
+    def run(share):
+        return dwfm.simulate(actions=dataclasses.replace(dwfm.Actions.published(), restart_fraction=share))
+
+    half, one = run(0.5), run(0.1)
+    assert half.restarted.sum() == 5 and half.all_held_at > published("all leases held") + 60
+    assert one.restarted.sum() == 1 and math.isinf(one.all_held_at)
+
+
+def test_conservation_every_droplet_every_minute():
+    """Every minute each droplet is held, waiting in the backlog or queued with an attempt still in time."""
+    for actions in (dwfm.Actions.published(), dwfm.mitigation_actions("none"), dwfm.mitigation_actions("restart"),
+                    dataclasses.replace(dwfm.Actions.published(), restart_fraction=0.3)):
+        run = dwfm.simulate(actions=actions)
+        assert (run.held + run.backlog + run.waiting == run.fleet).all()
+        assert (run.host_held.sum(axis=0) == run.held).all() and (run.host_queue.sum(axis=0) == run.queue).all()
+        assert (run.host_held <= run.host_share[:, None]).all()
+
+
+@settings(max_examples=20, deadline=None)
+@given(fleet=st.integers(1, 200_000), hosts=st.integers(1, 12), skew=st.floats(0, 3),
+       mitigation=st.sampled_from(dwfm.MITIGATIONS), share=st.floats(0, 1))
+def test_conservation_per_minute_any_spread(fleet, hosts, skew, mitigation, share):
+    """held + backlog + waiting = fleet in every minute, for any spread of droplets over the hosts."""
+    acts = dwfm.mitigation_actions(mitigation)
+    if acts.restart_at is not None:
+        acts = dataclasses.replace(acts, restart_fraction=share)
+    run = dwfm.simulate(actions=acts, fleet=fleet, hosts=min(hosts, fleet), host_skew=skew, horizon=420.0)
+    assert run.host_share.sum() == fleet
+    assert (run.held + run.backlog + run.waiting == fleet).all()
 
 
 @pytest.mark.parametrize("throttle", [7_200, 5_000])
@@ -188,54 +223,61 @@ def test_nlb_refuses_anything_but_a_propagation_run(night):
 
 
 def test_each_fitted_value_gives_its_published_time_and_moves_it_both_ways():
-    """The chapter's sensitivity table: at the fitted value each time is the published one (within 1 min);
-    -10 % and +10 % move it in opposite directions."""
+    """The chapter's sensitivity table: at the fitted value each time is the published one (within 2 min: the
+    propagation rate is fitted on its slider's grid of whole propagations a minute); -10 % and +10 % move it in
+    opposite directions.  The connectivity limit is not in it: it is set a priori, its 06:21 is predicted."""
     from course_lib.experiments.ch04 import fitted_sensitivity
 
     rows = fitted_sensitivity()
     assert {r[1] for r in rows} == {"ttl", *dwfm.FITTED, *network_manager.FITTED}
     for _stage, name, _value, moment, _clock, low, mid, high in rows:
-        assert abs(mid - published(moment)) <= 1, name
+        assert abs(mid - published(moment)) <= 2, name
         assert (low - mid) * (high - mid) < 0, name  # opposite sides
 
 
 def test_restart_share_table_of_the_chapter():
-    """Restarting a share of the hosts brings back that share of the leases; only all of them recover by 05:28."""
+    """Chapter 4's restart-share table: restarting too few hosts leaves collapsed ones (late or never); from
+    the seven longest queues on, 05:28; beyond the eight hosts with work queued there is nothing more to clear."""
     from course_lib.experiments.ch04 import restart_share_table
+    from course_lib.timeline import clock
 
     rows = restart_share_table()
-    assert [(r[1], r[2]) for r in rows] == [(2, 0.2), (5, 0.5), (8, 0.8), (10, 1.0)]
-    assert [math.isfinite(r[3]) for r in rows] == [False, False, False, True]
+    assert [r[0] for r in rows] == [0.1, 0.3, 0.5, 0.7, 0.8, 1.0]
+    assert [r[1] for r in rows] == [1, 3, 5, 7, 8, 8]
+    assert [clock(r[3]) if math.isfinite(r[3]) else "never" for r in rows] == [
+        "never", "never", "09:23", "05:28", "05:28", "05:28"]
+    assert [round(r[2], 2) for r in rows[:2]] == [0.56, 0.85]
 
 
 def test_the_chapters_mitigation_and_failover_rows(night):
-    """The numbers Chapter 4 prints: admission control all held at 03:39, LIFO 7 % at 05:28, only
+    """The numbers Chapter 4 prints: admission control all held at 03:39, LIFO 33 % at 05:28, only
     throttle+restart at 05:28; NM fitted times; velocity control 0.1 safe; failover off keeps full capacity."""
     from course_lib.timeline import clock
 
     rows = {m: dwfm.simulate(actions=dwfm.mitigation_actions(m)) for m in dwfm.MITIGATIONS}
     assert clock(rows["admission control"].all_held_at) == "03:39"
     assert clock(rows["throttle+restart"].all_held_at) == "05:28"
-    assert round(rows["LIFO"].held[int(published("all leases held"))] / rows["LIFO"].fleet, 2) == 0.07
+    assert round(rows["LIFO"].held[int(published("all leases held"))] / rows["LIFO"].fleet, 2) == 0.33
     prop = night[1]
-    assert (clock(prop.no_connectivity_from), clock(prop.normal_at)) == ("06:21", "10:36")
+    assert (clock(prop.no_connectivity_from), clock(prop.normal_at)) == ("06:04", "10:38")
     capped = nlb.simulate(prop, velocity_control=0.1, **NEVER)
     assert capped.in_service.min() >= capped.demand and capped.errors.sum() == 0
     off = nlb.simulate(prop, failover_disabled_at=0.0, failover_enabled_at=None)
     assert off.in_service.min() == off.total
     run = nlb.simulate(prop, **OFF)
-    assert clock(run.errors_begin_at) == "05:33" and run.errors_end_at <= published("failover disabled")
+    assert clock(run.errors_begin_at) == "05:31"
+    assert published("failover disabled") - 5 <= run.errors_end_at <= published("failover disabled")
 
 
 def test_nlb_docstring_fit_claim_is_what_is_computed(night):
-    """nlb's docstring: with the switch-off, errors begin within 5 min of 05:30 for seed 0 (05:33), within 10 min
-    for seeds 0-2 (05:33, 05:36, 05:29), and none after 09:36."""
+    """nlb's docstring: with the switch-off, errors begin within 5 min of 05:30 for seed 0 (05:31), within 10 min
+    for seeds 0-2 (05:31, 05:29, 05:31), and last until the 09:36 switch-off (ending within 5 min of it)."""
     begins = {}
     for seed in (0, 1, 2):
         run = nlb.simulate(night[1], seed=seed, **OFF)
         begins[seed] = run.errors_begin_at - published("nlb errors begin")
-        assert run.errors_end_at <= published("failover disabled")
-    assert begins == {0: 3.0, 1: 6.0, 2: -1.0}
+        assert published("failover disabled") - 5 <= run.errors_end_at <= published("failover disabled")
+    assert begins == {0: 1.0, 1: -1.0, 2: 1.0}
     assert abs(begins[0]) <= 5 and max(map(abs, begins.values())) <= 10
     doc = " ".join(nlb.__doc__.split())
     assert "within 5 minutes of 05:30 for seed 0" in doc and "within 10 minutes for seeds 0-2" in doc
@@ -252,4 +294,5 @@ def test_values_set_by_subtraction_are_labelled_and_agree_with_the_record():
     assert {k for k in rows if how_set(*k) == "set equal to the record"} == {
         ("dynamodb", "ttl"), ("dwfm", "lease_loss_minutes"), ("dwfm", "relax_minutes")}
     assert {k for k in rows if how_set(*k) == "fitted"} == {
-        ("dwfm", "rate"), ("network_manager", "propagation_rate"), ("network_manager", "connectivity_limit")}
+        ("dwfm", "rate"), ("network_manager", "propagation_rate")}
+    assert how_set("network_manager", "connectivity_limit") == "set a priori"

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_lib import cascade, timeline
+from course_lib import cascade, dwfm, network_manager, timeline
 from course_lib.cascade import Action, ActionScript, ScriptError
 
 
@@ -23,47 +23,72 @@ def night():
 EXPECTED = {  # moment: (model clock, fitted?)
     "dynamodb recovered": ("02:40", True),
     "all leases held": ("05:28", True),
-    "nm backlog begins": ("05:16", False),
-    "nlb errors begin": ("05:33", True),
-    "connectivity problems": ("06:21", True),
+    "nm backlog begins": ("05:31", False),
+    "nlb errors begin": ("05:31", True),
+    "connectivity problems": ("06:04", False),
     "failover disabled": ("09:36", True),
-    "propagation normal": ("10:36", True),
+    "propagation normal": ("10:38", True),
     "ec2 normal": ("13:50", True),
     "event end": ("14:20", True),
 }
 
 
 def test_published_vs_model_table(night):
-    """The table the chapter shows: every row's model time, and fitted rows exact, predicted within 15 min."""
+    """The table the chapter shows: every row's model time; fitted rows within 5 min; the one predicted row."""
     rows = cascade.compare(night)
     assert [r.moment for r in rows] == list(EXPECTED)
     for r in rows:
         clock, _fitted = EXPECTED[r.moment]
         assert cascade.clock(r.model) == clock, r
-        assert r.kind.startswith(("fitted", "set equal", "operator input", "anchored")), r
         assert r.published == timeline.published(cascade.PUBLISHED_AS.get(r.moment, r.moment))
+        if r.moment == "connectivity problems":
+            continue
+        assert r.kind.startswith(("fitted", "set equal", "operator input", "anchored")), r
         assert r.ok, r
     backlog = next(r for r in rows if r.moment == "nm backlog begins")
-    assert backlog.error == -12 and backlog.kind == "anchored to a fitted time"  # 05:28 is dwfm.rate's target
+    assert backlog.error == 3 and backlog.kind == "anchored to a fitted time"  # 05:28 is dwfm.rate's target
     kinds = {r.moment: r.kind for r in rows}
     assert kinds["failover disabled"] == "operator input"  # nothing is removed after the switch-off
     assert kinds["all leases held"] == kinds["propagation normal"] == "fitted (searched)"
     assert kinds["dynamodb recovered"] == kinds["ec2 normal"] == kinds["event end"] == "set equal to the record"
-    assert "predicted" not in cascade.table_text(rows)  # a reconstruction: no row is an independent test
+    assert cascade.table_text(rows).count("predicted (±15 min)") == 1
+
+
+def test_connectivity_problems_is_a_held_out_prediction(night):
+    """06:21 is predicted, not fitted: no parameter is fitted to it, its criterion is DWFM's lease timeout (set
+    a priori).  The honest result: 06:04, 17 min early, just outside the ±15 min the table allows; the ±10 %
+    runs of the fitted parameters span 05:51-06:31, which holds 06:21."""
+    row = next(r for r in cascade.compare(night) if r.moment == "connectivity problems")
+    assert row.kind == "predicted" and row.fitted_by == "" and "predicted (±15 min)" in str(row)
+    assert "connectivity problems" not in cascade.FITTED.values() and cascade.PREDICTED == ("connectivity problems",)
+    assert "connectivity problems" not in cascade.ALSO_FITTED and "connectivity_limit" not in network_manager.FITTED
+    assert cascade.A_PRIORI == {("network_manager", "connectivity_limit"): "connectivity problems"}
+    assert night.propagation.params["connectivity_limit"] == dwfm.SPEC["lease_timeout"].default == 10.0
+    assert row.error == -17 and abs(row.error) > cascade.TOLERANCE and not row.ok  # a miss, reported as one
+    lo, hi = cascade.bands()["connectivity problems"]
+    assert (cascade.clock(lo), cascade.clock(hi)) == ("05:51", "06:31") and lo <= row.published <= hi
+    sens = cascade.sensitivity()
+    moved = {k: v["connectivity problems"] for k, v in sens.items() if any(v["connectivity problems"])}
+    assert moved == {"dwfm.rate": (8.0, -7.0), "network_manager.propagation_rate": (-13.0, 27.0)}
 
 
 def test_backlog_band_is_reported_as_it_is():
     lo, hi = cascade.bands()["nm backlog begins"]
-    assert (cascade.clock(lo), cascade.clock(hi)) == ("05:09", "05:23")  # the chapter quotes this band
-    assert hi < cascade.published_minute("all leases held")  # the record's 05:28 lies outside it
+    assert (cascade.clock(lo), cascade.clock(hi)) == ("05:24", "05:39")  # the chapter quotes this band
+    assert lo <= cascade.published_minute("all leases held") <= hi  # the record's 05:28 lies inside it
 
 
 def test_fitted_parameters_are_named_with_their_moments():
-    """Ten parameters are fitted (three of them together, NLB's); one compared time is predicted."""
+    """Nine parameters are tied to published times: five searched (dwfm.rate to 05:28, the propagation rate to
+    10:36, NLB's three together to 05:30) and four set equal to the record; one compared time is predicted."""
     fitted = cascade.fitted_parameters()
-    assert len(fitted) == 10
-    assert len({m for _, m in fitted.values()}) == 8
-    assert cascade.PREDICTED == ()  # the backlog row is anchored to a fitted time; the 09:36 row is an input
+    assert len(fitted) == 9
+    assert len({m for _, m in fitted.values()}) == 7
+    searched = {k: m for k, (_, m) in fitted.items() if tuple(k.split(".")) not in cascade.SET_FROM_RECORD}
+    assert searched == {"dwfm.rate": "all leases held", "network_manager.propagation_rate": "propagation normal",
+                        "nlb.churn": "nlb errors begin", "nlb.az_skew": "nlb errors begin",
+                        "nlb.az_threshold": "nlb errors begin"}
+    assert cascade.PREDICTED == ("connectivity problems",)  # the backlog row is anchored; 09:36 is an input
     assert set(cascade.ANCHORED) == {"nm backlog begins"} and set(cascade.OPERATOR_INPUT) == {"failover disabled"}
     assert set(cascade.ALSO_FITTED) == {"failover disabled"}
     set_from_record = [k for k in fitted if tuple(k.split(".")) in cascade.SET_FROM_RECORD]
@@ -116,10 +141,14 @@ def test_network_manager_rate_moves_the_backlog_by_hours():
 
 
 def test_chapter_counterfactual_sentences(table):
-    """DNS 77 min earlier alone saves little; throttling DWFM at the repair saves far more."""
-    dns = table["DNS repaired 30 min after it was identified (01:08)"].saved
-    dwfm = table["DWFM throttled and restarted at 02:25 instead of 04:14"].saved
-    assert 0 < dns < 30 and dwfm > 4 * dns
+    """DNS 77 min earlier alone saves 162 impact minutes (fewer leases to re-establish, so more DWFM hosts escape
+    the collapse); throttling and restarting DWFM at the repair saves 101; with the later actions as much
+    earlier each saves more (310 and 264)."""
+    paced = [round(c.saved) for c in cascade.counterfactuals() if c.name.strip().startswith("... and every later")]
+    assert paced == [310, 264]
+    saved = {k: round(v.saved) for k, v in table.items()}
+    assert saved["DNS repaired 30 min after it was identified (01:08)"] == 162
+    assert saved["DWFM throttled and restarted at 02:25 instead of 04:14"] == 101
 
 
 def test_bad_table_and_band_inputs():
@@ -181,7 +210,9 @@ def test_dns_earlier_alone_does_not_end_the_night_earlier(table):
 EXCEPTIONS = {"relax throttles", "enable nlb failover", "restart dwfm"}
 # Repairing DNS earlier never ends the night later, but alone it costs EC2 impact: DWFM's collapse starts at
 # the repair, and the leases the slow timeouts had not yet taken are lost at once (see the next test).
-IMPACT_EXCEPTIONS = {"dns repair"}
+# Throttling DWFM earlier while the restarts stay at 04:14 refuses the launches the hosts that never collapsed
+# could take (a throttle alone does not end the collapse): more EC2 impact, the same end.
+IMPACT_EXCEPTIONS = {"dns repair", "throttle dwfm"}
 NOISE = 1.0  # impact minutes: the NLB's seeded draws follow a different path when anything upstream moves
 
 
@@ -203,9 +234,11 @@ def test_dns_repair_alone_starts_the_collapse_earlier():
     base = cascade.run()
     early = cascade.run(ActionScript.published().moved("dns repair", "01:08"))
     assert early.impact["DynamoDB"] < base.impact["DynamoDB"]
-    assert early.impact["EC2"] > base.impact["EC2"]  # leases all lost at once, then collapse until 04:14
-    assert early.times["all leases held"] == base.times["all leases held"]
-    assert early.leases.held[150] == 0 < base.leases.held[150]
+    # fewer leases lost before the repair: more hosts escape the collapse, and they take launches from then on
+    assert early.impact["EC2"] < base.impact["EC2"]
+    at = int(timeline.published("throttling and restarts")) - 1
+    assert early.leases.collapsed(at).sum() < base.leases.collapsed(at).sum()
+    assert early.times["all leases held"] <= base.times["all leases held"]
 
 
 @pytest.mark.parametrize("earlier", [30, 60, 109])

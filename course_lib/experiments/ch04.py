@@ -182,10 +182,13 @@ def _fitted_times(dwfm_params: dict, nm_params: dict, ttl: float | None = None) 
 
 
 def how_set(stage: str, name: str) -> str:
-    """Say how a value tied to a published time was set: 'fitted' (searched for) or 'set equal to the record'
-    (computed by subtracting published times: DynamoDB's TTL and ``dwfm.SET_FROM_RECORD``)."""
+    """Say how a value tied to a published time was set: 'fitted' (searched for), 'set equal to the record'
+    (computed by subtracting published times: DynamoDB's TTL and ``dwfm.SET_FROM_RECORD``) or 'set a priori'
+    (``network_manager.A_PRIORI``: taken from another model quantity, so the moment it governs is predicted)."""
     check_choice("stage", stage, ("dynamodb", "dwfm", "network_manager", "nlb"))
     check_type("name", name, str)
+    if stage == "network_manager" and name in network_manager.A_PRIORI:
+        return "set a priori"  # from another stage's quantity, not searched: its moment is a prediction
     from_record = stage == "dynamodb" or (stage == "dwfm" and name in dwfm.SET_FROM_RECORD)
     return "set equal to the record" if from_record else "fitted"
 
@@ -213,8 +216,9 @@ def fitted_sensitivity(shift: float = 0.10) -> list[tuple]:
     return rows
 
 
-def restart_share_table(shares=(0.25, 0.5, 0.75, 1.0)) -> list[tuple[float, int, float, float]]:
-    """Return (share of hosts restarted, hosts restarted, leases held at the end of the run, all held at)."""
+def restart_share_table(shares=(0.1, 0.3, 0.5, 0.7, 0.8, 1.0)) -> list[tuple[float, int, float, float]]:
+    """Return (share of hosts restarted, longest queues first; hosts restarted (a host with nothing queued is left
+    alone); leases held at the end of the run; all held at), with the throttle at 04:14 as AWS did."""
     if isinstance(shares, (str, bytes)) or not hasattr(shares, "__iter__"):
         raise TypeError(f"shares must be a sequence of shares in [0, 1], got {type(shares).__name__}")
     shares = list(shares)
