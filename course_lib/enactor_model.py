@@ -296,7 +296,7 @@ def newest_plan_active(generations: int):
 def _tables(generations: int, endpoints: int, K: int, fixes: frozenset, protect, operator: bool,
             atomic: bool) -> dict:
     """Return the interning and move tables of one rule set (shared by every Compact built on it)."""
-    return {"zones": [], "zone_ids": {}, "jobs": [Enactor()], "job_ids": {Enactor(): 0}, "moves": {},
+    return {"zones": {}, "zone_ids": {}, "jobs": [Enactor()], "job_ids": {Enactor(): 0}, "moves": {},
             "global": {}, "lanes": {}, "verdicts": {}}
 
 
@@ -313,10 +313,13 @@ class Compact:
     Why: a Python int hashes and compares in a few nanoseconds, where a named tuple of tuples and a
     frozenset costs microseconds.  Each distinct Route 53 part (a Zone without Enactors) and each
     distinct Enactor job gets a small id the first time it is met (interning); state = zone id |
-    job id of Enactor i << (zone bits + i * job bits).  The field widths come from an upper bound on the
-    number of distinct values, so no id can overflow its field.  Every move of one Enactor depends only on
-    the Route 53 part and its own job, so it is computed once, by :func:`enactor_moves`, and stored as
-    (step, delta): the next state is ``state + delta``.  The readable state is ``view(state)``.
+    job id of Enactor i << (zone bits + i * job bits).  A zone id's lowest bit is the zone's ``frozen``
+    flag, so the successor function sees without a lookup whether the operator can act.  The field widths
+    come from an upper bound on the number of distinct values, so no id can overflow its field.  Every
+    move of one Enactor depends only on the Route 53 part and its own job, so it is computed once, by
+    :func:`enactor_moves`, and stored as (step, delta): the next state is ``state + delta``.  The
+    Planner's moves depend only on the Route 53 part, so they are stored at the head of Enactor 1's list
+    (the order of the steps stays Planner, Enactors, operator).  The readable state is ``view(state)``.
     """
 
     def __init__(self, enactors: int, generations: int, endpoints: int, K: int, fixes: frozenset, protect,
@@ -324,7 +327,7 @@ class Compact:
         self.n, self.generations, self.K, self.fixes = enactors, generations, K, fixes
         self.protect, self.operator, self.atomic = protect, operator, atomic
         # at most: latest x stored sets x alias values per endpoint x three flags; pc x plan x endpoint x to_delete
-        zones = generations * 2 ** generations * (generations + 1) ** endpoints * 8
+        zones = 2 * generations * 2 ** generations * (generations + 1) ** endpoints * 8  # x 2: the frozen bit
         jobs = 4 * (generations + 1) * endpoints * 2 ** generations
         self.zone_bits, self.job_bits = zones.bit_length(), jobs.bit_length()
         self.zone_mask, job_mask = (1 << self.zone_bits) - 1, (1 << self.job_bits) - 1
@@ -334,20 +337,20 @@ class Compact:
         # the tables depend on the rules, not on the number of Enactors: models that differ only in that
         # (the explosion widget's rows, a search with and without symmetry) share them
         t = _tables(generations, endpoints, K, fixes, protect, operator, atomic)
-        self.zones: list[Zone] = t["zones"]
+        self.zones: dict[int, Zone] = t["zones"]  # zone id -> Route 53 part
         self.zone_ids: dict[Zone, int] = t["zone_ids"]
         self.jobs: list[Enactor] = t["jobs"]  # job id 0 is "idle": every Enactor idle is just the zone id
         self.job_ids: dict[Enactor, int] = t["job_ids"]
         self._moves: dict[tuple[int, int], list] = t["moves"]  # (zone id, job id) -> an Enactor's moves
-        self._global: dict[int, tuple] = t["global"]  # zone id -> Planner's and operator's moves
+        self._repairs: dict[int, list] = t["global"]  # frozen zone id -> the operator's moves
         self._lanes: dict[int, dict] = t["lanes"]  # Enactor i -> its moves by packed (zone, job) key
         self._verdicts: dict = t["verdicts"]  # Route 53 predicate -> {zone id: verdict}
 
     def _zone(self, z: Zone) -> int:
         zid = self.zone_ids.get(z)
         if zid is None:
-            zid = self.zone_ids[z] = len(self.zones)
-            self.zones.append(z)
+            zid = self.zone_ids[z] = len(self.zones) << 1 | z.frozen
+            self.zones[zid] = z
         return zid
 
     def _job(self, e: Enactor) -> int:
@@ -375,14 +378,10 @@ class Compact:
         """Return the Route 53 part of packed state *s* (a Zone without Enactors)."""
         return self.zones[s & self.zone_mask]
 
-    def _global_moves(self, zid: int) -> tuple[list, list]:
-        """Return the Planner's moves as (step, delta) and the operator's as (step, absolute state)."""
-        z = self.zones[zid]
-        planner = [(Step("Planner", kind, detail), self._zone(nz) - zid)
-                   for kind, detail, nz in planner_moves(z, self.generations)]
-        repair = [(Step("Operator", kind, detail), self._zone(nz))  # every Enactor idle: job ids 0
-                  for kind, detail, nz in operator_moves(z, self.operator)]
-        return planner, repair
+    def _repair_moves(self, zid: int) -> list:
+        """Return the operator's moves in zone *zid* as (step, absolute state): every Enactor idle, job ids 0."""
+        return [(Step("Operator", kind, detail), self._zone(nz))
+                for kind, detail, nz in operator_moves(self.zones[zid], self.operator)]
 
     def _enactor_moves(self, i: int, key: int) -> list:
         """Return Enactor *i*'s moves as (step, delta) for the zone id and job id packed in *key*."""
@@ -395,32 +394,34 @@ class Compact:
                 for kind, detail, nz, job in enactor_moves(self.zones[zid], self.jobs[jid], self.fixes,
                                                            self.K, self.protect, self.atomic)]
         me = f"Enactor {i + 1}"
-        return [(Step(me, kind, detail), dz + (dj << sh)) for kind, detail, dz, dj in moves]
+        mine = [(Step(me, kind, detail), dz + (dj << sh)) for kind, detail, dz, dj in moves]
+        if i == 0:  # the Planner's moves (they read only Route 53) come first, as in successors()
+            mine[:0] = [(Step("Planner", kind, detail), self._zone(nz) - zid)
+                        for kind, detail, nz in planner_moves(self.zones[zid], self.generations)]
+        return mine
 
     def successor_function(self):
         """Return successors(state) over packed states; moves are computed once and then looked up."""
-        global_cache = self._global
+        repairs = self._repairs
         caches = [self._lanes.setdefault(i, {}) for i in range(self.n)]
         lanes = tuple(zip(range(self.n), self.masks, caches, strict=True))
-        global_moves, enactor_moves_, zone_mask = self._global_moves, self._enactor_moves, self.zone_mask
+        repair_moves, enactor_moves_, zone_mask = self._repair_moves, self._enactor_moves, self.zone_mask
 
         def packed_successors(s: int) -> list:
-            zid = s & zone_mask
-            moves = global_cache.get(zid)
-            if moves is None:
-                moves = global_cache[zid] = global_moves(zid)
-            planner, repair = moves
             out = []
-            for step, d in planner:
-                out.append((step, s + d))
-            for i, mask, cache in lanes:
+            for i, mask, cache in lanes:  # Enactor 1's list starts with the Planner's moves
                 key = s & mask  # this Enactor's job and the zone, still in place: a cheap dictionary key
                 mine = cache.get(key)
                 if mine is None:
                     mine = cache[key] = enactor_moves_(i, key)
                 for step, d in mine:  # a plain loop: a comprehension per Enactor costs a call each
                     out.append((step, s + d))
-            out += repair
+            if s & 1:  # a frozen zone: the operator may repair it
+                zid = s & zone_mask
+                repair = repairs.get(zid)
+                if repair is None:
+                    repair = repairs[zid] = repair_moves(zid)
+                out += repair
             return out
 
         return packed_successors

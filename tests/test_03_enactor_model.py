@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import deque
 
 import pytest
 
@@ -100,6 +101,45 @@ def test_states_are_immutable_tuples():
     z = model.view(model.initial)
     hash(z)
     assert isinstance(z, tuple) and isinstance(z.stored, frozenset) and isinstance(z.enactors, tuple)
+
+
+def _readable_graph(n, g, m, k, fixes, operator=True, atomic=True) -> dict:
+    """Breadth-first over the readable successors(): zone -> [(step, next zone), ...] in generation order."""
+    start = initial_state(n, m)
+    graph, queue = {}, deque([start])
+    while queue:
+        z = queue.popleft()
+        graph[z] = list(successors(z, g, k, frozenset(fixes), operator=operator, atomic=atomic))
+        for _, nz in graph[z]:
+            if nz not in graph and nz not in queue:
+                queue.append(nz)
+    return graph
+
+
+@pytest.mark.parametrize(("size", "fixes", "operator", "atomic"), [
+    ((3, 4, 2, 2), (), True, True), ((3, 4, 2, 2), ("freeze_on_inconsistency",), True, True),
+    ((2, 3, 2, 1), ("freeze_on_inconsistency",), False, True), ((4, 3, 1, 1), FIXES, True, True),
+    ((2, 4, 3, 2), ("recheck_at_write",), True, False), ((1, 3, 1, 1), ("protect_active",), True, True)])
+def test_packed_successors_are_the_readable_ones(size, fixes, operator, atomic):
+    """The packed encoding the checker explores has exactly the readable model's steps, in the same order.
+
+    Same reachable zones, and from each one the same (step, next zone) list: the Planner first, then the
+    Enactors in order, then the operator.  The encoding is for speed only; this is what makes it so.
+    """
+    model = enactor_model(*size, fixes=fixes, operator=operator, atomic_recheck=atomic, properties={})
+    packed, queue = {}, deque([model.initial])
+    seen = {model.initial}
+    while queue:
+        s = queue.popleft()
+        pairs = model.successors(s)
+        packed[model.view(s)] = [(step, model.view(t)) for step, t in pairs]
+        for _, t in pairs:
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+    readable = _readable_graph(*size, fixes, operator, atomic)
+    assert len(packed) == len(readable) == check(model, recoverability=False).states
+    assert packed == readable
 
 
 def test_model_validates_parameters():
