@@ -296,20 +296,20 @@ def _stuck(model: Model, parent: dict, edges: Mapping):
     good = {k for k, (_, _, s) in parent.items() if goal(s)}
     # Why not can_reach() directly: building the reversed graph costs more than the search here.  Most edges
     # lead one level deeper, so sweeping the states in reverse discovery order marks nearly every state that
-    # can reach a goal in one pass; a sweep that adds nothing proves the set complete.  If four sweeps still
-    # add states, the backward search of can_reach finishes the job exactly.
-    order = list(reversed(edges))
+    # can reach a goal in one pass.  Each later sweep visits only the states still unmarked (a few hundred);
+    # a sweep that marks nothing proves the set complete.  If four sweeps still mark states, the backward
+    # search of can_reach finishes the job exactly.
+    pending = [k for k in reversed(edges) if k not in good]
     for _ in range(4):
-        grew = False
-        for src in order:
-            if src not in good:
-                for dst in edges[src]:
-                    if dst in good:
-                        good.add(src)
-                        grew = True
-                        break
-        if not grew:
+        left = []
+        for src in pending:
+            if good.isdisjoint(edges[src]):  # no edge into the marked set (yet)
+                left.append(src)
+            else:
+                good.add(src)
+        if len(left) == len(pending):
             break
+        pending = left
     else:
         good = can_reach(edges, good)
     # parent preserves discovery order, which is breadth-first: the first stuck state is a nearest one
