@@ -261,7 +261,13 @@ def simulate(dynamodb: _dynamodb.Availability | None = None, *, actions: Actions
                 budget_carry -= allowed
                 admit = np.minimum(backlog, allowed)
             elif throttled and throttle_fn is not None:
-                admit = _split(_learner_admit(throttle_fn, int(size.sum()), int(backlog.sum())), backlog)
+                # Each host applies the rule to its own queue and backlog, scaled up to the whole manager (as if
+                # every host were like this one) and its answer scaled back: the queue target is shared equally,
+                # as the built-in throttle's is, and no host is sent more than its share.
+                admit = np.array([_learner_admit(throttle_fn, int(q) * hosts, int(b) * hosts) // hosts
+                                  if b else 0 for q, b in zip(size.tolist(), backlog.tolist(), strict=True)],
+                                 dtype=np.int64)
+                admit = np.minimum(admit, backlog)
             elif throttled:
                 admit = np.maximum(0, np.minimum(backlog, host_target - size))
             else:
@@ -368,19 +374,6 @@ def _learner_admit(fn: Callable, size: int, backlog: int) -> int:
     if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)) or not np.isfinite(got):
         raise TypeError(f"throttle_fn must return a whole number of attempts to admit, got {got!r}")
     return int(min(max(int(got), 0), backlog))
-
-
-def _split(total: int, backlog: np.ndarray) -> np.ndarray:
-    """Share *total* admitted attempts among the hosts in proportion to their backlogs (largest remainder)."""
-    whole = int(backlog.sum())
-    if whole == 0 or total <= 0:
-        return np.zeros_like(backlog)
-    exact = backlog * (total / whole)
-    out = np.floor(exact).astype(np.int64)
-    left = total - int(out.sum())
-    if left > 0:
-        out[np.argsort(-(exact - out), kind="stable")[:left]] += 1
-    return np.minimum(out, backlog)
 
 
 def _take_oldest(held: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -147,9 +147,9 @@ def test_q2_right_answers_pass(right):
 @pytest.mark.parametrize(("mutant", "fragments"), [
     (lambda queue, backlog: backlog, ("admits too much",)),
     (lambda queue, backlog: min(backlog, 5_000), ("admits too much",)),
-    (lambda queue, backlog: max(0, min(backlog, 14_400 - queue)), ("admits too much",)),
-    (lambda queue, backlog: max(0, min(backlog, 11_000 - queue)), ("admits too much", "state checks")),
-    (lambda queue, backlog: max(0, min(backlog, 12_000 - queue)), ("admits too much", "lost again")),
+    (lambda queue, backlog: max(0, min(backlog, 49_000 - queue)), ("admits too much", "timed out")),
+    (lambda queue, backlog: max(0, min(backlog, 32_000 - queue)), ("admits too much", "state checks")),
+    (lambda queue, backlog: max(0, min(backlog, 36_000 - queue)), ("admits too much", "lost again")),
     (lambda queue, backlog: min(backlog, 100), ("admits too little",)),
     (lambda queue, backlog: 0, ("admits too little",)),
     (lambda queue, backlog: min(backlog, 7_000 - queue), ("negative number",)),

@@ -42,7 +42,7 @@ PATH = ["DNS record", "DynamoDB", "DWFM leases", "launch throttles", "containers
     (["DNS record", "DynamoDB", "DWFM leases", "Network Manager", "containers"], "later of the two"),
     # the reviewer's answer: both, NM first.  The model CAN tell them apart: NM normal 10:36, throttles 13:50
     (["DNS record", "DynamoDB", "DWFM leases", "Network Manager", "launch throttles", "containers"],
-     "194 min before"),
+     "192 min before"),
     (["DynamoDB", "DWFM leases", "launch throttles", "containers"], "misses 'DNS record'"),
     (["DNS record", "DynamoDB", "launch throttles", "containers"], "misses 'DWFM leases'"),
     (["DNS record", "DynamoDB", "DWFM leases", "launch throttles"], "misses 'containers'"),
@@ -58,7 +58,7 @@ def test_q1_wrong(answer, fragment):
 
 def test_q1_hint_and_check_agree_with_the_model():
     t = cascade.run().times
-    assert t["propagation normal"] == cascade.minute_of("10:36") < t["launches unthrottled"] == cascade.minute_of("13:50")
+    assert t["propagation normal"] == cascade.minute_of("10:38") < t["launches unthrottled"] == cascade.minute_of("13:50")
     assert "later of the two" in q1.hints[-1]
     assert "Network Manager" not in cascade.critical_path(cascade.run())
 
@@ -73,15 +73,16 @@ def test_q1_right_variants():
 
 def test_q2_costs_are_the_model_s():
     costs = delay_costs()
-    assert max(costs, key=costs.get) in ("throttle dwfm", "restart dwfm")
-    assert costs["throttle dwfm"] == pytest.approx(124.8, abs=0.5)
+    assert max(costs, key=costs.get) == "relax throttles"
     assert costs["relax throttles"] == pytest.approx(90.0, abs=0.5)
-    assert costs["dns repair"] == pytest.approx(59.6, abs=0.5)
+    assert costs["dns repair"] == pytest.approx(80.3, abs=0.5)
+    assert costs["throttle dwfm"] == costs["restart dwfm"] == pytest.approx(66.7, abs=0.5)
 
 
 @pytest.mark.parametrize("answer, fragment", [
-    ("dns repair", "DWFM waited for the 04:14"),
-    ("relax throttles", "close second"),
+    ("dns repair", "close second"),
+    ("throttle dwfm", "never collapsed"),
+    ("restart dwfm hosts", "never collapsed"),
     ("rpz override", "internal services"),
     ("disable nlb failover", "come and go"),
     ("enable nlb failover", "harms nobody"),
@@ -93,8 +94,8 @@ def test_q2_wrong(answer, fragment):
     assert_check_failed(q2, answer, fragment)
 
 
-@pytest.mark.parametrize("answer", ["throttle dwfm", "restart dwfm", "Throttle DWFM ", "restart dwfm hosts",
-                                    "throttle and restart dwfm", np.str_("throttle dwfm")])
+@pytest.mark.parametrize("answer", ["relax throttles", "Relax Throttles ", " relax   throttles",
+                                    np.str_("relax throttles")])
 def test_q2_right_variants(answer):
     assert_check_passed(q2, answer)
 

@@ -201,7 +201,10 @@ def _check_q3(fn) -> None:
     at, fix = int(bound), int(_FIX)
     queue, est, timed = int(run.queue[at]), int(run.established[fix:at + 1].sum()), int(run.timed_out[fix:at + 1].sum())
     p = run.params
-    wait = queue / (p["rate"] / (1 + p["slowdown"] * queue / dwfm.QUEUE_SCALE))
+    # The manager's hosts serve their own queues: the busiest host's queue is the wait a renewal there sees.
+    per_host = run.host_queue[:, at].astype(float)
+    host_rate, host_scale = p["rate"] / run.hosts, dwfm.QUEUE_SCALE / run.hosts
+    wait = float(np.max(per_host / (host_rate / (1 + p["slowdown"] * per_host / host_scale))))
     slack = p["lease_timeout"] - p["check_interval"]
     # Judge by what happened: attempts expiring in the queue, or renewals stuck behind it, mean too much was
     # admitted; a short queue with nothing expiring means the throttle starves the manager.
@@ -210,8 +213,8 @@ def _check_q3(fn) -> None:
                f"{timeline.clock(_FIX)} and {Q3_CLOCK} and only {est:,} leases were established; the queue held "
                f"{queue:,} attempts at {Q3_CLOCK}, more than the manager finishes within the lease timeout")
     elif wait > slack:
-        why = (f"the throttle admits too much: {est:,} leases were established but the queue of {queue:,} attempts "
-               f"is about {wait:.1f} minutes of work, so the state checks of leases already held wait longer than "
+        why = (f"the throttle admits too much: {est:,} leases were established but with {queue:,} attempts queued "
+               f"the busiest host has about {wait:.1f} minutes of work waiting, so the state checks of leases already held wait longer than "
                f"the {slack:g} minutes left on their lease, and those leases are lost again. Keep the queue shorter")
     else:
         why = (f"the throttle admits too little: the queue held only {queue:,} attempts at {Q3_CLOCK} and "
@@ -331,9 +334,10 @@ q2 = Exercise("q2", "retry_budget", _check_q2, [
 ], chapter="04")
 q3 = Exercise("q3", "throttle", _check_q3, [
     "Admit only enough work to keep the queue short enough to finish within the lease timeout.",
-    "With a short queue the manager finishes about 1,440 attempts a minute, fewer as the queue grows; the lease "
-    "timeout is 10 minutes and the state checks of held leases wait in the same queue, so keep it well under "
-    "14,400. Admit up to a target minus what is queued, never below 0 or above the backlog.",
+    "With short queues the manager's ten hosts finish about 4,900 attempts a minute between them, fewer as the "
+    "queues grow, and each host serves its own share of your target; the lease timeout is 10 minutes and the "
+    "state checks of held leases wait in the same queues, so keep the target well under 30,000. Admit up to a "
+    "target minus what is queued, never below 0 or above the backlog.",
 ], chapter="04")
 q4 = Exercise("q4", "velocity_cap", _check_q4, [
     "Run `nlb.simulate(propagation, velocity_control=c, failover_disabled_at=None, failover_enabled_at=None)` "

@@ -105,12 +105,15 @@ def _check_q2(answer) -> None:
         return
     got = costs[key]
     why = {
-        "dns repair": "an hour more of DynamoDB errors, but DWFM waited for the 04:14 throttle and restarts anyway",
+        "dns repair": "a close second: an hour more of DynamoDB errors, and more leases lost before the repair",
         "rpz override": "an hour more for the internal services, and nothing downstream waits on them",
-        "relax throttles": "a close second: EC2 and the containers come back an hour later",
+        "relax throttles": "",
         "disable nlb failover": "the NLB's errors come and go in this model; an hour more of them costs little",
         "enable nlb failover": "switching failover back on later harms nobody: the backlog was long gone",
-        "throttle dwfm": "", "restart dwfm": "",
+        "throttle dwfm": "every lease comes back an hour later, but the two DWFM hosts that never collapsed keep "
+                         "taking launches meanwhile",
+        "restart dwfm": "every lease comes back an hour later, but the two DWFM hosts that never collapsed keep "
+                        "taking launches meanwhile",
     }[key]
     raise Incorrect(f"delaying {key!r} by {DELAY:.0f} min costs {got:.0f} impact minutes ({why}); another "
                     f"action costs {costs[best]:.0f}. Try each one with cascade.what_if.")
