@@ -343,7 +343,8 @@ class Compact:
         self.job_ids: dict[Enactor, int] = t["job_ids"]
         self._moves: dict[tuple[int, int], list] = t["moves"]  # (zone id, job id) -> an Enactor's moves
         self._repairs: dict[int, list] = t["global"]  # frozen zone id -> the operator's moves
-        self._lanes: dict[int, dict] = t["lanes"]  # Enactor i -> its moves by packed (zone, job) key
+        # Enactor i -> its moves by packed (zone, job) key; ("pair", i, n) -> Enactors i and i + 1's, joined
+        self._lanes: dict = t["lanes"]
         self._verdicts: dict = t["verdicts"]  # Route 53 predicate -> {zone id: verdict}
 
     def _zone(self, z: Zone) -> int:
@@ -401,20 +402,40 @@ class Compact:
         return mine
 
     def successor_function(self):
-        """Return successors(state) over packed states; moves are computed once and then looked up."""
-        repairs = self._repairs
-        caches = [self._lanes.setdefault(i, {}) for i in range(self.n)]
-        lanes = tuple(zip(range(self.n), self.masks, caches, strict=True))
+        """Return successors(state) over packed states; moves are computed once and then looked up.
+
+        The Enactors are looked up two at a time: the moves of Enactors 1 and 2 depend only on the zone and
+        their two jobs, so one dictionary lookup on those bits returns both lists, already joined (built
+        from the one-Enactor lists the first time the pair is met).  Half the lookups for the same steps.
+        """
+        repairs, lanes = self._repairs, self._lanes
+        groups = []
+        for first in range(0, self.n, 2):
+            members = tuple((i, self.masks[i], lanes.setdefault(i, {})) for i in range(first, min(first + 2, self.n)))
+            mask = 0
+            for _, lane_mask, _ in members:
+                mask |= lane_mask
+            groups.append((members, mask, lanes.setdefault(("pair", first, self.n), {})))
+        groups = tuple(groups)
         repair_moves, enactor_moves_, zone_mask = self._repair_moves, self._enactor_moves, self.zone_mask
+
+        def joined(members, key: int) -> list:
+            out = []
+            for i, mask, cache in members:
+                mine = cache.get(key & mask)
+                if mine is None:
+                    mine = cache[key & mask] = enactor_moves_(i, key & mask)
+                out += mine
+            return out
 
         def packed_successors(s: int) -> list:
             out = []
-            for i, mask, cache in lanes:  # Enactor 1's list starts with the Planner's moves
-                key = s & mask  # this Enactor's job and the zone, still in place: a cheap dictionary key
+            for members, mask, cache in groups:  # Enactor 1's list starts with the Planner's moves
+                key = s & mask  # these Enactors' jobs and the zone, still in place: a cheap dictionary key
                 mine = cache.get(key)
                 if mine is None:
-                    mine = cache[key] = enactor_moves_(i, key)
-                for step, d in mine:  # a plain loop: a comprehension per Enactor costs a call each
+                    mine = cache[key] = joined(members, key)
+                for step, d in mine:  # a plain loop: a comprehension costs a call
                     out.append((step, s + d))
             if s & 1:  # a frozen zone: the operator may repair it
                 zid = s & zone_mask
