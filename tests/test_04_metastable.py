@@ -416,3 +416,51 @@ def test_phase_plot_shows_recovering_cells_apart_from_stuck_ones():
     assert ax2.get_title() == "blue: recovers   vermillion: stays stuck"
     plt.close(fig)
     plt.close(fig2)
+
+
+def test_serve_shortcuts_count_as_the_running_sums_do():
+    """DeadlineQueue.serve's shortcuts (whole queue served, stale pool taking all the capacity) give the counts the
+    general running-sum path gives (reached here with an int32 capacity), in every state a random walk visits."""
+    rng = np.random.default_rng(5)
+    shortcuts = 0
+    for _ in range(300):
+        n, w, c = (int(v) for v in rng.integers(1, 5, size=3))
+        fast, slow = DeadlineQueue(n, w, c), DeadlineQueue(n, w, c)
+        for _ in range(12):
+            counts = rng.integers(0, 15, size=(n, c))
+            fast.push(counts)
+            slow.push(counts)
+            cap, lifo = rng.integers(0, 40, size=n), bool(rng.integers(0, 2))
+            shortcuts += bool((fast.size() <= cap).all() or (not lifo and (fast.stale >= cap).all()))
+            got, want = fast.serve(cap, lifo), slow.serve(cap.astype(np.int32), lifo)
+            assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(got, want, strict=True))
+            assert np.array_equal(fast.expire(), slow.expire())
+            assert np.array_equal(fast.fresh, slow.fresh) and np.array_equal(fast.size(), slow.size())
+    assert shortcuts > 100  # both kinds of tick were exercised, not only the general path
+
+
+def test_skipping_the_baseline_hooks_changes_no_count():
+    """The storm loop skips the baseline policy's hooks; a policy that spells them out runs the same storm."""
+    from course_lib.policies import Policy
+
+    class SpelledOut(Policy):
+        def send(self, first, retries, obs):
+            return first.copy(), retries.copy()
+
+        def admit(self, arriving, obs):
+            return arriving.copy()
+
+        def lifo(self, obs):
+            return False
+
+        def retries(self, wanted, obs):
+            return wanted.copy()
+
+        def observe(self, ok, failed, obs):
+            pass
+
+    for load, retries in ((120.0, 1), (280.0, 1), (280.0, 3), (200.0, 0)):
+        plain, spelled = (simulate(load, retries=retries, horizon=120.0, queue_limit=900, policy=p)
+                          for p in ("none", SpelledOut()))
+        for name in ("offered", "goodput", "wasted", "dropped", "timed_out", "queue", "attempts", "retried"):
+            assert np.array_equal(getattr(plain, name), getattr(spelled, name)), (load, retries, name)
