@@ -357,3 +357,24 @@ def test_impact_rate_sums_to_the_total(night):
     assert night.impact_until(60) == pytest.approx(60 * 4)  # DynamoDB, internal, EC2 and containers all down
     with pytest.raises(ValueError, match="minute"):
         night.impact_until(-1)
+
+
+def test_chapter_6_limits_paragraph_numbers(night, table):
+    """Chapter 6's 'limits' paragraph: the NLB's brief errors (47 minutes, 05:31-09:35, at most 37 %, 16 impact
+    minutes) against the record's 8 h 39 min; velocity control saves 16, the early switch-off 3; the DNS repair at
+    00:10 gives 1411 impact minutes (1487 at 00:25), a 20-minute delay peak (45 on AWS's night), normal by 07:44,
+    still ending at 14:20; relaxing at 05:30 ends the night at 11:08; the containers are 48 % of the score."""
+    above = np.flatnonzero(night.nlb_error_rate > night.capacity.params["error_threshold"])
+    assert above.size == 47 and (cascade.clock(above[0]), cascade.clock(above[-1])) == ("05:31", "09:35")
+    assert round(night.nlb_error_rate.max(), 2) == 0.37 and round(night.impact["NLB"]) == 16
+    assert round(table["velocity control on NLB failover"].saved) == 16
+    assert round(table["NLB failover disabled when detected (06:52)"].saved) == 3
+    early = {t: cascade.what_if({"dns repair": t}) for t in ("00:10", "00:25")}
+    assert [round(n.total_impact) for n in early.values()] == [1411, 1487]
+    assert all(cascade.clock(n.end) == "14:20" for n in early.values())
+    assert round(early["00:10"].nm_delay.max()) == 20 and round(night.nm_delay.max()) == 45
+    assert cascade.clock(early["00:10"].times["propagation normal"]) == "07:44"
+    assert cascade.clock(cascade.what_if({"relax throttles": "05:30"}).end) == "11:08"
+    assert round(night.impact["Containers"] / night.total_impact, 2) == 0.48
+    paced = next(c for c in cascade.counterfactuals() if c.name == "  ... and every later action as much earlier")
+    assert cascade.clock(paced.end) == "13:03"
