@@ -91,6 +91,41 @@ def _counts(name: str, value) -> np.ndarray:
     return arr
 
 
+MAX_SCENARIOS = 10_000_000  # scenarios of one batch: metastable.DeadlineQueue's own bound
+
+
+def check_start(n, dt, capacity, timeout) -> tuple[int, float, np.ndarray, float]:
+    """Validate a policy's ``start`` arguments (called once per run); return capacity as an (n,) array."""
+    n = check_int("n", n, lo=1, hi=MAX_SCENARIOS)
+    dt = check_number("dt", dt, lo=0, lo_open=True, hi=60.0)
+    capacity = _counts("capacity", capacity)
+    if capacity.ndim > 1 or capacity.size not in (1, n):
+        raise ValueError(f"capacity must be one number or one per scenario (n={n}), got shape {capacity.shape}")
+    timeout = check_number("timeout", timeout, lo=0, lo_open=True, hi=1e6)
+    return n, dt, np.broadcast_to(capacity, (n,)).copy(), timeout
+
+
+def _tick_counts(name: str, value, ndim: int, n: int | None = None) -> np.ndarray:
+    """A hook's per-tick counts: a numpy integer array of *ndim* dimensions, one row per scenario (*n*)."""
+    if type(value) is np.ndarray and value.dtype.kind in "iu" and value.ndim == ndim and value.shape[0] == n:
+        return value
+    arr = _counts(name, value)
+    if arr.ndim != ndim or (n is not None and arr.shape[0] != n):
+        raise ValueError(f"{name} must be a {ndim}-D array of counts ({'scenario' if ndim == 1 else 'scenario x attempt'})"
+                         f" for {n} scenarios, got shape {arr.shape}")
+    return arr
+
+
+def _obs(obs, *keys) -> dict:
+    """A hook's observation dict, holding *keys*."""
+    if type(obs) is not dict:
+        raise TypeError(f"obs must be the simulator's observation dict, got {type(obs).__name__}")
+    missing = [k for k in keys if k not in obs]
+    if missing:
+        raise ValueError(f"obs is missing {', '.join(missing)}")
+    return obs
+
+
 class BudgetPolicy(Policy):
     """Limit retries with a budget function ``budget(wanted, successes, tokens) -> (allowed, tokens)``."""
 
@@ -103,10 +138,12 @@ class BudgetPolicy(Policy):
         self.budget, self.start_tokens = budget, check_number("start_tokens", start_tokens, lo=0, hi=1e12)
 
     def start(self, n, dt, capacity, timeout):
+        n, dt, capacity, timeout = check_start(n, dt, capacity, timeout)
         self.tokens = np.full(n, self.start_tokens)
         self.successes = np.zeros(n, dtype=np.int64)
 
     def retries(self, wanted, obs):
+        wanted, _ = _tick_counts("wanted", wanted, 2, self.tokens.size), _obs(obs)
         total = wanted.sum(axis=1)
         allowed, self.tokens = self.budget(total.copy(), self.successes.copy(), self.tokens.copy())
         allowed = np.clip(np.asarray(allowed, dtype=np.int64), 0, total)
@@ -115,6 +152,8 @@ class BudgetPolicy(Policy):
         return np.minimum(wanted, np.maximum(0, allowed[:, None] - (np.cumsum(wanted, 1) - wanted)))
 
     def observe(self, ok, failed, obs):
+        n = self.tokens.size
+        ok, _, _ = _tick_counts("ok", ok, 1, n), _tick_counts("failed", failed, 1, n), _obs(obs)
         self.successes = ok
 
 
@@ -132,14 +171,20 @@ class CircuitBreaker(Policy):
         self.cooldown = check_number("cooldown", cooldown, lo=0, lo_open=True)
 
     def start(self, n, dt, capacity, timeout):
+        n, dt, capacity, timeout = check_start(n, dt, capacity, timeout)
         self.dt, self.ratio, self.open_until = dt, np.zeros(n), np.full(n, -1.0)
         self.alpha = min(1.0, dt / timeout)  # average over about one timeout
 
     def send(self, first, retries, obs):
+        n = self.ratio.size
+        first, retries = _tick_counts("first", first, 1, n), _tick_counts("retries", retries, 2, n)
+        obs = _obs(obs, "tick")
         closed = obs["tick"] * self.dt >= self.open_until
         return np.where(closed, first, 0), np.where(closed[:, None], retries, 0)
 
     def observe(self, ok, failed, obs):
+        n = self.ratio.size
+        ok, failed, obs = _tick_counts("ok", ok, 1, n), _tick_counts("failed", failed, 1, n), _obs(obs, "tick")
         closed = obs["tick"] * self.dt >= self.open_until
         total = ok + failed
         now = np.where(total > 0, failed / np.maximum(total, 1), self.ratio)
@@ -161,6 +206,7 @@ class Backoff(Policy):
         self.samples = check_int("samples", samples, lo=1, hi=100_000)
 
     def start(self, n, dt, capacity, timeout):
+        n, dt, capacity, timeout = check_start(n, dt, capacity, timeout)
         rng = np.random.default_rng(12345)  # fixed: the delay distribution is part of the policy
         sleeps = [self.strategy(0, self.base, self.base, self.cap, rng) for _ in range(self.samples)]
         ticks = np.maximum(1, np.ceil(np.asarray(sleeps) / dt)).astype(int)
@@ -173,6 +219,7 @@ class Lifo(Policy):
     name = "LIFO"
 
     def lifo(self, obs):
+        _obs(obs)
         return True
 
 
@@ -185,9 +232,11 @@ class LoadShedding(Policy):
         self.fraction = check_number("fraction", fraction, lo=0, hi=1, lo_open=True)
 
     def start(self, n, dt, capacity, timeout):
+        n, dt, capacity, timeout = check_start(n, dt, capacity, timeout)
         self.limit = np.floor(self.fraction * timeout * capacity).astype(np.int64)
 
     def admit(self, arriving, obs):
+        arriving, obs = _tick_counts("arriving", arriving, 1, np.size(self.limit)), _obs(obs, "queue")
         return np.minimum(arriving, np.maximum(0, self.limit - obs["queue"]))
 
 
@@ -201,11 +250,15 @@ class QueueDelayDetector(Policy):
         self.window = check_number("window", window, lo=0, lo_open=True)
 
     def start(self, n, dt, capacity, timeout):
+        n, dt, capacity, timeout = check_start(n, dt, capacity, timeout)
+        if n * max(1, round(self.window / dt)) > 5 * 10**7:
+            raise ValueError(f"n x window/dt must be at most 5e7 cells, got {n} x {round(self.window / dt)}")
         self.capacity, self.limit = capacity, self.target * timeout
         self.history = np.zeros((n, max(1, round(self.window / dt))))
         self.overloaded = np.zeros(n, dtype=bool)
 
     def admit(self, arriving, obs):
+        arriving, obs = _tick_counts("arriving", arriving, 1, self.overloaded.size), _obs(obs, "queue")
         delay = obs["queue"] / self.capacity
         self.history = np.roll(self.history, -1, axis=1)
         self.history[:, -1] = delay
@@ -214,6 +267,7 @@ class QueueDelayDetector(Policy):
         return np.where(self.overloaded, np.minimum(arriving, room), arriving)
 
     def lifo(self, obs):
+        _obs(obs)
         return self.overloaded
 
 
@@ -240,5 +294,5 @@ POLICIES = {
 
 def policy_named(name) -> Policy:
     """Return a fresh policy called *name* (one of POLICIES), or raise ValueError listing them."""
-    check_type("policy", name, str)
-    return POLICIES[check_choice("policy", name, POLICIES)]()
+    check_type("policy name", name, str)
+    return POLICIES[check_choice("policy name", name, POLICIES)]()
