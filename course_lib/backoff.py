@@ -103,8 +103,8 @@ STRATEGIES: dict[str, Strategy] = {
 def strategy_named(name: str) -> Strategy:
     """Return the strategy called *name* (one of STRATEGIES), or raise ValueError listing them."""
     if not isinstance(name, str):
-        raise TypeError(f"strategy must be a name (str), got {type(name).__name__} {name!r:.40}")
-    return STRATEGIES[check_choice("strategy", name, STRATEGIES)]
+        raise TypeError(f"strategy name must be a str, got {type(name).__name__} {name!r:.40}")
+    return STRATEGIES[check_choice("strategy name", name, STRATEGIES)]
 
 
 MAX_BACKOFF = 1e9  # seconds or ms alike: a cap beyond 30 years of either is a typo, not a model

@@ -173,7 +173,10 @@ def _counts(counts: Sequence[int]) -> list[int]:
         raise ValueError("counts must hold at least one client count")
     if len(counts) > 50:
         raise ValueError(f"counts must hold at most 50 client counts, got {len(counts)}")
-    return [SPEC.check("clients", n) for n in counts]
+    try:
+        return [SPEC.check("clients", n) for n in counts]
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"counts: each must be a client count; {exc}") from None
 
 
 def sweep_clients(counts: Sequence[int], strategy="full jitter", base: float = 5.0, cap: float = 1000.0,
@@ -229,7 +232,12 @@ def mean_ci(values) -> tuple[float, float]:
     To compare two strategies pass their per-seed differences: the interval of the difference, not the two
     means' intervals, says whether the difference is resolved.
     """
-    values = np.asarray(values, dtype=float)
+    if isinstance(values, (str, bytes)) or values is None:
+        raise TypeError(f"values must be a sequence of numbers, got {type(values).__name__}")
+    try:
+        values = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"values must be a sequence of numbers, got {type(values).__name__} {values!r:.40}") from None
     if values.ndim != 1 or len(values) < 2:
         raise ValueError(f"values must be a flat sequence of at least 2 numbers, got shape {values.shape}")
     if not np.all(np.isfinite(values)):

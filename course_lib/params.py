@@ -40,10 +40,32 @@ class Param:
     help: str = ""
 
     def __post_init__(self):
+        check_type("name", self.name, str)
         check_choice("kind", self.kind, KINDS)
+        for key in ("lo", "hi", "step"):
+            if getattr(self, key) is not None:
+                check_number(key, getattr(self, key))
+        if self.lo is not None and self.hi is not None and self.lo > self.hi:
+            raise ValueError(f"hi must be >= lo ({self.lo:g}), got {self.hi:g}")
+        for key in ("lo_open", "hi_open"):
+            if type(getattr(self, key)) is not bool:
+                raise TypeError(f"{key} must be True or False, got {type(getattr(self, key)).__name__}")
+        if self.step is not None and self.step <= 0:
+            raise ValueError(f"step must be > 0, got {self.step:g}")
+        if self.view is not None:
+            if not isinstance(self.view, tuple) or len(self.view) != 2:
+                raise TypeError(f"view must be a (lo, hi) pair, got {self.view!r:.40}")
+            lo, hi = (check_number("view", v) for v in self.view)
+            if lo >= hi:
+                raise ValueError(f"view must be (lo, hi) with lo < hi, got {self.view}")
+        for key in ("label", "unit", "help"):
+            check_type(key, getattr(self, key), str)
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"parameter {self.name!r}: a choice needs its choices")
-        self.check(self.default)  # a default outside its own range is a bug in the declaration
+        try:
+            self.check(self.default)  # a default outside its own range is a bug in the declaration
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"default of parameter {self.name!r}: {exc}") from None
         if self.kind in ("int", "float") and self.step and (self.view or (self.lo is not None and self.hi is not None)):
             # A slider snaps to lo + k * step: a default off that grid cannot be reached again after one move,
             # so "move a control and back" would not restore the picture.
@@ -90,7 +112,11 @@ class Spec:
     _by_name: dict = field(init=False, repr=False, compare=False)
 
     def __init__(self, params: Iterable[Param]):
+        if isinstance(params, (str, bytes, Param)) or not isinstance(params, Iterable):
+            raise TypeError(f"params must be an iterable of params.Param, got {type(params).__name__}")
         params = tuple(params)
+        if not params or not all(isinstance(p, Param) for p in params):
+            raise TypeError("params must be a non-empty iterable of params.Param")
         names = [p.name for p in params]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate parameter names in {names}")

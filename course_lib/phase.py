@@ -63,6 +63,8 @@ def phase_diagram(loads=None, values=None, axis: str = "duration", kind: str = "
     """Sweep load against trigger duration (or magnitude) and return which cells recovered."""
     check_type("axis", axis, str)
     check_choice("axis", axis, ("duration", "magnitude"))
+    magnitude = check_number("magnitude", magnitude, lo=0.0, hi=1.0)
+    duration = check_number("duration", duration, lo=0.0, hi=1e6)
     loads = np.linspace(40, 290, 26) if loads is None else _grid("loads", loads)
     if values is None:
         values = np.linspace(0, 40, 21) if axis == "duration" else np.linspace(0, 1, 21)

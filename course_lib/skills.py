@@ -164,6 +164,8 @@ def repair_minutes(prof, spread=1.0) -> np.ndarray:
     if np.any(prof > 1):
         raise ValueError("prof (proficiency) must be in [0, 1]")
     spread = _days("spread", spread)
+    if spread.ndim > 1 or spread.size not in (1, prof.size):
+        raise ValueError(f"spread must be one factor or one per proficiency ({prof.size}), got shape {spread.shape}")
     if np.any(spread == 0):
         raise ValueError("spread must be > 0 (a factor on the repair time)")
     return BASE_REPAIR_MIN * (1.0 + (SLOWDOWN - 1.0) * (1.0 - prof)) * spread

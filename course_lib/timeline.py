@@ -190,7 +190,7 @@ def event(hhmm: str, service: str | None = None) -> TimelineEvent:
     for e in EVENTS:
         if e.clock == hhmm and (service is None or e.service == service):
             return e
-    raise ValueError(f"no event at {hhmm!r}" + (f" for service {service!r}" if service else ""))
+    raise ValueError(f"no event at hhmm {hhmm!r}" + (f" for service {service!r}" if service else ""))
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,13 @@ def float_slider(description: str, value: float, lo: float, hi: float, step: flo
 
 def dropdown(description: str, options, value=None, **kw) -> W.Dropdown:
     """Return a Dropdown."""
+    check_type("description", description, str)
+    if isinstance(options, (str, bytes)) or not isinstance(options, (list, tuple, dict)) or not options:
+        raise TypeError(f"options must be a non-empty list, tuple or dict of choices, got {type(options).__name__}")
+    choices = list(options.values()) if isinstance(options, dict) else [o[1] if isinstance(o, tuple) else o
+                                                                         for o in options]
+    if value is not None and not any(value is c or (type(value) is type(c) and value == c) for c in choices):
+        raise ValueError(f"value must be one of the options {choices!r:.80}, got {value!r:.40}")
     return W.Dropdown(options=options, value=value if value is not None else next(iter(options)),
                       description=description, style={"description_width": "initial"}, **kw)
 
@@ -66,7 +73,13 @@ def toggle(description: str, value: bool = False, **kw) -> W.Checkbox:
 
 def control(param, value=None) -> W.ValueWidget:
     """Return the control for a declared :class:`course_lib.params.Param`: its range, step and label, once."""
-    value = param.default if value is None else param.check(value)
+    from .params import Param
+
+    check_type("param", param, Param, "a params.Param")
+    try:
+        value = param.default if value is None else param.check(value)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"value: {exc}") from None
     if param.kind == "choice":
         return dropdown(param.text, list(param.choices), value)
     if param.kind == "bool":

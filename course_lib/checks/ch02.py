@@ -16,6 +16,7 @@ from ..dns_race_properties import became_stale_index
 from ..exercises import Exercise, Incorrect, LearnerError, expect_type, learner_call
 from ..route53 import Change, HostedZone
 from ..trace import Event, format_swimlanes
+from ..validate import check_int
 
 __all__ = ["Q1_SCENARIO", "SCHEDULES", "SCHEDULE_K", "SCHEDULE_PERIODS", "TRUTH_Q5", "q1", "q1_run", "q2", "q3", "q4", "q5", "timeline_around"]
 
@@ -25,6 +26,14 @@ IPS = ("10.0.0.1", "10.0.0.2")
 
 def timeline_around(result, index: int, before: int = 9, after: int = 2) -> str:
     """Return the trace around event *index* as a text timeline, Planner ticks left out, the event marked."""
+    trace = getattr(result, "trace", None)
+    if not isinstance(trace, (list, tuple)):
+        raise TypeError(f"result must be a simulator result with a trace (dns_race.RaceResult), got {type(result).__name__}")
+    index = check_int("index", index, lo=0, hi=max(len(trace) - 1, 0))
+    before = check_int("before", before, lo=0, hi=10_000)
+    after = check_int("after", after, lo=0, hi=10_000)
+    if not trace:
+        raise ValueError("result has an empty trace: there is no event to show")
     keep = [i for i in range(len(result.trace)) if result.trace[i].actor != "Planner" or i == index]
     pos = keep.index(index)
     window = keep[max(0, pos - before): pos + after + 1]
