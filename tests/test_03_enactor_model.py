@@ -270,3 +270,31 @@ def test_explosion_widget_keeps_the_y_label_inside_the_figure():
     label = fig.axes[0].yaxis.label
     assert label.get_text() == "states explored" and label.get_window_extent(renderer).x0 >= 0
     assert "100,000" in _visible_tick_labels(fig.axes[0])
+
+
+def test_explosion_restyle_gives_the_fresh_picture():
+    """A Run that moves the previous picture's lines in place gives the same PNG as drawing it anew.
+
+    Across sizes, models and numbers of Enactors (1 to 4); a picture with a budget hit is redrawn instead.
+    """
+    from matplotlib.figure import Figure
+
+    from course_lib.plots.modelcheck import draw_explosion_figure, restyle_explosion_figure
+    from course_lib.widgets import figure_png
+
+    def fresh(rows):
+        fig = Figure(figsize=(8.0, 3.2))
+        draw_explosion_figure(fig, rows)
+        return fig
+
+    configs = [(3, 4, 2, 2, ()), (4, 4, 2, 2, ()), (3, 4, 2, 2, FIXES), (1, 2, 1, 1, FIXES), (2, 3, 1, 1, ())]
+    runs = [state_explosion(*c[:4], max_states=400_000, fixes=c[4]) for c in configs]
+    fig = fresh(runs[0])
+    for rows in runs[1:]:
+        assert restyle_explosion_figure(fig, rows)
+        assert figure_png(fig) == figure_png(fresh(rows))
+    bounded = state_explosion(3, 4, 2, 2, max_states=1000, fixes=())
+    assert not restyle_explosion_figure(fig, bounded)  # hollow markers and an extra legend entry: redraw
+    assert not restyle_explosion_figure(fresh(bounded), runs[0])
+    with pytest.raises(TypeError, match="fig"):
+        restyle_explosion_figure("figure", runs[0])
