@@ -21,7 +21,9 @@ Customer-impact minutes (a model choice): each minute counts by the share of the
 DynamoDB and of the internal services until they reach it, the share of EC2 launches refused (all of them while
 new instances launch without connectivity), the share of NLB connections failing, and all of the container
 services until they are back.  Every count, rate and threshold is a **model choice** (AWS published none);
-the fitted parameters are listed in :data:`FITTED`, each with the one published time it was fitted to.
+the fitted parameters are listed in :data:`FITTED`, each with the one published time it was fitted to.  One
+compared time is held out (:data:`PREDICTED`): the first instances without connectivity (06:21), whose limit is
+set a priori from DWFM's lease timeout (:data:`A_PRIORI`); the model gives 06:04.
 """
 
 from __future__ import annotations
@@ -131,8 +133,8 @@ FITTED = {("dynamodb", "ttl"): "dynamodb recovered",
 # Of the fitted values, those set equal to the record by subtracting two published times (not searched for).
 SET_FROM_RECORD = {("cascade", "catch_up"), ("dynamodb", "ttl"),
                    *(("dwfm", k) for k in getattr(dwfm, "SET_FROM_RECORD", ("lease_loss_minutes", "relax_minutes")))}
-# NLB's parameters, when fitted, were searched so that its first errors fall near 05:30 AND none come after the
-# 09:36 switch-off: the time the errors resolve is then constrained by that fit as well, not predicted.
+# NLB's parameters, when fitted, were searched so that its first errors fall near 05:30 AND last until the 09:36
+# switch-off: the time the errors resolve is then constrained by that fit as well, not predicted.
 ALSO_FITTED = ({"failover disabled": "nlb." + "/".join(getattr(nlb, "FITTED", {}))}
                if getattr(nlb, "FITTED", None) else {})
 # Compared moments that are not a timeline.PUBLISHED key of their own, and the record entry they come from:
