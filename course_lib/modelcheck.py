@@ -215,8 +215,9 @@ def explore(model: Model, max_states: int = 200_000, max_seconds: float = 30.0):
             parent[nkey] = (key, action, nxt)
             broken = _broken(model, nxt) if invariants else None
             if broken:
-                return VIOLATION, broken, nkey, parent, edges, (len(parent), transitions + len(pairs),
-                                                                _depth(parent, nkey), time.perf_counter() - start)
+                seen = transitions + pairs.index((action, nxt)) + 1  # transitions up to and including this one
+                return VIOLATION, broken, nkey, parent, edges, (len(parent), seen, _depth(parent, nkey),
+                                                                time.perf_counter() - start)
             queue.append(nkey)
         transitions += len(pairs)
         if len(parent) >= max_states or time.perf_counter() > deadline:
