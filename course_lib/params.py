@@ -48,8 +48,9 @@ class Param:
         if self.lo is not None and self.hi is not None and self.lo > self.hi:
             raise ValueError(f"hi must be >= lo ({self.lo:g}), got {self.hi:g}")
         for key in ("lo_open", "hi_open"):
-            if type(getattr(self, key)) is not bool:
+            if type(getattr(self, key)).__name__ not in ("bool", "bool_"):
                 raise TypeError(f"{key} must be True or False, got {type(getattr(self, key)).__name__}")
+            object.__setattr__(self, key, bool(getattr(self, key)))  # a numpy bool is stored as a bool
         if self.step is not None and self.step <= 0:
             raise ValueError(f"step must be > 0, got {self.step:g}")
         if self.view is not None:
@@ -65,7 +66,8 @@ class Param:
         try:
             self.check(self.default)  # a default outside its own range is a bug in the declaration
         except (TypeError, ValueError) as exc:
-            raise type(exc)(f"default of parameter {self.name!r}: {exc}") from None
+            raise type(exc)(f"default of parameter {self.name!r} must be in its own range (lo={self.lo}, "
+                            f"hi={self.hi}): {exc}") from None
         if self.kind in ("int", "float") and self.step and (self.view or (self.lo is not None and self.hi is not None)):
             # A slider snaps to lo + k * step: a default off that grid cannot be reached again after one move,
             # so "move a control and back" would not restore the picture.
