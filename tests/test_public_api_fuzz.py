@@ -5,9 +5,14 @@ and the public methods of instances it can build, so new code is covered without
 each it first finds a valid call: parameters with defaults keep them; the others come from a small registry
 (an Axes, a Figure, a seed, an rng, ...), from the parameter's annotation (``HostedZone``, ``StormResult``, ...)
 matched against values that the library's own zero-argument calls return (``published_broken_zone()``,
-``metastable.simulate()``, ...), and a few plain values for ``int``/``float``/``str`` annotations.  Callables
-for which no valid call is found are listed (not fuzzed).  Then each parameter in turn gets every hostile value
-(others valid) under a per-call time limit, and the outcome must be one of:
+``metastable.simulate()``, ...), and a few plain values for ``int``/``float``/``str`` annotations; where that
+is not enough, ``RECIPES`` gives the callable's valid arguments (factories, called afresh for every call; a
+record class is rebuilt from the fields of an instance the library made) and ``INSTANCES`` the instance whose
+methods are fuzzed.  Every callable must get a valid call: the test fails on one that gets none and is not in
+``EXEMPT`` (each entry with its reason).  A generator result is run to its end, so a lazy entry check counts.
+Then each parameter in turn gets every hostile value (others valid) under a per-call time limit (a call that
+reaches it is tried once more at 3x, so a busy machine is not taken for a missing bound), and the outcome must
+be one of:
 
 * a result;
 * ``ValueError`` or ``TypeError`` whose message names the parameter;
