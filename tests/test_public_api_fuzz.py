@@ -953,3 +953,18 @@ def test_validate_takes_numpy_scalars_and_refuses_the_rest_by_name():
             call()
     with pytest.raises(TypeError):
         v.check_size("samples", 5)  # the upper bound is required
+
+
+def test_backoff_fast_paths_refuse_nan_and_out_of_range_floats():
+    """capped_doubling's float fast path and retry's entry refuse NaN/inf/negative bases and caps (issue 12)."""
+    from course_lib.backoff import capped_doubling, full_jitter, retry
+
+    assert capped_doubling(3, 1.0, 10.0) == 8.0 and capped_doubling(10, 1.0, 10.0) == 10.0
+    for base, cap, name in ((math.nan, 10.0, "base"), (1.0, math.nan, "cap"), (math.inf, 10.0, "base"),
+                            (-1.0, 10.0, "base"), (20.0, 10.0, "cap")):
+        with pytest.raises(ValueError, match=name):
+            capped_doubling(1, base, cap)
+        with pytest.raises(ValueError, match=name):
+            retry(lambda sleep: iter(()), full_jitter, base, cap, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="strategy"):
+        retry(lambda sleep: iter(()), "full jitter", 1.0, 10.0, np.random.default_rng(0))
