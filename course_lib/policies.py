@@ -73,9 +73,23 @@ def token_bucket(wanted: np.ndarray, successes: np.ndarray, tokens: np.ndarray,
     except ValueError:
         raise ValueError("wanted, successes and tokens must have shapes that broadcast together, got "
                          + ", ".join(f"{k} {v}" for k, v in shapes.items())) from None
+    return _token_bucket(wanted, successes, tokens, ratio, cap)
+
+
+def _token_bucket(wanted: np.ndarray, successes: np.ndarray, tokens: np.ndarray, ratio: float,
+                  cap: float) -> tuple[np.ndarray, np.ndarray]:
+    """``token_bucket`` without its checks: for callers that validated ratio and cap once and pass the
+    simulator's own count arrays every tick (integer or float counts give the same result: counts are whole
+    numbers far below 2**53)."""
     tokens = np.minimum(cap, tokens + ratio * successes)
     allowed = np.minimum(wanted, np.floor(tokens)).astype(np.int64)
     return allowed, tokens - allowed
+
+
+def _default_bucket() -> tuple[float, float]:
+    """Return token_bucket's default (ratio, cap), checked as token_bucket checks them."""
+    defaults = token_bucket.__defaults__
+    return check_number("ratio", defaults[0], lo=0.0, hi=1e6), check_number("cap", defaults[1], lo=0.0, hi=1e12)
 
 
 def _counts(name: str, value) -> np.ndarray:
@@ -141,13 +155,23 @@ class BudgetPolicy(Policy):
         n, dt, capacity, timeout = check_start(n, dt, capacity, timeout)
         self.tokens = np.full(n, self.start_tokens)
         self.successes = np.zeros(n, dtype=np.int64)
+        # The public token_bucket re-checks its three arrays and two numbers on every call (1,800 a widget run);
+        # the bucket's ratio and cap are its defaults, checked here once, and the per-tick call skips the checks.
+        self._fast = self.budget is token_bucket
+        if self._fast:
+            self._ratio, self._cap = _default_bucket()
 
     def retries(self, wanted, obs):
         wanted, _ = _tick_counts("wanted", wanted, 2, self.tokens.size), _obs(obs)
-        total = wanted.sum(axis=1)
-        allowed, self.tokens = self.budget(total.copy(), self.successes.copy(), self.tokens.copy())
-        allowed = np.clip(np.asarray(allowed, dtype=np.int64), 0, total)
-        self.tokens = np.asarray(self.tokens, dtype=float)
+        total = np.add.reduce(wanted, axis=1)
+        if self._fast:  # our own bucket: allowed is already a whole number in [0, total], tokens a float array
+            allowed, self.tokens = _token_bucket(total, self.successes, self.tokens, self._ratio, self._cap)
+        else:
+            allowed, self.tokens = self.budget(total.copy(), self.successes.copy(), self.tokens.copy())
+            allowed = np.clip(np.asarray(allowed, dtype=np.int64), 0, total)
+            self.tokens = np.asarray(self.tokens, dtype=float)
+        if wanted.shape[1] == 1:  # one attempt number (one retry per request): it gets the whole allowance
+            return allowed[:, None]
         # Hand the allowance to the lowest attempt numbers first.
         return np.minimum(wanted, np.maximum(0, allowed[:, None] - (np.cumsum(wanted, 1) - wanted)))
 
@@ -173,6 +197,7 @@ class CircuitBreaker(Policy):
     def start(self, n, dt, capacity, timeout):
         n, dt, capacity, timeout = check_start(n, dt, capacity, timeout)
         self.dt, self.ratio, self.open_until = dt, np.zeros(n), np.full(n, -1.0)
+        self._closed = None  # (tick, closed mask) from this tick's send
         self.alpha = min(1.0, dt / timeout)  # average over about one timeout
 
     def send(self, first, retries, obs):
@@ -180,19 +205,25 @@ class CircuitBreaker(Policy):
         first, retries = _tick_counts("first", first, 1, n), _tick_counts("retries", retries, 2, n)
         obs = _obs(obs, "tick")
         closed = obs["tick"] * self.dt >= self.open_until
+        self._closed = (obs["tick"], closed)  # observe, later this tick, needs the same mask
+        if closed.all():
+            return first, retries
         return np.where(closed, first, 0), np.where(closed[:, None], retries, 0)
 
     def observe(self, ok, failed, obs):
         n = self.ratio.size
         ok, failed, obs = _tick_counts("ok", ok, 1, n), _tick_counts("failed", failed, 1, n), _obs(obs, "tick")
-        closed = obs["tick"] * self.dt >= self.open_until
+        cached, self._closed = getattr(self, "_closed", None), None
+        closed = cached[1] if cached is not None and cached[0] == obs["tick"] else \
+            obs["tick"] * self.dt >= self.open_until
         total = ok + failed
         now = np.where(total > 0, failed / np.maximum(total, 1), self.ratio)
         # While open, the breaker's own refusals are not evidence about the server.
         self.ratio = np.where(closed, (1 - self.alpha) * self.ratio + self.alpha * now, self.ratio)
         trip = (self.ratio > self.threshold) & closed
-        self.open_until = np.where(trip, obs["tick"] * self.dt + self.cooldown, self.open_until)
-        self.ratio = np.where(trip, 0.0, self.ratio)
+        if trip.any():
+            self.open_until = np.where(trip, obs["tick"] * self.dt + self.cooldown, self.open_until)
+            self.ratio = np.where(trip, 0.0, self.ratio)
 
 
 class Backoff(Policy):
@@ -254,21 +285,28 @@ class QueueDelayDetector(Policy):
         if n * max(1, round(self.window / dt)) > 5 * 10**7:
             raise ValueError(f"n x window/dt must be at most 5e7 cells, got {n} x {round(self.window / dt)}")
         self.capacity, self.limit = capacity, self.target * timeout
+        # The last window/dt queueing delays, kept as a ring (column self._next is the oldest): only their
+        # minimum matters, so no per-tick shifting is needed.
         self.history = np.zeros((n, max(1, round(self.window / dt))))
+        self._next = 0
+        self._room = np.floor(self.limit * self.capacity).astype(np.int64)  # the shedding point, in queries
         self.overloaded = np.zeros(n, dtype=bool)
 
     def admit(self, arriving, obs):
         arriving, obs = _tick_counts("arriving", arriving, 1, self.overloaded.size), _obs(obs, "queue")
-        delay = obs["queue"] / self.capacity
-        self.history = np.roll(self.history, -1, axis=1)
-        self.history[:, -1] = delay
-        self.overloaded = self.history.min(axis=1) > self.limit
-        room = np.maximum(0, np.floor(self.limit * self.capacity).astype(np.int64) - obs["queue"])
+        self.history[:, self._next] = obs["queue"] / self.capacity
+        self._next = (self._next + 1) % self.history.shape[1]
+        self.overloaded = np.minimum.reduce(self.history, axis=1) > self.limit
+        room = np.maximum(0, self._room - obs["queue"])
         return np.where(self.overloaded, np.minimum(arriving, room), arriving)
 
     def lifo(self, obs):
         _obs(obs)
-        return self.overloaded
+        # One answer for every scenario (always so for one run) lets the server take its plain FIFO/LIFO path,
+        # which serves the same counts as the per-scenario mix without splitting the queue by rows.
+        if self.overloaded.all():
+            return True
+        return self.overloaded if self.overloaded.any() else False
 
 
 class DeadlineDrop(Policy):

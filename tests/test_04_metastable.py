@@ -464,3 +464,105 @@ def test_skipping_the_baseline_hooks_changes_no_count():
                           for p in ("none", SpelledOut()))
         for name in ("offered", "goodput", "wasted", "dropped", "timed_out", "queue", "attempts", "retried"):
             assert np.array_equal(getattr(plain, name), getattr(spelled, name)), (load, retries, name)
+
+
+# --- The policies' per-tick fast paths give exactly what their checked, general forms give -------------------
+
+_STORM_FIELDS = ("attempts", "offered", "goodput", "wasted", "timed_out", "queue", "dropped", "retried",
+                 "discarded")
+
+
+def _same_run(a, b):
+    for name in _STORM_FIELDS:
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 2**32 - 1), st.floats(0.0, 5.0), st.floats(0.0, 500.0))
+def test_the_unchecked_token_bucket_matches_the_public_one(n, seed, ratio, cap):
+    """policies._token_bucket (the per-tick path) returns bit-identical allowed and tokens to token_bucket,
+    for the simulator's int64 counts and for float counts."""
+    from course_lib.policies import _token_bucket, token_bucket
+
+    rng = np.random.default_rng(seed)
+    wanted = rng.integers(0, 1_000, n)
+    successes = rng.integers(0, 1_000, n)
+    tokens = rng.uniform(0.0, cap, n) * rng.integers(0, 2, n)  # some buckets empty
+    for w, s in ((wanted, successes), (wanted.astype(float), successes.astype(float))):
+        fast = _token_bucket(w, s, tokens, ratio, cap)
+        public = token_bucket(w, s, tokens, ratio=ratio, cap=cap)
+        assert fast[0].dtype == public[0].dtype == np.int64
+        assert np.array_equal(fast[0], public[0]) and np.array_equal(fast[1], public[1])
+        assert fast[1].dtype == public[1].dtype
+
+
+def test_the_public_token_bucket_still_checks_its_inputs():
+    """Only the internal path skips checks: token_bucket itself still rejects bad arrays and numbers."""
+    from course_lib.policies import token_bucket
+
+    ok = np.ones(3)
+    with pytest.raises(ValueError, match="ratio"):
+        token_bucket(ok, ok, ok, ratio=-1.0)
+    with pytest.raises(ValueError, match="cap"):
+        token_bucket(ok, ok, ok, cap=float("nan"))
+    with pytest.raises(ValueError, match="tokens"):
+        token_bucket(ok, ok, -ok)
+    with pytest.raises(TypeError, match="wanted"):
+        token_bucket("3", ok, ok)
+    with pytest.raises(ValueError, match="broadcast"):
+        token_bucket(np.ones(2), ok, ok)
+
+
+@pytest.mark.parametrize("kw", [{"load": 280.0}, {"load": 200.0, "retries": 3},
+                                {"load": [60.0, 150.0, 240.0, 290.0], "retries": 2}])
+def test_the_retry_budget_fast_path_runs_like_the_general_one(kw):
+    """BudgetPolicy with the built-in bucket (unchecked per tick) and with the same bucket wrapped as a learner's
+    function (the general, checked path) give the same storm, tick for tick."""
+    from course_lib.policies import token_bucket
+
+    fast = simulate_batch(policy=BudgetPolicy(), horizon=90.0, **kw)
+    general = simulate_batch(policy=BudgetPolicy(lambda w, s, t: token_bucket(w, s, t)), horizon=90.0, **kw)
+    _same_run(fast, general)
+    assert fast.totals["retried"].sum() > 0
+
+
+class _RollingDetector(POLICIES["queue-delay detection"]):
+    """The detector as first written: shift the delay history every tick, always hand the server the mask."""
+
+    def admit(self, arriving, obs):
+        self.history = np.roll(self.history, -1, axis=1)
+        self.history[:, -1] = obs["queue"] / self.capacity
+        self.overloaded = self.history.min(axis=1) > self.limit
+        room = np.maximum(0, np.floor(self.limit * self.capacity).astype(np.int64) - obs["queue"])
+        return np.where(self.overloaded, np.minimum(arriving, room), arriving)
+
+    def lifo(self, obs):
+        return self.overloaded
+
+
+class _PlainBreaker(POLICIES["circuit breaker"]):
+    """The breaker as first written: no mask shared between send and observe, every update unconditional."""
+
+    def send(self, first, retries, obs):
+        closed = obs["tick"] * self.dt >= self.open_until
+        return np.where(closed, first, 0), np.where(closed[:, None], retries, 0)
+
+    def observe(self, ok, failed, obs):
+        closed = obs["tick"] * self.dt >= self.open_until
+        total = ok + failed
+        now = np.where(total > 0, failed / np.maximum(total, 1), self.ratio)
+        self.ratio = np.where(closed, (1 - self.alpha) * self.ratio + self.alpha * now, self.ratio)
+        trip = (self.ratio > self.threshold) & closed
+        self.open_until = np.where(trip, obs["tick"] * self.dt + self.cooldown, self.open_until)
+        self.ratio = np.where(trip, 0.0, self.ratio)
+
+
+@pytest.mark.parametrize("reference", [_RollingDetector, _PlainBreaker])
+@pytest.mark.parametrize("kw", [{"load": 280.0}, {"load": 250.0, "retries": 2, "timeout": 2.0},
+                                {"load": [100.0, 200.0, 260.0, 280.0, 295.0]},
+                                {"load": 220.0, "trigger": Trigger("spike", 1.0, 10.0, 20.0)}])
+def test_faster_detector_and_breaker_run_like_their_first_versions(reference, kw):
+    """The ring-buffer detector (and its one-answer LIFO hint) and the breaker's shared mask change no count,
+    including batches where only some scenarios are overloaded or tripped."""
+    fast = simulate_batch(policy=reference.__mro__[1](), horizon=90.0, **kw)
+    _same_run(fast, simulate_batch(policy=reference(), horizon=90.0, **kw))
