@@ -219,7 +219,8 @@ class CircuitBreaker(Policy):
         total = ok + failed
         now = np.where(total > 0, failed / np.maximum(total, 1), self.ratio)
         # While open, the breaker's own refusals are not evidence about the server.
-        self.ratio = np.where(closed, (1 - self.alpha) * self.ratio + self.alpha * now, self.ratio)
+        averaged = (1 - self.alpha) * self.ratio + self.alpha * now
+        self.ratio = averaged if closed.all() else np.where(closed, averaged, self.ratio)
         trip = (self.ratio > self.threshold) & closed
         if trip.any():
             self.open_until = np.where(trip, obs["tick"] * self.dt + self.cooldown, self.open_until)
