@@ -603,6 +603,7 @@ class Row:
     published: float
     model: float
     fitted_by: str  # "stage.parameter" fitted to this moment, or "" for a prediction
+    absent: bool = False  # the model never has this moment (no NLB errors at all: nothing resolves)
 
     @property
     def kind(self) -> str:
@@ -621,7 +622,7 @@ class Row:
 
     @property
     def error(self) -> float:
-        return self.model - self.published
+        return math.nan if self.absent else self.model - self.published
 
     @property
     def ok(self) -> bool:
@@ -636,6 +637,9 @@ class Row:
         kind = self.kind
         if kind == "operator input":
             how = f"operator input (failover switched off at {clock(self.published)}: nothing removed after)"
+            if self.fitted_by:  # and the NLB's fit asked for no errors after the switch-off
+                how = (f"operator input (off at {clock(self.published)}) and the NLB fit "
+                       f"({self.fitted_by.replace(' (with errors begin)', '')}: no errors after it)")
         elif kind == "anchored to a fitted time":
             how = "anchored to a fitted time (the 05:28 entry dwfm.rate was fitted to)"
         elif kind == "set equal to the record":
@@ -644,6 +648,8 @@ class Row:
             how = f"fitted, searched ({self.fitted_by.replace(', set from the record', '')})"
         else:
             how = f"predicted (±{TOLERANCE:g} min)"
+        if self.absent:
+            return f"{self.label:22s} {clock(self.published)}  {'none':>5s}  {'-':>9s}  no NLB errors in this night"
         return (f"{self.label:22s} {clock(self.published)}  {clock(self.model):>5s}  {self.error:+5.0f} min  "
                 f"{how}")
 
@@ -657,7 +663,9 @@ def compare(night: NightResult | None = None) -> tuple[Row, ...]:
         if (stage, name) in SET_FROM_RECORD:
             by_moment[m] += ", set from the record"
     by_moment.update({m: f"{v} (with errors begin)" for m, v in ALSO_FITTED.items()})
-    return tuple(Row(m, published_minute(PUBLISHED_AS.get(m, m)), night.times[m], by_moment.get(m, ""))
+    no_errors = not math.isfinite(night.times["nlb errors begin"])
+    return tuple(Row(m, published_minute(PUBLISHED_AS.get(m, m)), night.times[m], by_moment.get(m, ""),
+                     absent=no_errors and m == "failover disabled")
                  for m in COMPARED)
 
 

@@ -38,6 +38,7 @@ Which numbers come from where.  AWS published no fleet size, host count, timeout
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -250,7 +251,7 @@ def simulate(dynamodb: _dynamodb.Availability | None = None, *, actions: Actions
         else:
             throttled = throttle_on is not None and throttle_on <= t and not (relax_on is not None and t >= relax_on)
             if t == restart_minute:
-                restart = _restart_hosts(queue, round(actions.restart_fraction * hosts))
+                restart = _restart_hosts(queue, math.floor(actions.restart_fraction * hosts + 0.5))  # half up: 0.65 of 10 is 7
                 fresh, _ = queue.clear_rows(restart)
                 backlog += fresh[:, 0]
                 rec["dropped"][t], rec["restarted"][t] = int(fresh.sum()), int(restart.sum())

@@ -296,3 +296,11 @@ def test_values_set_by_subtraction_are_labelled_and_agree_with_the_record():
     assert {k for k in rows if how_set(*k) == "fitted"} == {
         ("dwfm", "rate"), ("network_manager", "propagation_rate")}
     assert how_set("network_manager", "connectivity_limit") == "set a priori"
+
+
+@pytest.mark.parametrize(("share", "hosts_restarted"), [(0.45, 5), (0.5, 5), (0.55, 6), (0.65, 7), (0.75, 8)])
+def test_restart_share_rounds_half_up_to_whole_hosts(share, hosts_restarted):
+    """0.65 of 10 hosts restarts 7 (not Python's round-half-even 6); at most the 8 hosts with work queued."""
+    avail = dynamodb.after_repair(published("dns restored"))
+    acts = dataclasses.replace(dwfm.Actions.published(), restart_fraction=share)
+    assert int(dwfm.simulate(avail, actions=acts).restarted.sum()) == hosts_restarted

@@ -378,3 +378,20 @@ def test_chapter_6_limits_paragraph_numbers(night, table):
     assert round(night.impact["Containers"] / night.total_impact, 2) == 0.48
     paced = next(c for c in cascade.counterfactuals() if c.name == "  ... and every later action as much earlier")
     assert cascade.clock(paced.end) == "13:03"
+
+
+def test_errors_resolve_row_says_it_is_constrained_by_the_nlb_fit(night):
+    """09:36 is the operators' switch-off, but the NLB's search also asked for no errors after it: both are said."""
+    row = next(r for r in cascade.compare(night) if r.moment == "failover disabled")
+    assert row.kind == "operator input" and row.fitted_by.startswith("nlb.")
+    assert "and the NLB fit (nlb.churn/az_skew/az_threshold" in str(row)
+
+
+def test_a_night_without_nlb_errors_has_no_resolve_time():
+    """Failover off at 05:30: the NLB never errs, so the row says so instead of 'resolved at 23:48, -588 min'."""
+    n = cascade.run(ActionScript.published().moved("disable nlb failover", "05:30"))
+    assert math.isinf(n.times["nlb errors begin"])
+    row = next(r for r in cascade.compare(n) if r.moment == "failover disabled")
+    assert row.absent and math.isnan(row.error) and not row.ok
+    assert "none" in str(row) and "no NLB errors" in str(row) and "23:48" not in str(row)
+    assert next(r for r in cascade.compare() if r.moment == "failover disabled").absent is False
