@@ -65,7 +65,7 @@ def minimal_bfs(model) -> int:
 def _cpu_and_wall(fn, repeat: int = 5, cold: bool = False) -> tuple[float, float, object]:
     """Return the median CPU time, the median wall time of *fn* and its last result.
 
-    With *cold*, the Enactor model's memoised move tables are dropped before every call, so each one
+    With *cold*, the Enactor model's memoised tables (moves, snapshots, goals) are dropped before every call, so each one
     computes every move from the readable rules again (the first search of a session); otherwise the
     tables are already built (a widget's second Run, or any later search with the same rules).
     """

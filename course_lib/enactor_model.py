@@ -301,8 +301,10 @@ def _tables(generations: int, endpoints: int, K: int, fixes: frozenset, protect,
 
 
 def clear_tables() -> None:
-    """Forget every memoised move table (a benchmark calls this to time a cold start)."""
+    """Forget every memoised table: moves, zone snapshots and goals (a benchmark calls this to time a cold start)."""
     _tables.cache_clear()
+    snapshot.cache_clear()
+    newest_plan_active.cache_clear()
 
 
 # --- the compact encoding the checker explores (speed; the semantics are the functions above) ---------
