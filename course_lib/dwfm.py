@@ -335,13 +335,17 @@ def _launch_share(t: np.ndarray, actions: Actions, throttled: float, relax_minut
     return share
 
 
+MAX_SHARE_HOSTS = 10**7  # hosts host_shares divides a fleet among (DeadlineQueue's own bound on its rows)
+
+
 def host_shares(fleet: int, hosts: int, skew: float = 0.0) -> np.ndarray:
     """Return the droplets each DWFM host manages: in proportion to 1 / (1 + skew x i) (largest remainder).
 
     A declared, deterministic spread (a model choice; AWS published no host count or share): with skew 0 every
     host manages an equal share; with skew 1 the shares fall as 1, 1/2, 1/3, ... of the first host's.
     """
-    fleet, hosts = check_int("fleet", fleet, lo=1), check_int("hosts", hosts, lo=1)
+    fleet = check_int("fleet", fleet, lo=1)
+    hosts = check_int("hosts", hosts, lo=1, hi=MAX_SHARE_HOSTS)  # bounded: the shares are an array of that length
     skew = check_number("skew", skew, lo=0.0, hi=10.0)
     if skew == 0.0:
         return _shares(fleet, hosts)

@@ -85,6 +85,9 @@ SPEC = Spec((
     Param("endpoints", 2, "int", 1, len(ENDPOINT_NAMES), label="endpoints", view=(1, 2)),
     Param("K", 2, "int", 1, 8, label="K (clean-up threshold, < generations)", view=(1, 3)),
 ))
+# Upper bounds of the sizes the packed encoding accepts (far above the sliders: they only keep a typo such as
+# 10**18 from sizing tables without end).  Endpoints are bounded by the layout's names.
+MAX_ENACTORS, MAX_GENERATIONS, MAX_K = 64, 16, 64
 IDLE, APPLY, WRITE, CLEANUP = "idle", "apply", "write", "cleanup"  # WRITE: read the alias, write next step
 
 
@@ -186,6 +189,28 @@ def is_active(z: Zone, g: int) -> bool:
     return g in _zone(z).alias
 
 
+def _enactor(e) -> Enactor:
+    """Return *e* if it is an Enactor job, else raise TypeError naming the parameter."""
+    if type(e) is not Enactor:
+        check_type("e", e, Enactor, "an Enactor (one Enactor's job)")
+    return e
+
+
+def _generations(generations) -> int:
+    if type(generations) is not int or not 1 <= generations <= MAX_GENERATIONS:
+        generations = check_int("generations", generations, lo=1, hi=MAX_GENERATIONS)
+    return generations
+
+
+def _rules(K, fixes, protect, atomic) -> tuple:
+    """Return (K, fixes, protect, atomic) checked: the rule set's arguments every public entry takes."""
+    if type(K) is not int or not 1 <= K <= MAX_K:
+        K = check_int("K", K, lo=1, hi=MAX_K)
+    if not callable(protect):
+        raise TypeError(f"protect must be a function (zone, generation) -> bool, got {type(protect).__name__}")
+    return K, _fixes(fixes), protect, check_bool("atomic", atomic)
+
+
 def enactor_moves(z: Zone, e: Enactor, fixes: frozenset, K: int, protect=is_active, atomic: bool = True):
     """Yield (kind, detail, zone, job) for each step an Enactor with job *e* can take in zone *z*.
 
@@ -194,6 +219,13 @@ def enactor_moves(z: Zone, e: Enactor, fixes: frozenset, K: int, protect=is_acti
     With ``atomic=False`` recheck_at_write reads the alias in one step and writes in the next (a
     separate read and write instead of one conditional Route 53 batch): the assumption it rests on, undone.
     """
+    _zone(z), _enactor(e)
+    K, fixes, protect, atomic = _rules(K, fixes, protect, atomic)
+    return _enactor_moves(z, e, fixes, K, protect, atomic)
+
+
+def _enactor_moves(z: Zone, e: Enactor, fixes: frozenset, K: int, protect=is_active, atomic: bool = True):
+    """enactor_moves without the entry checks (the packed encoding's inner loop calls this)."""
     for kind, detail, nz, job in _decide(z, e, fixes, K, protect, atomic):
         yield kind, detail, (nz if nz is z else _judged(z, nz)), job
 
@@ -244,6 +276,10 @@ def _decide(z: Zone, e: Enactor, fixes: frozenset, K: int, protect, atomic: bool
 
 def planner_moves(z: Zone, generations: int):
     """Yield (kind, detail, zone) for the Planner: publish the next generation while there is one."""
+    return _planner_moves(_zone(z), _generations(generations))
+
+
+def _planner_moves(z: Zone, generations: int):
     if z.latest < generations:
         yield "publish", f"plan {z.latest + 1}", _judged(z, z._replace(latest=z.latest + 1,
                                                                        stored=z.stored | {z.latest + 1}))
@@ -255,6 +291,10 @@ def operator_moves(z: Zone, operator: bool = True):
     The repair stops the automation (every Enactor drops its job) and re-points any broken alias at the
     newest surviving tree; the caller resets the Enactors.
     """
+    return _operator_moves(_zone(z), check_bool("operator", operator))
+
+
+def _operator_moves(z: Zone, operator: bool = True):
     if z.frozen and operator:
         fixed = tuple(g if g in z.stored else max(z.stored) for g in z.alias)
         yield "repair", f"re-point aliases at plan {max(z.stored)}", _judged(z, z._replace(alias=fixed, frozen=False))
@@ -263,13 +303,21 @@ def operator_moves(z: Zone, operator: bool = True):
 def successors(z: Zone, generations: int, K: int, fixes: frozenset, protect=is_active, operator: bool = True,
                atomic: bool = True):
     """Yield every (step, next zone) pair enabled in zone *z* (the readable form of the model)."""
+    _zone(z)
+    K, fixes, protect, atomic = _rules(K, fixes, protect, atomic)
+    return _successors(z, _generations(generations), K, fixes, protect, check_bool("operator", operator), atomic)
+
+
+def _successors(z: Zone, generations: int, K: int, fixes: frozenset, protect=is_active, operator: bool = True,
+                atomic: bool = True):
+    """successors without the entry checks (check_inductive calls this once per state)."""
     route53 = z._replace(enactors=())
-    for kind, detail, nz in planner_moves(route53, generations):
+    for kind, detail, nz in _planner_moves(route53, generations):
         yield Step("Planner", kind, detail), nz._replace(enactors=z.enactors)
     for i, e in enumerate(z.enactors):
-        for kind, detail, nz, job in enactor_moves(route53, e, fixes, K, protect, atomic):
+        for kind, detail, nz, job in _enactor_moves(route53, e, fixes, K, protect, atomic):
             yield Step(f"Enactor {i + 1}", kind, detail), nz._replace(enactors=_set(z.enactors, i, job))
-    for kind, detail, nz in operator_moves(route53, operator):
+    for kind, detail, nz in _operator_moves(route53, operator):
         yield Step("Operator", kind, detail), nz._replace(enactors=tuple(Enactor() for _ in z.enactors))
 
 
@@ -284,9 +332,13 @@ def canonical(z: Zone) -> Zone:
     return _zone(z)._replace(enactors=tuple(sorted(z.enactors)))
 
 
-@functools.lru_cache(maxsize=16)  # one goal function per size, so its verdicts can be shared between models
 def newest_plan_active(generations: int):
     """Return the goal of recoverability: the regional endpoint serves the newest plan, every record resolves."""
+    return _newest_plan_active(_generations(generations))
+
+
+@functools.lru_cache(maxsize=16)  # one goal function per size, so its verdicts can be shared between models
+def _newest_plan_active(generations: int):
     def goal(z: Zone) -> bool:
         return z.alias[0] == generations and not z.frozen and not inconsistent(z)
     return goal
@@ -304,7 +356,7 @@ def clear_tables() -> None:
     """Forget every memoised table: moves, zone snapshots and goals (a benchmark calls this to time a cold start)."""
     _tables.cache_clear()
     snapshot.cache_clear()
-    newest_plan_active.cache_clear()
+    _newest_plan_active.cache_clear()
 
 
 # --- the compact encoding the checker explores (speed; the semantics are the functions above) ---------
@@ -326,6 +378,12 @@ class Compact:
 
     def __init__(self, enactors: int, generations: int, endpoints: int, K: int, fixes: frozenset, protect,
                  operator: bool, atomic: bool = True):
+        # checked before any table is sized or cached: the field widths grow as 2**generations
+        enactors = check_int("enactors", enactors, lo=1, hi=MAX_ENACTORS)
+        generations = check_int("generations", generations, lo=1, hi=MAX_GENERATIONS)
+        endpoints = check_int("endpoints", endpoints, lo=1, hi=len(ENDPOINT_NAMES))
+        K, fixes, protect, atomic = _rules(K, fixes, protect, atomic)
+        operator = check_bool("operator", operator)
         self.n, self.generations, self.K, self.fixes = enactors, generations, K, fixes
         self.protect, self.operator, self.atomic = protect, operator, atomic
         # at most: latest x stored sets x alias values per endpoint x three flags; pc x plan x endpoint x to_delete
@@ -365,6 +423,7 @@ class Compact:
 
     def encode(self, z: Zone) -> int:
         """Return the packed int of zone *z* (Enactors included)."""
+        _zone(z)
         if len(z.enactors) != self.n:
             raise ValueError(f"zone has {len(z.enactors)} Enactors, the model {self.n}")
         s = self._zone(z._replace(enactors=()))
@@ -372,19 +431,31 @@ class Compact:
             s |= self._job(e) << sh
         return s
 
+    def _state(self, s) -> int:
+        """Return *s* if it is a packed state this encoding has met, else raise naming the parameter."""
+        top = (1 << self.shifts[-1] + self.job_bits) - 1
+        s = check_int("s", s, lo=0, hi=top)
+        jm = self.job_mask
+        if s & self.zone_mask not in self.zones or any((s >> sh) & jm >= len(self.jobs) for sh in self.shifts):
+            raise ValueError(f"s must be a packed state of this encoding (from encode() or the successors), got {s}")
+        return s
+
     def view(self, s: int) -> Zone:
         """Return the readable Zone of packed state *s*."""
+        return self._view(self._state(s))
+
+    def _view(self, s: int) -> Zone:
         jm = self.job_mask
         return self.zones[s & self.zone_mask]._replace(enactors=tuple(self.jobs[(s >> sh) & jm] for sh in self.shifts))
 
     def route53(self, s: int) -> Zone:
         """Return the Route 53 part of packed state *s* (a Zone without Enactors)."""
-        return self.zones[s & self.zone_mask]
+        return self.zones[self._state(s) & self.zone_mask]
 
     def _repair_moves(self, zid: int) -> list:
         """Return the operator's moves in zone *zid* as (step, absolute state): every Enactor idle, job ids 0."""
         return [(Step("Operator", kind, detail), self._zone(nz))
-                for kind, detail, nz in operator_moves(self.zones[zid], self.operator)]
+                for kind, detail, nz in _operator_moves(self.zones[zid], self.operator)]
 
     def _enactor_moves(self, i: int, key: int) -> list:
         """Return Enactor *i*'s moves as (step, delta) for the zone id and job id packed in *key*."""
@@ -394,13 +465,13 @@ class Compact:
         if moves is None:  # the same for every Enactor: computed once, shifted into each one's place
             moves = self._moves[zid, jid] = [
                 (kind, detail, self._zone(nz) - zid, self._job(job) - jid)
-                for kind, detail, nz, job in enactor_moves(self.zones[zid], self.jobs[jid], self.fixes,
+                for kind, detail, nz, job in _enactor_moves(self.zones[zid], self.jobs[jid], self.fixes,
                                                            self.K, self.protect, self.atomic)]
         me = f"Enactor {i + 1}"
         mine = [(Step(me, kind, detail), dz + (dj << sh)) for kind, detail, dz, dj in moves]
         if i == 0:  # the Planner's moves (they read only Route 53) come first, as in successors()
             mine[:0] = [(Step("Planner", kind, detail), self._zone(nz) - zid)
-                        for kind, detail, nz in planner_moves(self.zones[zid], self.generations)]
+                        for kind, detail, nz in _planner_moves(self.zones[zid], self.generations)]
         return mine
 
     def successor_function(self):
@@ -471,6 +542,7 @@ class Compact:
 
     def on_route53(self, fn):
         """Return fn(Route 53 part of state) as a function of packed states, computed once per zone id."""
+        _function("fn", fn)
         cache: dict[int, bool] = self._verdicts.setdefault(fn, {})  # fn reads only the zone: share its verdicts
         zones, zone_mask = self.zones, self.zone_mask
 
@@ -486,13 +558,20 @@ class Compact:
 
     def on_view(self, fn):
         """Return fn(readable zone) as a function of packed states (for properties that read the Enactors)."""
-        view = self.view
+        _function("fn", fn)
+        view = self._view
 
         def lifted(s: int):
             return fn(view(s))
 
         lifted.__doc__ = fn.__doc__
         return lifted
+
+
+def _function(name: str, fn):
+    if not callable(fn):
+        raise TypeError(f"{name} must be a function of a zone, got {type(fn).__name__} {fn!r:.60}")
+    return fn
 
 
 _ROUTE53_ONLY = {record_never_empty, generation_never_decreases, active_never_deleted}  # read no Enactor
@@ -532,7 +611,7 @@ def enactor_model(enactors: int = 3, generations: int = 4, endpoints: int = 2, K
                   for name, fn in props.items()}
     return Model(f"Enactors={n} generations={g} endpoints={m} K={k} [{label}]", initial,
                  code.successor_function(), invariants, goal=code.on_route53(newest_plan_active(g)),
-                 canonical=code.symmetric_function() if symmetry else None, view=code.view)
+                 canonical=code.symmetric_function() if symmetry else None, view=code._view)
 
 
 def _fixes(fixes) -> frozenset:
@@ -670,6 +749,14 @@ def encoding_states(enactors: int, generations: int, endpoints: int, K: int):
     free; each Enactor idle, applying a plan p <= latest at any endpoint, or cleaning up after p <= latest
     with any non-empty list of plans <= p - K (idle jobs carry no plan; clean-up starts at endpoint 0).
     """
+    enactors = check_int("enactors", enactors, lo=1, hi=MAX_ENACTORS)
+    generations = check_int("generations", generations, lo=1, hi=MAX_GENERATIONS)
+    endpoints = check_int("endpoints", endpoints, lo=1, hi=len(ENDPOINT_NAMES))
+    K = check_int("K", K, lo=1, hi=MAX_K)
+    return _encoding_states(enactors, generations, endpoints, K)
+
+
+def _encoding_states(enactors: int, generations: int, endpoints: int, K: int):
     for latest in range(1, generations + 1):
         gens = range(1, latest + 1)
         jobs = [Enactor()] + [Enactor(APPLY, p, ep) for p in gens for ep in range(endpoints)]
@@ -707,14 +794,14 @@ def check_inductive(enactors: int = 2, generations: int = 3, endpoints: int = 2,
     name = f"Enactors={n} generations={g} endpoints={m} K={k} [{label}]"
     total = satisfying = 0
     implies, cti = True, None
-    for z in encoding_states(n, g, m, k):
+    for z in _encoding_states(n, g, m, k):
         total += 1
         if not invariant(z, k):
             continue
         satisfying += 1
         implies = implies and all(prop(z) for prop in PROPERTIES.values())
         if cti is None:
-            for step, nz in successors(z, g, k, fixes):
+            for step, nz in _successors(z, g, k, fixes):
                 if not invariant(nz, k):
                     cti = (z, step, nz)
                     break
@@ -797,8 +884,10 @@ _KINDS = {"publish": "plan", "take": "check"}  # this model's step names -> Chap
 
 def race_events(result) -> list:
     """Return a counterexample as Chapter 2-style events (one per step), ready for its swimlane plotter."""
+    from .modelcheck import Result
     from .trace import Event
 
+    check_type("result", result, Result, "a modelcheck Result (from check() or check_each())")
     events = []
     for i, (step, before) in enumerate(zip(result.actions, result.trace, strict=False), start=1):
         data = {"step": i}

@@ -116,6 +116,10 @@ class DeadlineQueue:
 
     def push(self, counts: np.ndarray) -> None:
         """Enqueue *counts* (scenario x class) in the newest column."""
+        # O(1) checks only (this runs every tick): the dtype and shape, never a scan of the values
+        if type(counts) is not np.ndarray or counts.dtype.kind not in "iu" or counts.shape != self._counts_shape():
+            raise TypeError(f"counts must be an integer numpy array of shape (n, classes) = {self._counts_shape()}, "
+                            f"got {_describe_array(counts)}")
         self.fresh[:, -1] += counts
         self._size += counts.sum(axis=1)
 
@@ -127,9 +131,22 @@ class DeadlineQueue:
         self._size -= out
         return out
 
+    def _counts_shape(self) -> tuple[int, int]:
+        return self.fresh.shape[0], self.fresh.shape[2]
+
     def serve(self, capacity: np.ndarray, lifo=False) -> tuple[np.ndarray, np.ndarray]:
         """Serve up to *capacity* items; return fresh served per class and stale served."""
         n, w, c = self.fresh.shape
+        # O(1) checks only (this runs every tick): types, dtypes and shapes, never a scan of the values
+        if type(capacity) is not np.ndarray or capacity.dtype.kind not in "iu" or capacity.shape != (n,):
+            if isinstance(capacity, (int, np.integer)) and not isinstance(capacity, (bool, np.bool_)):
+                capacity = np.full(n, check_int("capacity", capacity, lo=0), dtype=np.int64)
+            else:
+                raise TypeError(f"capacity must be an integer count or an integer numpy array of shape ({n},), "
+                                f"got {_describe_array(capacity)}")
+        if not isinstance(lifo, (bool, np.bool_)) and (type(lifo) is not np.ndarray or lifo.dtype != bool
+                                                        or lifo.shape != (n,)):
+            raise TypeError(f"lifo must be True/False or a bool numpy array of shape ({n},), got {_describe_array(lifo)}")
         if isinstance(lifo, (bool, np.bool_)) and isinstance(capacity, np.ndarray) and capacity.dtype == np.int64 \
                 and capacity.shape == self.stale.shape:
             # The two common ticks, without the running sums of _take (same counts): a short queue served whole,
@@ -170,7 +187,9 @@ class DeadlineQueue:
     def clear_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Drop the queues of the scenarios (or hosts) in the boolean mask *rows*; return per-row fresh counts
         per class and stale counts dropped (zero for the rows kept)."""
-        rows = np.asarray(rows, dtype=bool)
+        n = self.stale.shape[0]
+        if type(rows) is not np.ndarray or rows.dtype != bool or rows.shape != (n,):
+            raise TypeError(f"rows must be a bool numpy array of shape ({n},), got {_describe_array(rows)}")
         fresh = np.where(rows[:, None], self.fresh.sum(axis=1), 0)
         stale = np.where(rows, self.stale, 0)
         self.fresh[rows] = 0
@@ -185,6 +204,13 @@ class DeadlineQueue:
         self.stale[:] = 0
         self._size[:] = 0
         return fresh, stale
+
+
+def _describe_array(value) -> str:
+    """A short description of *value* for an error message: an array's dtype and shape, else its type."""
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    return f"{type(value).__name__} {value!r:.60}"
 
 
 def _take(flat, stale, capacity, lifo: bool):

@@ -271,6 +271,8 @@ def verify(enactors: int = 3, generations: int = 4, endpoints: int = 2, K: int =
     set to a property name, a second run stops at that property's first (shortest) violation and its
     trail comes back as course Steps.
     """
+    if trail is not None:
+        check_type("trail", trail, str, "a property name (str) or None")
     config = _configuration(enactors, generations, endpoints, K, fixes, properties, operator, _default_protect())
     check_type("reduction", reduction, bool)
     max_memory_mb = check_int("max_memory_mb", max_memory_mb, lo=16, hi=MAX_MEMORY_MB)
@@ -376,6 +378,7 @@ def spin_or_stored(trail: str = "record never empty") -> tuple[SpinResult, bool]
 
     The second value says which: True for a live run on this machine, False for the stored copy.
     """
+    check_type("trail", trail, str, "a property name (str)")
     if trail not in PROPERTIES:
         raise ValueError(f"trail must be one of {PROPERTIES}, got {trail!r}")
     n, g, m, k, fixes = STORED_CONFIG

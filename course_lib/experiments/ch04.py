@@ -6,6 +6,7 @@ plot helper from ``course_lib.plots.metastable`` -> a text readout.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -29,10 +30,19 @@ ACT_AT = tuple((timeline.clock(m), m) for m in (timeline.published("dns restored
 
 def storm_compute(load=280.0, trigger="outage", size=1.0, duration=10.0, timeout=1.0, retries=1, policy="none"):
     """Run the retry storm for the widget (180 s, trigger from t = 10 s)."""
-    from ..metastable import Trigger, simulate
+    from ..metastable import SPEC, TRIGGER_SPEC, Trigger, simulate
 
+    # checked under the widget's names, against the ranges the model declares (the controls' own Params)
+    load, timeout, retries = (SPEC.check(n, v) for n, v in (("load", load), ("timeout", timeout), ("retries", retries)))
+    trigger = _as("trigger", TRIGGER_SPEC["kind"], trigger)
+    size, duration = _as("size", TRIGGER_SPEC["magnitude"], size), _as("duration", TRIGGER_SPEC["duration"], duration)
     return simulate(load, timeout=timeout, retries=retries, trigger=Trigger(trigger, size, 10.0, duration),
                     policy=policy, horizon=180.0)
+
+
+def _as(name: str, param, value):
+    """Return *value* checked against *param*'s declared range, an error naming the widget's parameter *name*."""
+    return replace(param, name=name).check(value)
 
 
 def storm_summary(result) -> str:
@@ -42,8 +52,16 @@ def storm_summary(result) -> str:
     answered before their client's timeout, taken from the queue; so while the queue drains goodput can exceed
     the offered load, and the queue's length at both ends of the 20 s says by how much.
     """
-    from ..metastable import classify_runs, drain_time, hidden_capacity, time_to_recovery, trigger_end
+    from ..metastable import (
+        StormResult,
+        classify_runs,
+        drain_time,
+        hidden_capacity,
+        time_to_recovery,
+        trigger_end,
+    )
 
+    check_type("result", result, StormResult, "a metastable StormResult (from metastable.simulate())")
     k = round(20 / result.dt)
     offered, good = (float(result.rate(n)[0, -k:].mean()) for n in ("offered", "goodput"))
     before, after = int(result.queue[0, -k - 1]), int(result.queue[0, -1])
@@ -85,7 +103,18 @@ def storm_experiment():
 def leases_compute(fleet=100_000, lease_timeout=10.0, throttle=7_200, restart_at=_FIX,
                    mitigation="throttle+restart"):
     """Run DWFM for the widget (state checks every 3 minutes, or every lease timeout if that is shorter)."""
-    return dwfm.simulate(actions=dwfm.mitigation_actions(mitigation, at=restart_at), fleet=fleet,
+    fleet, lease_timeout = _as("fleet", dwfm.SPEC["fleet"], fleet), _as("lease_timeout", dwfm.SPEC["lease_timeout"],
+                                                                          lease_timeout)
+    throttle = _as("throttle", dwfm.SPEC["throttle"], throttle)
+    if restart_at is not None:
+        check_number("restart_at", restart_at)  # finite; its range is the model's (re-raised under this name)
+    try:
+        actions = dwfm.mitigation_actions(mitigation, at=restart_at)
+    except ValueError as exc:
+        if "at must be" not in str(exc):
+            raise
+        raise ValueError(f"restart_at: {exc}") from None
+    return dwfm.simulate(actions=actions, fleet=fleet,
                          lease_timeout=lease_timeout, check_interval=max(1, min(3, int(lease_timeout))),
                          throttle=throttle, horizon=LEASE_HORIZON)
 
@@ -225,6 +254,8 @@ def restart_share_table(shares=(0.1, 0.3, 0.5, 0.7, 0.8, 1.0)) -> list[tuple[flo
     shares = list(shares)
     if not 1 <= len(shares) <= 20:
         raise ValueError(f"shares must hold 1 to 20 values, got {len(shares)}")
+    for share in shares:
+        check_number("shares (each share of hosts restarted)", share, lo=0.0, hi=1.0)
     rows = []
     for share in shares:
         run = dwfm.simulate(actions=dwfm.Actions(**{**vars(dwfm.Actions.published()), "restart_fraction": share}))

@@ -87,11 +87,21 @@ def restyle_explorer(fig, result) -> bool:
     return True
 
 
+def _floats(name: str, value) -> np.ndarray:
+    """Return *value* as a float array, or raise TypeError naming the parameter (not numpy's message)."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of numbers, got str {value!r:.60}")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(value).__name__} {value!r:.60}") from None
+
+
 def draw_coverage_sweep(ax, coverages, curves):
     """Draw p95 repair time against automation coverage, one line per drill frequency."""
     check_type("ax", ax, Axes, "a matplotlib Axes")
     check_type("curves", curves, dict, "a dict {drills per year: p95 array}")
-    coverages = np.asarray(coverages, dtype=float)
+    coverages = _floats("coverages", coverages)
     if coverages.ndim != 1 or coverages.size == 0 or not curves:
         raise ValueError("coverages must be a non-empty 1-D sequence and curves a non-empty dict")
     for p95 in curves.values():
@@ -121,8 +131,8 @@ def draw_explorer(fig, result):
 def draw_proficiency(ax, day, prof, incident_days, drill_days):
     """Draw one team's proficiency over time, with manual incidents and drills marked."""
     check_type("ax", ax, Axes, "a matplotlib Axes")
-    day, prof = np.asarray(day, dtype=float), np.asarray(prof, dtype=float)
-    incident_days, drill_days = np.asarray(incident_days, dtype=float), np.asarray(drill_days, dtype=float)
+    day, prof = _floats("day", day), _floats("prof", prof)
+    incident_days, drill_days = _floats("incident_days", incident_days), _floats("drill_days", drill_days)
     if day.ndim != 1 or day.shape != prof.shape or day.size == 0:
         raise ValueError("day and prof must be non-empty 1-D arrays of the same length")
     if incident_days.ndim != 1 or drill_days.ndim != 1:

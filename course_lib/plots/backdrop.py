@@ -12,6 +12,7 @@ from matplotlib.artist import Artist
 from matplotlib.axis import Axis
 from matplotlib.text import Text
 
+from ..validate import check_figure
 from .style import WIDGET_DPI as DPI
 
 __all__ = ["backdrop"]
@@ -26,6 +27,10 @@ def backdrop(fig, moving: list, key, still: list = ()) -> None:
     limits, say), and when it changes the image is rendered again.  Still text must not overlap the data.
     Other artists that never change (a marker key, say) can join the backdrop through *still*.
     """
+    check_figure("fig", fig)
+    for name, value in (("moving", moving), ("still", still)):
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{name} must be a list or tuple of matplotlib artists, got {type(value).__name__}")
     state = getattr(fig, "_course_backdrop", None)
     if state is not None and state["image"] in fig.artists and state["key"] == key:
         return

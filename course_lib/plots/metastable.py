@@ -124,12 +124,23 @@ def restyle_storm(fig, result, index: int = 0) -> bool:
     return True
 
 
+def _short_repr(value) -> str:
+    return f"{type(value).__name__} {value!r:.60}"
+
+
 def trailing_mean(values, k: int) -> np.ndarray:
     """Average each sample with up to *k* - 1 samples before it (no padding: the first ones average fewer)."""
     if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
         raise TypeError(f"values must be a 1-D sequence of numbers, got {type(values).__name__}")
-    values = np.asarray(values, dtype=float)
-    k = check_int("k", k, lo=1, hi=max(1, values.size))
+    try:
+        values = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"values must be a 1-D sequence of numbers, got {_short_repr(values)}") from None
+    if values.size == 0:
+        raise ValueError("values must hold at least one sample, got an empty sequence")
+    k = check_int("k", k, lo=1)
+    if k > values.size:
+        raise ValueError(f"k must be at most len(values) = {values.size}, got {k}")
     total = np.cumsum(values)
     total[k:] = total[k:] - total[:-k]
     return total / np.minimum(np.arange(1, values.size + 1), k)
