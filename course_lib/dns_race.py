@@ -481,7 +481,7 @@ def clean_up_step(w: World, name: str, visited: int, applied: int) -> str:
         return "freeze"
     outcome = ""
     if doomed and w.zone.try_change(fenced_delete(w.zone, visited, doomed)):
-        w.log("clean-up", "delete", f"plan {visited} ({len(doomed)} trees), {name}'s clean-up", changed=True,
+        w.log("clean-up", "delete", f"plan {visited} ({len(doomed)} tree{'' if len(doomed) == 1 else 's'}), {name}'s clean-up", changed=True,
               generation=visited, deleted=doomed, deleted_active=active, by=name)
         outcome = "delete"
     elif doomed:  # cannot happen while each step is instant; in Route 53 it is the fence doing its job

@@ -894,5 +894,8 @@ def race_events(result) -> list:
         if step.kind == "delete":
             g = int(step.detail.split()[-1])
             data["deleted_active"] = [ENDPOINT_NAMES[j] for j, a in enumerate(before.alias) if a == g]
-        events.append(Event(float(i), step.actor, _KINDS.get(step.kind, step.kind), step.detail, data))
+        detail = step.detail
+        if step.kind == "publish":  # Chapter 2 names the Planner's step "plan generation N", not "plan plan N"
+            detail = detail.replace("plan ", "generation ", 1)
+        events.append(Event(float(i), step.actor, _KINDS.get(step.kind, step.kind), detail, data))
     return events

@@ -171,8 +171,14 @@ def _broken(model: Model, state) -> str | None:
     """Return the name of the first invariant *state* violates, or None."""
     try:
         for name, holds in model.invariants.items():
-            if not holds(state):
+            ok = holds(state)
+            if not ok:
+                if ok is None:  # a function that forgot `return` is not a violation: say so
+                    raise ModelError(f"invariant '{name}' returned None in state {state!r:.160}: did you forget "
+                                     "`return`? An invariant returns True (holds) or False (violated)")
                 return name
+    except ModelError:
+        raise
     except Exception as exc:
         raise ModelError(f"invariant '{name}' raised {type(exc).__name__}: {exc} "
                          f"in state {state!r:.160}") from exc
@@ -361,7 +367,13 @@ def check_each(model: Model, max_states: int = 200_000, max_seconds: float = 30.
 def _first_violation(name: str, holds: Callable, parent: dict):
     """Return the first state key, in discovery order, where invariant *name* fails (None if it never does)."""
     try:
-        return next((k for k, (_, _, s) in parent.items() if not holds(s)), None)
+        bad = next((k for k, (_, _, s) in parent.items() if not holds(s)), None)
+        if bad is not None and holds(parent[bad][2]) is None:
+            raise ModelError(f"invariant '{name}' returned None: did you forget `return`? An invariant returns "
+                             "True (holds) or False (violated)")
+        return bad
+    except ModelError:
+        raise
     except Exception as exc:
         raise ModelError(f"invariant '{name}' raised {type(exc).__name__}: {exc}") from exc
 

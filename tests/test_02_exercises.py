@@ -27,6 +27,7 @@ def test_q1_names_the_check_and_the_overwrite():
     assert_check_failed(q1, 2, "compares with the plan *applied*")
     assert_check_failed(q1, 22, "used")
     assert_check_failed(q1, 15, "not the regional one")
+    assert_check_failed(q1, 14, "the ipv6 alias (dynamodb.us-east-1.api.aws)")  # the trace's short name first
     assert_check_failed(q1, 16, "still pointed at plan 1")
     assert_check_failed(q1, "17", "whole number")
     assert_check_passed(q1, 17.0)

@@ -322,3 +322,12 @@ def test_instructor_note_slow_delay_half_a_second():
     back = r.trace[v["applied generation never decreases"].first_violation_index]
     assert back.actor == "Enactor 1" and (back.data["generation"], back.data["previous"]) == (10, 12)
     assert back.data["previous"] - back.data["generation"] < r.params["K"]
+
+
+def test_clean_up_counts_its_trees_in_good_english():
+    """'delete plan 2 (1 tree)', not '(1 trees)', in every trace of a few random nights."""
+    from course_lib.dns_race import run_random
+
+    details = [e.detail for seed in range(40) for e in run_random(seed=seed).trace if e.kind == "delete"]
+    assert details and not any("(1 trees)" in d for d in details)
+    assert any(" tree)" in d or " trees)" in d for d in details)

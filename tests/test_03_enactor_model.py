@@ -230,6 +230,8 @@ def test_explosion_readout_and_plot_mark_budget_hits():
     hollow = [line for ax in fig.axes for line in ax.lines if line.get_markerfacecolor() == "white"]
     assert len(hollow) >= 2  # one on the states panel, one on the time panel
     assert all(ax.get_xlabel() == "enactors" for ax in fig.axes)
+    whole = explosion_summary(state_explosion(3, 3, 2, 1))
+    assert "(complete: every reachable state)" in whole and "≥" not in whole and whole.count(" ms") >= 2
 
 
 def _visible_tick_labels(ax) -> list[str]:
@@ -298,3 +300,14 @@ def test_explosion_restyle_gives_the_fresh_picture():
     assert not restyle_explosion_figure(fresh(bounded), runs[0])
     with pytest.raises(TypeError, match="fig"):
         restyle_explosion_figure("figure", runs[0])
+
+
+def test_race_events_name_the_planners_step_as_chapter_2_does():
+    """The Planner's step reads 'plan generation N' (Chapter 2's words), never 'plan plan N'."""
+    from course_lib.enactor_model import race_events
+    from course_lib.modelcheck import check as _check
+
+    events = race_events(_check(enactor_model(3, 4, 2, 2)))
+    planner = [e for e in events if e.kind == "plan"]
+    assert planner and all(e.detail.startswith("generation ") for e in planner)
+    assert not any("plan plan" in str(e) for e in events)

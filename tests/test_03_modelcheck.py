@@ -265,3 +265,13 @@ def test_recoverability_on_a_graph_whose_edges_point_backwards():
     edges[8] = []
     stuck = check(model)
     assert stuck.verdict == VIOLATION and stuck.prop == RECOVERABILITY and stuck.trace[-1] == 6
+
+
+@pytest.mark.parametrize("search", [check, check_each, explore])
+def test_an_invariant_that_returns_none_is_named_not_reported_as_a_violation(search):
+    """A learner's invariant without `return` gives None: the checker says so instead of 'VIOLATION after 0 steps'."""
+    model = Model("no return", 0, lambda s: [(("P", "step"), s + 1)] if s < 3 else [], {"p": lambda s: None})
+    with pytest.raises(ModelError, match=r"invariant 'p' returned None.*forget `return`"):
+        search(model)
+    falsy = Model("falsy", 0, lambda s: [(("P", "step"), s + 1)] if s < 3 else [], {"p": lambda s: s < 2})
+    assert check(falsy).verdict == VIOLATION  # a plain False is still a violation

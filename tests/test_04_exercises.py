@@ -147,7 +147,8 @@ def test_q2_right_answers_pass(right):
 @pytest.mark.parametrize(("mutant", "fragments"), [
     (lambda queue, backlog: backlog, ("admits too much",)),
     (lambda queue, backlog: min(backlog, 5_000), ("admits too much",)),
-    (lambda queue, backlog: max(0, min(backlog, 49_000 - queue)), ("admits too much", "timed out")),
+    (lambda queue, backlog: max(0, min(backlog, 49_000 - queue)), ("admits too much", "timed out",
+                                                                   "(the whole manager)", "the busiest host alone")),
     (lambda queue, backlog: max(0, min(backlog, 32_000 - queue)), ("admits too much", "state checks")),
     (lambda queue, backlog: max(0, min(backlog, 36_000 - queue)), ("admits too much", "lost again")),
     (lambda queue, backlog: min(backlog, 100), ("admits too little",)),

@@ -40,6 +40,7 @@ PATH = ["DNS record", "DynamoDB", "DWFM leases", "launch throttles", "containers
     (PATH[::-1], "backwards"),
     (["DNS record", "DynamoDB", "DWFM leases", "Network Manager", "NLB failover", "containers"], "NLB"),
     (["DNS record", "DynamoDB", "DWFM leases", "Network Manager", "containers"], "later of the two"),
+    (["DNS record", "DynamoDB", "DWFM leases", "Network Manager", "containers"], "in the model (published: 10:36)"),
     # the reviewer's answer: both, NM first.  The model CAN tell them apart: NM normal 10:36, throttles 13:50
     (["DNS record", "DynamoDB", "DWFM leases", "Network Manager", "launch throttles", "containers"],
      "192 min before"),

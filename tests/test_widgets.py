@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from course_lib.widgets import Experiment, float_slider, int_slider
@@ -138,3 +140,32 @@ def test_a_declared_default_must_lie_on_its_sliders_grid():
     with pytest.raises(ValueError, match="not on its slider's grid"):
         Param("rate", 163.0, lo=0.0, hi=1e6, view=(150.0, 400.0), step=5.0)
     assert Param("rate", 165.0, lo=0.0, hi=1e6, view=(150.0, 400.0), step=5.0).default == 165.0
+
+
+def test_every_plain_compute_function_defaults_to_its_widgets_opening_values():
+    """`X_compute()` called bare must give the night the widget `X_experiment()` opens on (a test or learner calling
+    the plain function sees the chapter's picture): each keyword default equals the control's initial value."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import course_lib.experiments as pkg
+
+    checked = 0
+    for info in pkgutil.iter_modules(pkg.__path__):
+        mod = importlib.import_module(f"course_lib.experiments.{info.name}")
+        for name, fn in vars(mod).items():
+            if not (name.endswith("_compute") and callable(fn)) or fn.__module__ != mod.__name__:
+                continue
+            build = getattr(mod, name[:-len("_compute")] + "_experiment", None)
+            if build is None:
+                continue
+            exp = build()
+            for pname, param in inspect.signature(fn).parameters.items():
+                if param.default is inspect.Parameter.empty or pname not in exp.controls:
+                    continue
+                value = exp.controls[pname].value
+                assert param.default == value or (isinstance(value, float) and math.isclose(param.default, value)), \
+                    f"{mod.__name__}.{name}({pname}={param.default!r}) but the widget opens on {value!r}"
+                checked += 1
+    assert checked >= 10

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, Verbosity, given, settings
 from hypothesis import strategies as st
 
-from ..dns import FIXES, REGIONAL_ENDPOINT, alias_generation, alias_record, tree_record
+from ..dns import FIXES, REGIONAL_ENDPOINT, alias_generation, alias_record, layout, tree_record
 from ..dns_race import ACTORS, PROPERTIES, pes_steps, run_published, run_random, run_scenario
 from ..dns_race_properties import became_stale_index
 from ..exercises import Exercise, Incorrect, LearnerError, expect_type, learner_call
@@ -88,7 +88,8 @@ def _check_q1(answer) -> None:
                         timeline=timeline_around(r, answer))
     endpoint = e.data.get("endpoint")
     if e.kind == "apply" and endpoint != EP:
-        raise Incorrect(f"event {answer} moved the alias of {endpoint}, not the regional one: the check compared "
+        raise Incorrect(f"event {answer} moved the {layout.label(endpoint)} alias ({endpoint}), not the regional "
+                        "one: the check compared "
                         "with the plan applied to the regional endpoint. Look later.",
                         timeline=timeline_around(r, answer))
     live = [x.data["aliases"][EP] for x in r.trace[: answer + 1] if "aliases" in x.data] or [1]

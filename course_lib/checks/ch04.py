@@ -211,7 +211,9 @@ def _check_q3(fn) -> None:
     if timed > 0.05 * max(est, 1) or (est == 0 and queue > 0):
         why = (f"the throttle admits too much: {timed:,} attempts timed out in the queue between "
                f"{timeline.clock(_FIX)} and {Q3_CLOCK} and only {est:,} leases were established; the queue held "
-               f"{queue:,} attempts at {Q3_CLOCK}, more than the manager finishes within the lease timeout")
+               f"{queue:,} attempts at {Q3_CLOCK} (the whole manager), and the busiest host alone had about "
+               f"{wait:.0f} minutes of work queued, more than it finishes within the {p['lease_timeout']:g}-minute "
+               "lease timeout")
     elif wait > slack:
         why = (f"the throttle admits too much: {est:,} leases were established but with {queue:,} attempts queued "
                f"the busiest host has about {wait:.1f} minutes of work waiting, so the state checks of leases already held wait longer than "
@@ -222,7 +224,7 @@ def _check_q3(fn) -> None:
                "re-establishment crawls")
     raise Incorrect(f"by {Q3_CLOCK} only {run.held[at] / run.fleet:.0%} of leases were held; {why}.",
                     case=f"restart at {timeline.clock(_FIX)}, your throttle from then on; all leases "
-                         f"{'never held' if not np.isfinite(done) else 'held at ' + timeline.clock(done)}")
+                         f"{'not all held by the end of the run' if not np.isfinite(done) else 'held at ' + timeline.clock(done)}")
 
 
 def _safe(cap: float) -> tuple[bool, int, object]:

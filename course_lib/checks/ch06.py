@@ -53,7 +53,9 @@ def _check_q1(answer) -> None:
     if "Network Manager" in names:
         nm, thr = t["propagation normal"], t["launches unthrottled"]
         raise Incorrect(f"EC2 was normal only after both, so its recovery waited on the LATER of the two: Network "
-                        f"Manager's propagation was normal at {_clock(nm)}, {thr - nm:.0f} min before the launches "
+                        f"Manager's propagation was normal at {_clock(nm)} in the model (published: "
+                        f"{_clock(cascade.published_minute('propagation normal'))}), "
+                        f"{thr - nm:.0f} min before the launches "
                         f"were fully unthrottled at {_clock(thr)}. Moving Network Manager's finish would not move "
                         "the end; the backlog is off the critical path.")
     for stage, why in (("DNS record", "where did the night start? The empty record is the trigger"),

@@ -14,6 +14,11 @@ from ..plots.modelcheck import BUDGET, draw_explosion_figure, restyle_explosion_
 __all__ = ["explosion_experiment", "explosion_summary"]
 
 
+def _took(seconds: float) -> str:
+    """A search's time as a reader wants it: milliseconds below a second, seconds above."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1.0 else f"{seconds:.2f} s"
+
+
 def explosion_summary(rows: Sequence[dict]) -> str:
     """Return the widget's readout: states and the reduction factor at the largest size."""
     if not isinstance(rows, Sequence) or isinstance(rows, str) or not rows or not isinstance(rows[-1], dict):
@@ -25,8 +30,9 @@ def explosion_summary(rows: Sequence[dict]) -> str:
         note = (" — at these sizes the race cannot happen (it needs 2+ Enactors and generations >= K + 2), "
                 "so a check here would 'verify' the buggy design")
     if not r["bounded"]:
-        return (head + f"{r['states']:,} states in {r['seconds']:.2f} s; with symmetry "
-                f"{r['states_sym']:,} states ({r['states'] / r['states_sym']:.1f}x fewer)" + note)
+        return (head + f"{r['states']:,} states (complete: every reachable state) in {_took(r['seconds'])}; with "
+                f"symmetry {r['states_sym']:,} states in {_took(r['seconds_sym'])} "
+                f"({r['states'] / r['states_sym']:.1f}x fewer)" + note)
 
     def part(states, hit):
         return f"≥ {states:,} states (stopped at the {r['budget']:,}-state budget)" if hit else \

@@ -154,7 +154,8 @@ def published_failover() -> dict:
             "failover_enabled_at": timeline.published("failover re-enabled")}
 
 
-def capacity_compute(propagation_rate=163.0, failover=True, velocity_control=1.0, switch_off=True):
+def capacity_compute(propagation_rate=network_manager.SPEC["propagation_rate"].default, failover=True,
+                     velocity_control=1.0, switch_off=True):
     """Run Network Manager and the NLB for the widget, on DWFM's published night."""
     failover, switch_off = check_bool("failover", failover), check_bool("switch_off", switch_off)
     velocity_control = nlb.VELOCITY.check(velocity_control)
