@@ -132,8 +132,8 @@ def simulate(leases: LeaseRun, **params) -> PropagationRun:
     bad = np.nonzero(after & (arr["delay"] > limit) & (arr["launches"] > 0))[0]
     first = float(t[bad[0]]) if bad.size else math.inf
     slow = np.nonzero(after & (arr["delay"] > normal))[0]
-    if not slow.size:
-        normal_at = float(t[0])
+    if not slow.size:  # never slow after the repair: normal from the repair on (not from 23:48)
+        normal_at = float(t[np.argmax(after)]) if after.any() else float(t[0])
     elif slow[-1] + 1 < n:
         normal_at = float(t[slow[-1] + 1])
     else:

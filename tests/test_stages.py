@@ -150,3 +150,12 @@ def test_network_manager_refuses_other_results():
     for wrong in (None, 3, dynamodb.published()):
         with pytest.raises(TypeError, match="leases"):
             network_manager.simulate(wrong)
+
+
+def test_propagation_never_slow_after_the_repair_is_normal_from_the_repair_not_from_2348():
+    """A Network Manager fast enough never to fall behind is normal from DNS's repair on (02:25), not 'from 23:48'."""
+    from course_lib import cascade, timeline
+
+    n = cascade.run(propagation_rate=220.0)
+    assert n.times["propagation normal"] == timeline.published("dns restored")
+    assert cascade.run().times["propagation normal"] > timeline.published("all leases held")
