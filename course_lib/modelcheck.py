@@ -167,6 +167,12 @@ def _path(parent: dict, key) -> tuple[tuple, tuple]:
     return tuple(actions[1:]), tuple(states)
 
 
+def _returned_none(name: str, where: str = "") -> ModelError:
+    """The error for an invariant that returned None: most likely a learner's function without `return`."""
+    return ModelError(f"invariant '{name}' returned None{where}: did you forget `return`? An invariant returns "
+                      "True (holds) or False (violated)")
+
+
 def _broken(model: Model, state) -> str | None:
     """Return the name of the first invariant *state* violates, or None."""
     try:
@@ -174,8 +180,7 @@ def _broken(model: Model, state) -> str | None:
             ok = holds(state)
             if not ok:
                 if ok is None:  # a function that forgot `return` is not a violation: say so
-                    raise ModelError(f"invariant '{name}' returned None in state {state!r:.160}: did you forget "
-                                     "`return`? An invariant returns True (holds) or False (violated)")
+                    raise _returned_none(name, f" in state {state!r:.160}")
                 return name
     except ModelError:
         raise
@@ -369,8 +374,7 @@ def _first_violation(name: str, holds: Callable, parent: dict):
     try:
         bad = next((k for k, (_, _, s) in parent.items() if not holds(s)), None)
         if bad is not None and holds(parent[bad][2]) is None:
-            raise ModelError(f"invariant '{name}' returned None: did you forget `return`? An invariant returns "
-                             "True (holds) or False (violated)")
+            raise _returned_none(name)
         return bad
     except ModelError:
         raise
