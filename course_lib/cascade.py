@@ -23,7 +23,8 @@ new instances launch without connectivity), the share of NLB connections failing
 services until they are back.  Every count, rate and threshold is a **model choice** (AWS published none);
 the fitted parameters are listed in :data:`FITTED`, each with the one published time it was fitted to.  One
 compared time is held out (:data:`PREDICTED`): the first instances without connectivity (06:21), whose limit is
-set a priori from DWFM's lease timeout (:data:`A_PRIORI`); the model gives 06:04.
+set a priori from DWFM's lease timeout (:data:`A_PRIORI`); the model gives 06:04.  How loosely the record fixes
+that moment (rerun over the values nobody fitted, the fit redone each time) is :mod:`course_lib.held_out`'s job.
 """
 
 from __future__ import annotations

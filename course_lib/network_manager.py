@@ -25,7 +25,8 @@ One value is **fitted** (``FITTED``): ``propagation_rate`` to propagation normal
 10:38 on its grid of whole propagations).  ``connectivity_limit`` is **set a priori** (``A_PRIORI``), not
 searched: a new instance waits for its network state no longer than DWFM waits for work on a droplet, its lease
 timeout (10 minutes, a Chapter 4 model choice), and launches without connectivity after that.  The first such
-instances, at 06:21 in the record, are therefore a **prediction**: the model gives 06:04, 17 minutes early.
+instances, at 06:21 in the record, are therefore a **prediction**: the model gives 06:04, 17 minutes early
+(:mod:`course_lib.held_out` reruns it over the values below that nobody fitted).
 The others are plain model choices; the chapter shows how far each fitted value moves the result at ±10 %.
 """
 

@@ -274,6 +274,12 @@ def _record(cls_name: str, make):
 
 
 @functools.cache
+def _small_spread():
+    """A spread with enough fitted draws (at least 10) for its median interval."""
+    return _lib("held_out").spread(20, seed=0)
+
+
+@functools.cache
 def _aws_record():
     return _lib("gameday").play(_lib("gameday").aws_policy)
 
@@ -393,6 +399,9 @@ RECIPES: dict[str, dict] = {
     "course_lib.experiments.ch05.describe_repairs": {"result": lambda: _lib("experiments.ch05").explore_repairs()},
     "course_lib.experiments.ch06.GameDay.turn": {"action": lambda: _game().available()[0]},
     "course_lib.experiments.ch06.whatif_summary": {"night": lambda: _lib("cascade").run()},
+    "course_lib.held_out.spread": {"draws": _v(3)},
+    "course_lib.held_out.Spread": lambda: _record("Spread", _small_spread),
+    "course_lib.held_out.Refit": lambda: _record("Refit", lambda: _small_spread().reruns[0]),
     "course_lib.gameday.Game.refusal": {"action": lambda: _game().available()[0]},
     "course_lib.gameday.Game.cost": {"action": lambda: _game().available()[0]},
     "course_lib.gameday.Game.act": {"action": lambda: _game().available()[0]},
