@@ -460,19 +460,6 @@ def _capacity_stage(avail, actions, throttle_cap, dwfm_params: tuple, nm_params:
                         **dict(nlb_params))
 
 
-def _backlog_begins(delay: np.ndarray, normal: float) -> float:
-    """Return the start of the stretch above *normal* that holds the longest delay (inf: no backlog).
-
-    The model's reading of "the backlog began": brief blips above normal (a restart releasing launches) do
-    not count; the stretch that builds up to the worst delay does.
-    """
-    k = int(np.argmax(delay))
-    if delay[k] <= normal:
-        return math.inf
-    below = np.flatnonzero(delay[:k] <= normal)
-    return float(below[-1] + 1) if below.size else 0.0
-
-
 def p_ttl(parts: dict) -> float:
     return parts["dynamodb"].get("ttl", dynamodb.DEFAULT_TTL)
 
@@ -556,7 +543,7 @@ def run(actions: ActionScript | None = None, *, fixes: tuple = (), **params) -> 
     resolve = _last_end(errs) if math.isfinite(errors_begin) else 0.0
     if prop is not None:
         conn_from, prop_normal = prop.no_connectivity_from, prop.normal_at
-        backlog_from = _backlog_begins(prop.delay, prop.params["normal_delay"])
+        backlog_from = prop.backlog_begins_at
         launch = np.ones(n)
         k = min(n, leases.launch_capacity.size)
         launch[:k] = leases.launch_capacity[:k]
@@ -851,3 +838,4 @@ def cache_clear() -> None:
     """Forget the cached stage results (for benchmarks that time a cold run)."""
     _lease_stage.cache_clear()
     _propagation_stage.cache_clear()
+    _capacity_stage.cache_clear()

@@ -2,29 +2,35 @@
 
 The replay's table (:func:`course_lib.cascade.compare`) holds one published time out: the first new instances
 without network connectivity, 06:21.  The model gives 06:04 from its default values.  Those defaults include
-four **model choices** about launches and terminations that the record does not give, plus the a priori
-connectivity limit.  A single run cannot say how much the prediction leans on them.  This module reruns the
-prediction the way a sceptical reviewer would:
+model choices about launches and terminations that the record does not give, plus the a priori connectivity
+limit.  A single run cannot say how much the prediction leans on them.  This module reruns the prediction the
+way a sceptical reviewer would:
 
-* every unfitted value the prediction depends on (:data:`UNCERTAIN`) is moved within a factor
-  :data:`FACTOR` of its default, either way (a declared **model choice** of how uncertain each one is, the same
-  factor for all five; the record gives no number for any of them);
+* every unfitted value the prediction depends on (:data:`UNCERTAIN`) is moved within a factor (by default
+  :data:`FACTOR`) of its default, either way.  How uncertain each value is, is itself a **model choice**: the
+  record gives no number for any of them, so the chapter shows the result for several factors;
 * for each such draw the fitted value downstream of them, ``network_manager.propagation_rate``, is **fitted
   again** to propagation normal at 10:36 (:func:`refit_propagation_rate`, the same rule the default was found
-  by: the whole propagations a minute whose normal time is nearest 10:36), so every draw still agrees with the
-  record where the default does;
+  by: the whole propagations a minute whose normal time is nearest 10:36);
+* a draw **agrees with the record** where the default does when the refit reproduces 10:36 within
+  ``cascade.FIT_TOLERANCE`` and Network Manager's backlog still begins within ``cascade.TOLERANCE`` of the
+  05:28 the record gives (the default: 05:31).  Only those draws count: the record rules the others out, in
+  this model.  The NLB's fitted values are not searched again (its errors' start may move);
 * the first minute without connectivity is read off, exactly as the replay reads it.
 
-:func:`one_at_a_time` moves one value to each end of its range; :func:`spread` draws all five at once
-(log-uniform, seeded) and returns the predictions with their Monte Carlo error bars.  DWFM's own fitted rate
-(to 05:28) does not depend on any of these values, so it is not refitted: launches and terminations do not
-change when DWFM holds its leases in the model.
+``peak_launches`` (the most launches EC2 admits a minute) is not drawn: while DWFM is throttled it acts only
+through its product with the throttled share, and drawing both would give that one quantity a range of the
+factor squared.  DWFM's own fitted rate (to 05:28) does not depend on any drawn value (launches and terminations
+do not change when DWFM holds its leases in the model), so it is not refitted.
+
+:func:`one_at_a_time` moves one value to each end of its range; :func:`spread` draws them all at once
+(log-uniform, seeded) and returns the predictions with their Monte Carlo error bars.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,16 +43,16 @@ __all__ = ["FACTOR", "UNCERTAIN", "Refit", "Spread", "one_at_a_time", "refit_pro
 # (or, for the limit, set a priori from another model choice), declared with its default in its stage's SPEC.
 UNCERTAIN = {
     ("network_manager", "launch_rate"): "launch requests a minute",
-    ("network_manager", "peak_launches"): "launches EC2 admits a minute at most",
     ("network_manager", "termination_rate"): "terminations a minute",
     ("dwfm", "throttled_launches"): "share of launches admitted while throttled",
     ("network_manager", "connectivity_limit"): "delay beyond which a new instance has no connectivity",
 }
 FACTOR = 1.5  # how far each value may plausibly be from its default, either way (a model choice)
-THROTTLE_GRID = 7  # the throttled share is drawn from this many log-spaced values (each needs its own DWFM run)
-_RATE_HI = 4096  # propagations a minute: the largest rate the refit searches (far above any draw's need)
+THROTTLE_GRID = 25  # the throttled share is drawn from this many log-spaced values (each needs its own DWFM run)
+_Z95 = 1.959963984540054
 _MOMENT = "connectivity problems"
 _FIT_TO = network_manager.FITTED["propagation_rate"]
+_RATE_HI = int(network_manager.SPEC["propagation_rate"].hi)
 
 
 def _default(stage: str, name: str) -> float:
@@ -55,9 +61,13 @@ def _default(stage: str, name: str) -> float:
     return float(cascade.STAGE_SPECS[stage][name].default)
 
 
-def _bounds(stage: str, name: str) -> tuple[float, float]:
+def _factor(factor) -> float:
+    return check_number("factor", factor, lo=1.0, hi=10.0, lo_open=True)
+
+
+def _bounds(stage: str, name: str, factor: float = FACTOR) -> tuple[float, float]:
     value = _default(stage, name)
-    lo, hi = value / FACTOR, value * FACTOR
+    lo, hi = value / factor, value * factor
     if (stage, name) == ("dwfm", "throttled_launches"):
         hi = min(hi, 1.0)  # a share
     return lo, hi
@@ -68,11 +78,23 @@ class Refit:
     """One rerun: the values used, the refitted propagation rate, and the moments the replay would read."""
 
     values: dict  # 'stage.name' -> value
-    propagation_rate: float
-    normal_at: float  # minutes after 23:48 (within cascade.FIT_TOLERANCE of 10:36 when fitted is True)
-    fitted: bool  # False: no whole rate gives a normal time within the fit tolerance of 10:36
+    propagation_rate: float  # nan when no rate up to the declared bound is normal by 10:36
+    normal_at: float  # minutes after 23:48: when propagation is normal with that rate
+    backlog_begins: float  # minutes after 23:48: when Network Manager's backlog begins with that rate
+    waiting_at_normal: float  # refused launch requests still waiting at the published 10:36
     predicted: float  # the first minute new instances launch without connectivity (inf: never)
-    waiting_at_relax: float  # refused launch requests still waiting when the throttles start to relax
+
+    @property
+    def fitted(self) -> bool:
+        """True when the refit reproduces propagation normal at 10:36 within the fit tolerance."""
+        return (math.isfinite(self.normal_at)
+                and abs(self.normal_at - cascade.published_minute(_FIT_TO)) <= cascade.FIT_TOLERANCE)
+
+    @property
+    def agrees(self) -> bool:
+        """True when the rerun agrees with the record where the default does: 10:36, and the backlog's 05:28."""
+        backlog = cascade.published_minute(cascade.PUBLISHED_AS["nm backlog begins"])
+        return self.fitted and abs(self.backlog_begins - backlog) <= cascade.TOLERANCE
 
     @property
     def error(self) -> float:
@@ -84,8 +106,9 @@ def refit_propagation_rate(leases: dwfm.LeaseRun, **nm_params) -> tuple[float, f
     """Return (rate, normal minute): the whole propagations a minute whose normal time is nearest 10:36.
 
     *leases* is DWFM's result; *nm_params* are Network Manager's other values.  The normal time falls as the
-    rate rises (more capacity never leaves more work queued), so a bisection finds the first whole rate that
-    is normal by 10:36, and that rate or the one below it is the nearest.
+    rate rises (more capacity never leaves more work queued), so a search doubling the rate, then a bisection,
+    finds the first whole rate normal by 10:36, and that rate or the one below it is the nearest.  Raises
+    ValueError when no rate up to the declared bound (1e7 a minute) is normal by 10:36.
     """
     check_type("leases", leases, dwfm.LeaseRun, "a dwfm.LeaseRun (the result of dwfm.simulate)")
     if "propagation_rate" in nm_params:
@@ -96,9 +119,13 @@ def refit_propagation_rate(leases: dwfm.LeaseRun, **nm_params) -> tuple[float, f
     def normal(rate: int) -> float:
         return network_manager.simulate(leases, propagation_rate=float(rate), **nm_params).normal_at
 
-    lo, hi = 1, _RATE_HI
-    if normal(hi) > target:
-        return float(hi), normal(hi)
+    hi = min(256, _RATE_HI)
+    while normal(hi) > target:
+        if hi >= _RATE_HI:
+            raise ValueError(f"no propagation_rate up to {_RATE_HI:g} a minute is normal by 10:36 with these "
+                             f"values ({nm_params})")
+        hi = min(2 * hi, _RATE_HI)
+    lo = 1
     while lo < hi:  # the first whole rate normal by the target
         mid = (lo + hi) // 2
         if normal(mid) <= target:
@@ -116,13 +143,14 @@ def refit_propagation_rate(leases: dwfm.LeaseRun, **nm_params) -> tuple[float, f
 def _rerun(values: dict, leases_for) -> Refit:
     nm = {name: v for (stage, name), v in values.items() if stage == "network_manager"}
     leases = leases_for(values[("dwfm", "throttled_launches")])
-    rate, at = refit_propagation_rate(leases, **nm)
+    named = {f"{s}.{n}": v for (s, n), v in values.items()}
+    try:
+        rate, at = refit_propagation_rate(leases, **nm)
+    except ValueError:  # no rate is normal by 10:36 at all
+        return Refit(named, math.nan, math.inf, math.inf, math.nan, math.inf)
     prop = network_manager.simulate(leases, propagation_rate=rate, **nm)
-    fitted = math.isfinite(at) and abs(at - cascade.published_minute(_FIT_TO)) <= cascade.FIT_TOLERANCE
-    relax = leases.actions.relax_at
-    waiting = float(prop.pending[min(int(relax), prop.pending.size - 1)]) if relax is not None else 0.0
-    return Refit({f"{s}.{n}": v for (s, n), v in values.items()}, rate, at, fitted, prop.no_connectivity_from,
-                 waiting)
+    ten36 = min(int(cascade.published_minute(_FIT_TO)), prop.pending.size - 1)
+    return Refit(named, rate, at, prop.backlog_begins_at, float(prop.pending[ten36]), prop.no_connectivity_from)
 
 
 def _leases():
@@ -141,21 +169,28 @@ def _leases():
     return leases_for
 
 
-def one_at_a_time() -> dict:
+def one_at_a_time(factor: float = FACTOR) -> dict:
     """Move each uncertain value to the low and the high end of its range, the others at their defaults.
 
     Returns {'stage.name': (Refit at the low end, Refit at the high end)}; every rerun refits the propagation
     rate to 10:36.
     """
+    factor = _factor(factor)
     leases_for = _leases()
     base = {key: _default(*key) for key in UNCERTAIN}
-    out = {}
-    for key in UNCERTAIN:
-        ends = []
-        for end in _bounds(*key):
-            ends.append(_rerun({**base, key: end}, leases_for))
-        out[f"{key[0]}.{key[1]}"] = tuple(ends)
-    return out
+    return {f"{key[0]}.{key[1]}": tuple(_rerun({**base, key: end}, leases_for) for end in _bounds(*key, factor))
+            for key in UNCERTAIN}
+
+
+def _wilson(k: int, n: int) -> tuple[float, float, float]:
+    """Return (k/n, low, high): the 95 % Wilson score interval of a share."""
+    z2 = _Z95 * _Z95
+    p = k / n
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = _Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    lo = 0.0 if k == 0 else max(0.0, centre - half)
+    hi = 1.0 if k == n else min(1.0, centre + half)
+    return p, lo, hi
 
 
 @dataclass(frozen=True)
@@ -164,16 +199,27 @@ class Spread:
 
     reruns: tuple  # of Refit, in draw order
     seed: int
-    published: float = field(default_factory=lambda: cascade.published_minute(_MOMENT))
+    factor: float = FACTOR
+
+    def __post_init__(self):
+        check_type("reruns", self.reruns, tuple)
+        if not self.reruns or not all(isinstance(r, Refit) for r in self.reruns):
+            raise TypeError("reruns must be a non-empty tuple of held_out.Refit (the result of spread)")
+        check_int("seed", self.seed, lo=0, hi=2**32 - 1)
+        _factor(self.factor)
 
     @property
     def draws(self) -> int:
         return len(self.reruns)
 
     @property
+    def published(self) -> float:
+        return cascade.published_minute(_MOMENT)
+
+    @property
     def predicted(self) -> np.ndarray:
-        """The predicted minute of every fitted draw (inf: never)."""
-        return np.array([r.predicted for r in self.reruns if r.fitted])
+        """The predicted minute of every draw that agrees with the record (inf: never)."""
+        return np.array([r.predicted for r in self.reruns if r.agrees])
 
     @property
     def unfitted(self) -> int:
@@ -182,32 +228,31 @@ class Spread:
 
     @property
     def unfitted_waiting(self) -> int:
-        """Of the unfitted draws, those whose refused launches still wait when the throttles relax (11:23).
+        """Of the unfitted draws, those with refused launch requests still waiting at 10:36.
 
-        The rest of the unfitted draws sit where one whole propagation a minute more or less moves the normal
-        time by more than the fit tolerance: the whole-rate grid, not the record, leaves them out.
+        While requests wait, the throttle keeps feeding Network Manager at its full admitted rate, so its
+        backlog cannot be back to normal at 10:36 unless it never formed (and then it is normal from 02:25).
         """
-        return sum(not r.fitted and r.waiting_at_relax > 0 for r in self.reruns)
+        return sum(not r.fitted and r.waiting_at_normal > 0 for r in self.reruns)
+
+    @property
+    def off_backlog(self) -> int:
+        """Draws that reproduce 10:36 but whose backlog begins more than cascade.TOLERANCE from 05:28 (left out)."""
+        return sum(r.fitted and not r.agrees for r in self.reruns)
 
     def _share(self, mask: np.ndarray) -> tuple[float, float, float]:
-        """Return (share, low, high): the share of fitted draws where *mask* holds, with a 95 % Wilson interval."""
-        n = mask.size
-        if n == 0:
-            raise ValueError("no fitted draws")
-        k = int(mask.sum())
-        z = 1.959963984540054
-        p = k / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return p, max(0.0, centre - half), min(1.0, centre + half)
+        """Return (share, low, high): the share of agreeing draws where *mask* holds, with a 95 % Wilson interval."""
+        if mask.size == 0:
+            raise ValueError("no draw agrees with the record")
+        return _wilson(int(mask.sum()), mask.size)
 
     @property
     def never(self) -> tuple[float, float, float]:
-        """Share of draws in which no new instance ever launches without connectivity."""
+        """Share of agreeing draws in which no new instance ever launches without connectivity."""
         return self._share(np.isinf(self.predicted))
 
     def within(self, tolerance: float = cascade.TOLERANCE) -> tuple[float, float, float]:
-        """Share of draws whose prediction is within *tolerance* minutes of the published 06:21."""
+        """Share of agreeing draws whose prediction is within *tolerance* minutes of the published 06:21."""
         tolerance = check_number("tolerance", tolerance, lo=0.0, hi=24 * 60.0)
         return self._share(np.abs(self.predicted - self.published) <= tolerance)
 
@@ -216,31 +261,36 @@ class Spread:
         q = check_number("q", q, lo=0.0, hi=1.0)
         x = np.sort(self.predicted)
         if not x.size:
-            raise ValueError("no fitted draws")
+            raise ValueError("no draw agrees with the record")
         return float(x[min(x.size - 1, math.floor(q * x.size))])
 
-    def median_interval(self) -> tuple[float, float]:
-        """Return a 95 % distribution-free interval for the median (order statistics of the draws)."""
+    def quantile_interval(self, q: float) -> tuple[float, float]:
+        """Return a 95 % distribution-free interval for the *q* quantile (order statistics of the draws)."""
+        q = check_number("q", q, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
         x = np.sort(self.predicted)
         n = x.size
-        if n < 10:
-            raise ValueError(f"need at least 10 fitted draws for an interval, got {n}")
-        half = 1.959963984540054 * math.sqrt(n) / 2
-        lo, hi = max(0, math.floor(n / 2 - half) - 1), min(n - 1, math.ceil(n / 2 + half))
-        return float(x[lo]), float(x[hi])
+        half = _Z95 * math.sqrt(n * q * (1 - q))
+        if n < 10 or n * q - half < 1 or n * q + half > n - 1:
+            raise ValueError(f"too few agreeing draws ({n}) for an interval of the {q:g} quantile")
+        return float(x[math.floor(n * q - half) - 1]), float(x[min(n - 1, math.ceil(n * q + half))])
+
+    def median_interval(self) -> tuple[float, float]:
+        """Return a 95 % distribution-free interval for the median."""
+        return self.quantile_interval(0.5)
 
 
-def spread(draws: int = 200, seed: int = 0) -> Spread:
-    """Draw every uncertain value at once, log-uniformly within :data:`FACTOR` of its default, *draws* times.
+def spread(draws: int = 200, seed: int = 0, factor: float = FACTOR) -> Spread:
+    """Draw every uncertain value at once, log-uniformly within *factor* of its default, *draws* times.
 
     Each draw refits the propagation rate to 10:36 and reads the first minute without connectivity.  The
     throttled share is drawn from :data:`THROTTLE_GRID` log-spaced values (each needs its own DWFM run).
     """
     draws = check_int("draws", draws, lo=1, hi=2000)
     seed = check_int("seed", seed, lo=0, hi=2**32 - 1)
+    factor = _factor(factor)
     rng = np.random.default_rng(seed)
     leases_for = _leases()
-    lo, hi = _bounds("dwfm", "throttled_launches")
+    lo, hi = _bounds("dwfm", "throttled_launches", factor)
     grid = np.exp(np.linspace(math.log(lo), math.log(hi), THROTTLE_GRID)).tolist()
     reruns = []
     for _ in range(draws):
@@ -249,7 +299,7 @@ def spread(draws: int = 200, seed: int = 0) -> Spread:
             if key == ("dwfm", "throttled_launches"):
                 values[key] = grid[int(rng.integers(THROTTLE_GRID))]
             else:
-                a, b = _bounds(*key)
+                a, b = _bounds(*key, factor)
                 values[key] = float(math.exp(rng.uniform(math.log(a), math.log(b))))
         reruns.append(_rerun(values, leases_for))
-    return Spread(tuple(reruns), seed)
+    return Spread(tuple(reruns), seed, factor)

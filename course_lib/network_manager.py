@@ -81,6 +81,19 @@ class PropagationRun:
     params: dict = field(repr=False)
 
     @property
+    def backlog_begins_at(self) -> float:
+        """Return the start of the stretch above ``normal_delay`` that holds the longest delay (inf: no backlog).
+
+        The model's reading of "the backlog began": brief blips above normal (a restart releasing launches) do
+        not count; the stretch that builds up to the worst delay does.
+        """
+        k = int(np.argmax(self.delay))
+        if self.delay[k] <= self.params["normal_delay"]:
+            return math.inf
+        below = np.flatnonzero(self.delay[:k] <= self.params["normal_delay"])
+        return float(self.t[below[-1] + 1]) if below.size else float(self.t[0])
+
+    @property
     def without_connectivity(self) -> np.ndarray:
         """True in the minutes in which new instances launch without connectivity."""
         return (self.delay > self.params["connectivity_limit"]) & (self.launches > 0)
