@@ -109,8 +109,10 @@ def _imports(folder: str) -> set[str]:
 
 
 def _third_party(names: set[str]) -> set[str]:
-    local = {"course_lib", "conftest", "browser_support", "build_site", "link_citations", "make_sources",
-             "make_exercises", "execute_notebooks", "pct2nb", "common", "course_slug"}
+    # The repository's own modules: the library, and every script or test module a folder imports by name
+    # (pytest puts tests/ on the path, so one test file may import another's shared constants).
+    local = {"course_lib"} | {p.stem for folder in ("tests", "tools", "benchmarks", "docs/site")
+                              for p in (ROOT / folder).glob("*.py")}
     return {n for n in names if n not in sys.stdlib_module_names and n not in local}
 
 
