@@ -113,6 +113,10 @@ def refit_propagation_rate(leases: dwfm.LeaseRun, **nm_params) -> tuple[float, f
     check_type("leases", leases, dwfm.LeaseRun, "a dwfm.LeaseRun (the result of dwfm.simulate)")
     if "propagation_rate" in nm_params:
         raise ValueError("propagation_rate is what refit_propagation_rate finds; do not give it")
+    allowed = sorted(p.name for p in network_manager.SPEC if p.name != "propagation_rate")
+    unknown = sorted(set(nm_params) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown Network Manager parameter {unknown[0]!r}; choose from {allowed}")
     network_manager.SPEC.validate(nm_params, partial=True)
     target = cascade.published_minute(_FIT_TO)
 
