@@ -1,7 +1,8 @@
 """Game day: the learner is on call from 23:48, with dashboards, a console and the night's cascade (Chapter 6).
 
 The responder is paged at 23:52 (read from the timeline): before the page only the waits are available, and any
-other action is refused with a message saying so.  Each turn the responder takes one action from the same set AWS's responders had; it costs minutes (a
+other action is refused with a message saying so.  Each turn the responder takes one action from the same set AWS's responders had
+(each once, except the waits, chasing the packet loss and the alias repair until it holds); it costs minutes (a
 **model choice** for each, listed in :data:`ACTIONS`, set so that AWS's own sequence lands near the published
 times), and the clock moves on.  Actions that change the system become the cascade's action script at the
 minute they complete, so the dashboards the next turn shows come from :func:`course_lib.cascade.run` — the
@@ -19,12 +20,17 @@ Score: customer-impact minutes of the learner's night against AWS's at the same 
 with the published actions).  Guardrails a good responder keeps (course design, not AWS policy) are listed in
 :data:`GUARDRAILS`; breaking one is recorded.  One is a game rule standing in for what the model cannot show
 (relaxing the throttles before Network Manager propagates normally would flood its backlog).  ``play(policy)`` drives a whole game from a function, which
-tests, exercises and instructors use; nothing a policy does can raise out of ``play`` or corrupt a game.
+tests, exercises and instructors use; nothing a policy does can raise out of ``play`` or corrupt a game.  The
+policy runs under the exercise runner's time limit (:mod:`course_lib.exercises`: a bare ``except:`` loop cannot
+swallow it, Ctrl-C still interrupts): :data:`TURN_LIMIT` seconds a turn and :data:`GAME_LIMIT` for the whole
+game; a policy that runs past either is stopped, and the game stops there, as it was left.  A stopped game is
+scored as the night it left (nothing done after the stop), and its summary says so first.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,10 +38,11 @@ from functools import lru_cache
 import numpy as np
 
 from . import cascade, dwfm, signals, timeline
-from .validate import check_choice, check_int, check_type
+from .exercises import Exercise, LearnerError, NotAttempted, learner_call
+from .validate import check_choice, check_int, check_number, check_type
 
-__all__ = ["ACTIONS", "GUARDRAILS", "Decision", "Game", "GameRecord", "View", "aws_decisions", "compare_teams",
-           "play"]
+__all__ = ["ACTIONS", "GAME_LIMIT", "GUARDRAILS", "TURN_LIMIT", "Decision", "Game", "GameRecord", "View",
+           "aws_decisions", "compare_teams", "play"]
 
 # name: (minutes it takes, what it does).  Costs are model choices.
 ACTIONS = {
@@ -80,7 +87,12 @@ GUARDRAILS = {
 SIGNALS = ("border_packet_loss", "dynamodb_errors", "dns_answer_size", "leases_held", "launches_admitted",
            "nm_delay", "nlb_errors")
 _WAITS = ("wait 5 min", "wait 15 min", "wait 1 h")
+# Repeatable: the waits, chasing the packet loss, and the alias repair until it holds; every other action once.
+REPEATABLE = (*_WAITS, "investigate packet loss", "repair the alias")
 MAX_TURNS = 400  # a game ends after this many turns whatever happens (an explicit bound)
+TURN_LIMIT = 3.0  # s a policy may take on one turn in play() (a sensible policy needs well under a millisecond)
+GAME_LIMIT = 20.0  # s a policy may take over a whole game in play() (the q3 check's own limit is 20 s too)
+_LIMIT_RANGE = (0.05, 600.0)  # s: the limits play() accepts
 
 
 @dataclass(frozen=True)
@@ -169,6 +181,7 @@ class Game:
         self.decisions: list[Decision] = []
         self.script: list[tuple[float, str]] = []
         self.violations: list[tuple[float, str]] = []
+        self.violation_notes: list[str] = []  # for each violation, what the responder should have waited for
         self.console = Console(_broken_zone())
         self._night = None
         self._shown: dict[str, np.ndarray] = {}  # the dashboard values already shown: never rewritten
@@ -218,7 +231,8 @@ class Game:
             return "the alias is repaired already"
         kind = _TO_SCRIPT.get(action)
         if kind is not None and self._done(kind):
-            return f"already done: {action} (each happens once tonight)"
+            return (f"already done: {action} (each action happens once tonight, except the waits, chasing the "
+                    "packet loss and the alias repair until it holds)")
         if action == "enable nlb failover" and not self._done("disable nlb failover"):
             return "NLB failover is on already"
         if action == "relax throttles" and not self._done("throttle dwfm"):
@@ -247,8 +261,8 @@ class Game:
             return Decision(self.now, str(action)[:60], why, 0.0, ok=False)
         minutes = self.cost(action)
         done = min(self.now + minutes, float(cascade.HORIZON))
-        saved = (set(self.known), list(self.script), list(self.violations), self.console.snapshot(),
-                 self.console.automation_running)
+        saved = (set(self.known), list(self.script), list(self.violations), list(self.violation_notes),
+                 self.console.snapshot(), self.console.automation_running)
         try:
             outcome = self._effect(action, done)
             self._night = None
@@ -265,13 +279,34 @@ class Game:
     def _restore(self, saved) -> None:
         from .console import Console
 
-        known, script, violations, zone, running = saved
-        self.known, self.script, self.violations = known, script, violations
+        known, script, violations, notes, zone, running = saved
+        self.known, self.script, self.violations, self.violation_notes = known, script, violations, notes
         self.console = Console(zone, automation_running=running)
         self._night = None
 
     def _emit(self, at: float, kind: str) -> None:
         self.script.append((at, kind))
+
+    def _break(self, at: float, guardrail: str, note: str = "") -> None:
+        """Record that *guardrail* was broken at *at*, with what the responder should have waited for."""
+        self.violations.append((at, guardrail))
+        self.violation_notes.append(note)
+
+    def _too_early(self, night: cascade.NightResult) -> str:
+        """Say, in the night's own minutes, why relaxing now is before Network Manager propagates normally."""
+        t = night.times
+        held, begins, normal = t["all leases held"], t["nm backlog begins"], t["propagation normal"]
+        shown = float(self.series()["nm_delay"][int(min(self.now, cascade.HORIZON))])
+        limit = night.propagation.params["normal_delay"] if night.propagation is not None else 1.0
+        normal_text = (f"normal again only at {cascade.clock(normal)}" if math.isfinite(normal)
+                       else "not normal again before the end of the run")
+        if math.isfinite(begins) and self.now < begins:
+            return (f"the delay read {shown:.2f} min at {cascade.clock(self.now)} because the backlog had not "
+                    f"begun: it began at {cascade.clock(begins)}, after the last lease was held "
+                    f"({cascade.clock(held)}), and propagation was {normal_text}; wait for the delay to rise "
+                    f"above {limit:g} min and come back below it")
+        return (f"the delay read {shown:.2f} min at {cascade.clock(self.now)}; propagation was {normal_text}; "
+                f"wait until the delay stays below {limit:g} min")
 
     def _effect(self, action: str, done: float) -> str:
         night = self.night()
@@ -301,17 +336,24 @@ class Game:
             return self._repair(done)
         kind = _TO_SCRIPT[action]
         if kind == "restart dwfm" and not self._done("throttle dwfm"):
-            self.violations.append((done, "DWFM hosts restarted without a throttle"))
+            self._break(done, "DWFM hosts restarted without a throttle",
+                        "throttle DWFM first (the throttle and the restart can be taken one after the other)")
         if kind == "relax throttles":
             held = night.times["all leases held"]
             if not held <= done:
-                self.violations.append((done, "throttles relaxed before every lease was held"))
+                self._break(done, "throttles relaxed before every lease was held",
+                            f"DWFM held every lease only at {cascade.clock(held)}" if math.isfinite(held)
+                            else "DWFM did not hold every lease yet")
             if not night.times["propagation normal"] <= done:
-                self.violations.append((done, "throttles relaxed before Network Manager's propagation was normal"))
+                self._break(done, "throttles relaxed before Network Manager's propagation was normal",
+                            self._too_early(night))
         if kind == "enable nlb failover" and night.propagation is not None:
             i = min(int(done), night.propagation.delay.size - 1)
             if night.propagation.delay[i] > night.propagation.params["normal_delay"]:
-                self.violations.append((done, "NLB failover re-enabled while checks still flap"))
+                self._break(done, "NLB failover re-enabled while checks still flap",
+                            f"Network Manager's delay was still {night.propagation.delay[i]:.1f} min at "
+                            f"{cascade.clock(done)}; its propagation was normal again at "
+                            f"{cascade.clock(night.times['propagation normal'])}")
         self._emit(done, kind)
         return ACTIONS[action][1]
 
@@ -327,7 +369,7 @@ class Game:
             return f"the console refused the change: {preview.refused}"
         self.console.apply(batch)
         if not self.console.dig():
-            self.violations.append((done, "alias repaired while the automation runs"))
+            self._break(done, "alias repaired while the automation runs", "stop the automation first")
             return "repaired, but the running automation wrote its stale plan back: the endpoint is EMPTY again"
         self.known.add("dns repaired")
         self._emit(min(done + RESTORE_LAG, float(cascade.HORIZON)), "dns repair")
@@ -384,12 +426,14 @@ class Game:
 
     # ---- the score ----------------------------------------------------------------------------------------------
     def record(self, team: str = "", problem: str = "") -> GameRecord:
+        """Return the game as it stands; with a *problem* (why it stopped early) it is stopped at ``now``."""
         check_type("team", team, str)
         check_type("problem", problem, str)
         night = self.night()
         return GameRecord(team, self.seed, tuple(self.decisions), night.script, night,
                           aws_night(self.seed).total_impact,
-                          tuple(self.violations), problem)
+                          tuple(self.violations), problem, self.now if problem else None,
+                          tuple(self.violation_notes))
 
 
 @lru_cache(maxsize=8)
@@ -409,7 +453,9 @@ class GameRecord:
     night: cascade.NightResult
     aws_impact: float
     violations: tuple
-    problem: str = ""  # why the game stopped early (a policy that raised or returned garbage), else ""
+    problem: str = ""  # why the game stopped early (a policy that raised, looped or returned garbage), else ""
+    stopped_at: float | None = None  # the minute the game stopped early (None: played to its end)
+    violation_notes: tuple = ()  # for each violation, what the responder should have waited for
 
     @property
     def impact(self) -> float:
@@ -424,18 +470,49 @@ class GameRecord:
     def beats_aws(self) -> bool:
         return not self.problem and self.impact < self.aws_impact
 
+    @property
+    def stopped(self) -> str:
+        """'stopped at HH:MM: why' for a game stopped early, else ''."""
+        if not self.problem:
+            return ""
+        at = cascade.clock(self.stopped_at) if self.stopped_at is not None else "an unknown minute"
+        return f"stopped at {at}: {self.problem}"
+
+    def versus_aws(self) -> str:
+        """The impact against AWS's night in words: 'N min saved', 'N min worse' or 'the same'."""
+        return _versus(self.saved)
+
     def timeline(self) -> str:
         lines = [str(d) for d in self.decisions if d.ok]
-        lines += [f"GUARDRAIL {cascade.clock(t)}: {what}" for t, what in self.violations]
+        notes = self.violation_notes if len(self.violation_notes) == len(self.violations) else ("",) * len(
+            self.violations)
+        lines += [f"GUARDRAIL {cascade.clock(t)}: {what}" + (f" ({note})" if note else "")
+                  for (t, what), note in zip(self.violations, notes, strict=True)]
         if self.problem:
-            lines.append(f"STOPPED: {self.problem}")
+            lines.append(f"STOPPED: {self.stopped}")
         return "\n".join(lines)
 
     def summary(self) -> str:
         who = f"{self.team}: " if self.team else ""
-        return (f"{who}end {cascade.clock(self.night.end)}, impact {self.impact:.0f} min vs AWS's "
-                f"{self.aws_impact:.0f} ({self.saved:+.0f}); {len(self.violations)} guardrail(s) broken"
-                + (f"; stopped: {self.problem}" if self.problem else ""))
+        broken = f"{len(self.violations)} guardrail{'' if len(self.violations) == 1 else 's'} broken"
+        if self.problem:
+            at = cascade.clock(self.stopped_at) if self.stopped_at is not None else "the stop"
+            stop = self.stopped if self.stopped.endswith((".", "?", "!")) else self.stopped + "."
+            return (f"{who}{stop} Scored as the night was left, with nothing done after {at}: end "
+                    f"{cascade.clock(self.night.end)}, impact {self.impact:.0f} min (AWS's night: "
+                    f"{self.aws_impact:.0f}); {broken}.")
+        versus = self.versus_aws()
+        than = "as" if versus == "the same" else ("than" if versus.endswith("worse") else "against")
+        return (f"{who}end {cascade.clock(self.night.end)}, impact {self.impact:.0f} min ({versus} {than} "
+                f"AWS's {self.aws_impact:.0f}); {broken}")
+
+
+def _versus(saved: float) -> str:
+    """Impact minutes saved against AWS's night in words (negative saved: worse)."""
+    n = round(saved)
+    if n == 0:
+        return "the same"
+    return f"{abs(n):.0f} min {'saved' if n > 0 else 'worse'}"
 
 
 def aws_decisions() -> tuple[tuple[float, str], ...]:
@@ -446,38 +523,116 @@ def aws_decisions() -> tuple[tuple[float, str], ...]:
     return tuple(sorted(steps))
 
 
-def play(policy: Callable, seed: int = 0, team: str = "") -> GameRecord:
+def play(policy: Callable, seed: int = 0, team: str = "", turn_limit: float | None = TURN_LIMIT,
+         game_limit: float | None = GAME_LIMIT) -> GameRecord:
     """Play a whole night with *policy(view) -> action name*; never raises because of the policy.
 
-    The game stops early, with ``record.problem`` naming what happened, if the policy raises, returns
-    something that is not an action name, or keeps asking for actions that are refused (20 in a row).
+    The game stops early, with ``record.problem`` saying why and ``record.stopped_at`` when, if the policy
+    raises, returns something that is not an action name, keeps asking for actions that are refused (20 in a
+    row), or does not return within *turn_limit* seconds on a turn or *game_limit* seconds over the game.  The
+    limits are the exercise runner's (``course_lib.exercises``): a bare ``except:`` loop cannot swallow them and
+    Ctrl-C still interrupts (it reaches the caller as KeyboardInterrupt).  They work in the main thread on POSIX
+    (where a notebook runs); elsewhere the policy runs without them.  ``None`` turns a limit off: for a caller
+    that already runs the policy under a limit of its own, as an exercise check does.  The game is never
+    changed by a stopped turn: the record is the night as it was left.
     """
     if not callable(policy):
         raise TypeError(f"policy must be a function view -> action name, got {type(policy).__name__}")
     check_type("team", team, str)
+    limits = {}
+    for name, value in (("turn_limit", turn_limit), ("game_limit", game_limit)):
+        limits[name] = None if value is None else check_number(name, value, lo=_LIMIT_RANGE[0],
+                                                                hi=_LIMIT_RANGE[1])
     game = Game(seed)
     refused = 0
+    used = 0.0  # seconds the policy has taken so far
     while not game.finished:
         view = game.view()
-        try:
-            action = policy(view)
-        except Exception as exc:  # the learner's policy: any error becomes the record's problem
-            return game.record(team, f"the policy raised {type(exc).__name__}: {exc} at {view.clock}")
-        if isinstance(action, (tuple, list)) and len(action) == 1:
+        seconds, which = limits["turn_limit"], "turn"
+        if limits["game_limit"] is not None:
+            left = limits["game_limit"] - used
+            if left <= 0:
+                return game.record(team, f"your policy used up its {limits['game_limit']:g} s for the whole game, "
+                                         "so the game stopped there (does it take long on every turn?)")
+            if seconds is None or left < seconds:
+                seconds, which = max(left, 1e-3), "game"
+        started = time.perf_counter()
+        outcome, value = _ask(policy, view, seconds)
+        used += time.perf_counter() - started
+        if outcome == "timeout":
+            if which == "turn":
+                return game.record(team, f"your policy did not return within {seconds:g} s on this turn, so "
+                                         "the game stopped there (is there a loop that never ends?)")
+            return game.record(team, f"your policy used up its {limits['game_limit']:g} s for the whole game, "
+                                     "so the game stopped there (does it take long on every turn?)")
+        if outcome == "stub":
+            return game.record(team, "your policy still raises NotImplementedError: replace the stub with your "
+                                     "policy")
+        if outcome == "raised":
+            return game.record(team, value)
+        action = value
+        if type(action) in (tuple, list) and len(action) == 1:
             action = action[0]
         if action is None:
-            return game.record(team, f"the policy returned nothing at {view.clock} — did you forget `return`?")
-        if not isinstance(action, str):
-            return game.record(team, f"the policy returned {type(action).__name__} {action!r} at {view.clock}; "
-                                     "return an action name (a string from ACTIONS)")
+            return game.record(team, "your policy returned nothing — did you forget `return`?")
+        if not issubclass(type(action), str):
+            return game.record(team, f"your policy returned {_kind(action)}; return an action name (a string "
+                                     "from ACTIONS)")
+        action = str.__str__(action)  # a plain str: a subclass's own methods never run inside the game
         decision = game.act(action)
         if not decision.ok:
             refused += 1
             if refused >= 20:
-                return game.record(team, f"20 refused actions in a row (last: {action!r}: {decision.outcome})")
+                return game.record(team, f"20 refused actions in a row (last: {action[:60]!r}: {decision.outcome})")
         else:
             refused = 0
     return game.record(team)
+
+
+def _kind(value) -> str:
+    """Name a returned value for the record without running any of its own code (a hostile __repr__)."""
+    kind = type(value)
+    if kind in (int, float, bool, complex):
+        return f"{kind.__name__} {value!r}"
+    return f"{'an' if kind.__name__[:1].lower() in 'aeiou' else 'a'} {kind.__name__}"
+
+
+def _ask(policy: Callable, view: View, seconds: float | None) -> tuple[str, object]:
+    """Call ``policy(view)`` under the exercise runner's time limit (an Exercise verdict with a *seconds* limit).
+
+    Returns ("returned", value), ("raised", words), ("stub", None) or ("timeout", None).
+    """
+    box: list = []
+
+    def turn(fn) -> None:
+        try:
+            box.append(("returned", learner_call(fn, view)))
+        except NotAttempted:
+            box.append(("stub", None))
+        except LearnerError as exc:
+            box.append(("raised", f"{exc.words().rstrip('.')}"))
+        except Exception as exc:  # raised in code outside the learner's files (a library policy, say)
+            box.append(("raised", f"your policy raised {_exc_words(exc)}"))
+
+    if seconds is None:
+        turn(policy)
+        return box[0]
+    verdict = Exercise("policy", "policy", turn, [], chapter="06", time_limit=seconds,
+                       check_limit=seconds + 1.0).verdict(policy)
+    if box:
+        return box[0]
+    if verdict.check_error is not None:  # a BaseException that is not an Exception (GeneratorExit, say)
+        return "raised", f"your policy raised {type(verdict.check_error).__name__}"
+    return "timeout", None
+
+
+def _exc_words(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:
+        text = ""
+    text = text if len(text) <= 200 else text[:199] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _response(words: str) -> float:
@@ -534,11 +689,12 @@ def compare_teams(records: Mapping) -> str:
             raise TypeError(f"records[{name!r}] must be a GameRecord (the result of play), got {type(rec).__name__}")
     aws = aws_night()
     rows = sorted(records.items(), key=lambda kv: kv[1].impact)
-    lines = [f"{'team':16s} {'end':>5s} {'impact':>8s} {'vs AWS':>7s} guardrails"]
-    lines.append(f"{'AWS (published)':16s} {cascade.clock(aws.end):>5s} {aws.total_impact:8.0f} {0:+7.0f} -")
+    lines = [f"{'team':16s} {'end':>5s} {'impact':>8s}  {'vs AWS':14s} guardrails"]
+    lines.append(f"{'AWS (published)':16s} {cascade.clock(aws.end):>5s} {aws.total_impact:8.0f}  {'-':14s} -")
     for name, rec in rows:
-        lines.append(f"{str(name)[:16]:16s} {cascade.clock(rec.night.end):>5s} {rec.impact:8.0f} "
-                     f"{-rec.saved:+7.0f} {len(rec.violations)}" + (" (stopped)" if rec.problem else ""))
+        versus = rec.versus_aws() if not rec.problem else "stopped early"
+        lines.append(f"{str(name)[:16]:16s} {cascade.clock(rec.night.end):>5s} {rec.impact:8.0f}  {versus:14s} "
+                     f"{len(rec.violations)}" + (f" ({rec.stopped})" if rec.problem else ""))
     for name, rec in rows:
         lines += ["", f"-- {name}", rec.timeline()]
     return "\n".join(lines)

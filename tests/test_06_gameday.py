@@ -112,13 +112,33 @@ def test_each_action_once():
     assert "already done" in g.act("split the call").outcome
     g.act("throttle dwfm")
     assert "already done" in g.act("throttle dwfm").outcome
+    assert "except the waits" in g.act("throttle dwfm").outcome
+
+
+def test_only_the_repeatable_actions_repeat():
+    """Every action but the waits, chasing the packet loss and the alias repair (until it holds) is taken once."""
+    g = paged_game()
+    plan = ["split the call", "investigate packet loss", "dig the record", "page the DynamoDB team",
+            "prepare rpz override", "apply rpz override", "stop automation", "repair the alias", "throttle dwfm",
+            "restart dwfm hosts", "disable nlb failover", "relax throttles", "enable nlb failover"]
+    assert set(plan) | set(gameday._WAITS) == set(gameday.ACTIONS)
+    for action in plan:
+        assert g.act(action).ok, action
+        again = g.act(action)
+        if action in gameday.REPEATABLE and action != "repair the alias":
+            assert again.ok, action
+        else:
+            assert not again.ok and ("already" in again.outcome), (action, again.outcome)
+    for wait in gameday._WAITS:
+        assert g.act(wait).ok and g.act(wait).ok
+    assert set(gameday.REPEATABLE) == {*gameday._WAITS, "investigate packet loss", "repair the alias"}
 
 
 @pytest.mark.parametrize("policy, fragment", [
     (lambda v: 1 / 0, "raised ZeroDivisionError"),
     (lambda v: None, "did you forget `return`"),
     (lambda v: 3.5, "returned float"),
-    (lambda v: {"action": "wait"}, "returned dict"),
+    (lambda v: {"action": "wait"}, "returned a dict"),
     (lambda v: "make it stop", "20 refused actions"),
 ])
 def test_bad_policies_get_a_message_not_a_traceback(policy, fragment):
@@ -172,7 +192,7 @@ def test_gameday_widget_turns_and_resets():
     first = w.output.outputs[0]["data"]["image/png"]
     assert w.turn("wait 15 min") == "watched"
     assert w.output.outputs[0]["data"]["image/png"] != first
-    assert "not now" in w.turn("apply rpz override")
+    assert w.turn("apply rpz override") == "not now: prepare the override first"
     assert "23:48" not in w.status.value
     w.reset()
     assert w.game.now == 0 and "23:48" in w.status.value

@@ -126,10 +126,19 @@ class GameDay:
         self._redraw(full=True)
 
     def turn(self, action) -> str:
-        """Take one turn with *action*; return the outcome in words (refusals included, nothing raised)."""
+        """Take one turn with *action*; return the outcome in words (refusals included, nothing raised).
+
+        A real action that cannot be taken yet is answered "not now: why"; a name that is no action at all
+        gets only the reason (it would never be possible).
+        """
+        from ..gameday import ACTIONS
+
         decision = self.game.act(action)
         self._redraw(full=False)
-        return decision.outcome if decision.ok else f"not now: {decision.outcome}"
+        if decision.ok:
+            return decision.outcome
+        real = isinstance(action, str) and action in ACTIONS
+        return f"not now: {decision.outcome}" if real else decision.outcome
 
     def record(self):
         return self.game.record(self.team)
