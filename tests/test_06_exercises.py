@@ -7,7 +7,7 @@ import pytest
 from conftest import exercise_namespace
 
 from course_lib import cascade, gameday
-from course_lib.checks.ch06 import MECHANISMS, delay_costs, q1, q2, q3, q4, q5
+from course_lib.checks.ch06 import MECHANISMS, Q3_SEEDS, delay_costs, q1, q2, q3, q4, q5
 from course_lib.exercises import assert_check_failed, assert_check_passed, assert_check_unattempted
 
 
@@ -115,6 +115,7 @@ def _after(first):
 
 
 GOOD_START = ["split the call", "dig the record", "page the DynamoDB team", "stop automation", "repair the alias"]
+FIRST = [*GOOD_START, "throttle dwfm", "restart dwfm hosts", "prepare rpz override", "apply rpz override"]
 
 
 def _eager(view):
@@ -130,27 +131,115 @@ def _relax_at_all_leases(view):
     return gameday.aws_policy(view)
 
 
-@pytest.mark.parametrize("policy, fragment", [
-    (_eager, "not been paged yet"),
-    (_relax_at_all_leases, "before Network Manager's propagation was normal"),
-    (lambda view: "wait 1 h", "never repaired"),
-    (_after(["split the call", "dig the record", "repair the alias"]), "automation runs"),
-    (_after([*GOOD_START, "restart dwfm hosts"]), "without a throttle"),
-    (_after([*GOOD_START, "throttle dwfm", "restart dwfm hosts", "relax throttles"]), "before every lease"),
-    (_after([*GOOD_START, "throttle dwfm", "restart dwfm hosts", "disable nlb failover"]), "never ended"),
-    (gameday.aws_policy, "not better yet"),
-    (lambda view: None, "did you forget `return`"),
-    (lambda view: view.available[99], "IndexError"),
-    (lambda view: "stop everything", "refused"),
-    ("wait 1 h", "should be a function"),
+def _then(relax, wait="wait 5 min", enable=None):
+    """The good start, then relax when relax(view) says so, re-enable NLB failover when enable(view) does."""
+    def policy(view):
+        done = {d.action for d in view.decisions}
+        for a in FIRST:
+            if a not in done and a in view.available:
+                return a
+        x = view.latest
+        if "disable nlb failover" in view.available and x["nlb_errors"] > 1:
+            return "disable nlb failover"
+        if "relax throttles" in view.available and relax(view):
+            return "relax throttles"
+        ready = enable(view) if enable else x["launches_admitted"] >= 99.9 and x["nm_delay"] < 1
+        if "enable nlb failover" in view.available and ready:
+            return "enable nlb failover"
+        return wait
+    return policy
+
+
+def _low_delay_after_leases(view):
+    """The reviewer's trap: every lease held and the delay below 1 min (before the backlog has begun)."""
+    return view.latest["leases_held"] >= 100 and view.latest["nm_delay"] < 1
+
+
+def _after_the_peak(view):
+    """Relaxes once the delay has risen above 1 min, without waiting for it to come back below."""
+    return view.latest["leases_held"] >= 100 and max(view.history["nm_delay"]) > 1
+
+
+def _missing_return(view):
+    """The learner forgot `return` in front of the step: it always falls through to the wait."""
+    done = {d.action for d in view.decisions}
+    for a in FIRST:
+        if a not in done and a in view.available:
+            a  # the point: the step is named and dropped (no `return`)
+    return "wait 15 min"
+
+
+def _each_step_once_blindly():
+    """Asks for each step once after the page, whether or not it is available (and skips digging the record)."""
+    asked = []
+
+    def policy(view):
+        if not view.decisions:
+            asked.clear()  # a new game (the check plays one per seed)
+            return "wait 5 min"
+        for a in ("split the call", "page the DynamoDB team", "stop automation", "repair the alias"):
+            if a not in asked:
+                asked.append(a)
+                return a
+        return "wait 1 h"
+    return policy
+
+
+def _relax_on_low_delay(view):
+    """Relaxes as soon as Network Manager's delay looks normal, without looking at the leases."""
+    if "relax throttles" in view.available and view.latest["nm_delay"] < 1:
+        return "relax throttles"
+    return _then(lambda v: False)(view)
+
+
+@pytest.mark.parametrize("policy, fragments", [
+    # the reviewer's case: a sensible policy, wait 5 min, relaxes while the delay is low before the backlog
+    (_then(_low_delay_after_leases), ("before Network Manager's propagation was normal",
+                                      "because the backlog had not begun", "began at 01:59",
+                                      "normal again only at 03:10", "rise above 1 min and come back below")),
+    (_then(_after_the_peak), ("before Network Manager's propagation was normal", "stays below 1 min")),
+    (_relax_on_low_delay, ("before every lease was held", "DWFM held every lease only at")),
+    (_then(_low_delay_after_leases, enable=lambda view: True), ("before Network Manager's propagation",)),
+    (_then(lambda view: False, enable=lambda view: True), ("while checks still flap",)),
+    (_eager, ("not been paged yet",)),
+    (_relax_at_all_leases, ("before Network Manager's propagation was normal",)),
+    (lambda view: "wait 1 h", ("never repaired", "never returned 'repair the alias'")),
+    (_missing_return, ("never repaired", "never returned 'repair the alias'", "`return` missing")),
+    (_each_step_once_blindly(), ("never repaired", "never when it was in view.available", "dig the record")),
+    (_after(["split the call", "dig the record", "repair the alias"]), ("automation runs",)),
+    (_after([*GOOD_START, "restart dwfm hosts"]), ("without a throttle",)),
+    (_after([*GOOD_START, "throttle dwfm", "restart dwfm hosts", "relax throttles"]), ("before every lease",)),
+    (_after([*GOOD_START, "throttle dwfm", "restart dwfm hosts", "disable nlb failover"]), ("never ended",)),
+    (gameday.aws_policy, ("not better yet",)),
+    (lambda view: None, ("stopped at 23:48", "did you forget `return`")),
+    (lambda view: view.available[99], ("IndexError",)),
+    (lambda view: "stop everything", ("refused",)),
+    ("wait 1 h", ("should be a function",)),
 ])
-def test_q3_wrong(policy, fragment):
-    assert_check_failed(q3, policy, fragment)
+def test_q3_wrong(policy, fragments):
+    assert_check_failed(q3, policy, *fragments)
+
+
+def test_q3_trap_passes_only_by_luck_with_long_waits():
+    """The old reference relaxed on a low delay after the last lease: right only because it waited 15 minutes."""
+    lucky = _then(_low_delay_after_leases, wait="wait 15 min")
+    for seed in Q3_SEEDS:
+        assert not gameday.play(lucky, seed=seed).violations
+        assert gameday.play(_then(_low_delay_after_leases), seed=seed).violations
+
+
+def _recovered(view):
+    """numpy: the delay has risen above 1 min since the last lease was held and is back below it."""
+    held = np.flatnonzero(view.history["leases_held"] >= 100)
+    if not held.size:
+        return False
+    since = view.history["nm_delay"][held[0]:]
+    return bool(since.max() > 1 and since[-1] < 1)
 
 
 def test_q3_right_variants(solution):
-    def by_the_clock(view):
-        """Written as a schedule: act when the dashboards say so."""
+    def by_the_dashboards(view):
+        """Written differently: DNS first by what is known, then the dashboards' history, in 15-minute waits."""
         if "dns repaired" not in view.known:
             for a in ("split the call", "page the DynamoDB team", "dig the record", "stop automation",
                       "repair the alias"):
@@ -160,13 +249,32 @@ def test_q3_right_variants(solution):
             if a in view.available:
                 return a
         x = view.latest
-        if "relax throttles" in view.available and x["leases_held"] >= 100.0 and x["nm_delay"] <= 0.5:
+        if "relax throttles" in view.available and _recovered(view):
             return "relax throttles"
         if "enable nlb failover" in view.available and x["launches_admitted"] >= 100.0 - 1e-6:
             return "enable nlb failover" if x["nm_delay"] < 1 else "wait 15 min"
         return "wait 15 min"
-    assert_check_passed(q3, by_the_clock)
+
+    assert_check_passed(q3, by_the_dashboards)
+    assert_check_passed(q3, _then(_recovered, wait="wait 5 min"))
     assert_check_passed(q3, lambda view: solution["policy"](view))
+
+
+@pytest.mark.parametrize("wait", ["wait 5 min", "wait 15 min", "wait 1 h"])
+def test_q3_reference_keeps_every_guardrail_with_every_wait(solution, wait):
+    """The reference policy waits 5 minutes; the same policy waiting 15 or 60 passes too, on every seed played."""
+    def policy(view):
+        action = solution["policy"](view)
+        return wait if action.startswith("wait") else action
+
+    for seed in Q3_SEEDS:
+        rec = gameday.play(policy, seed=seed)
+        assert not rec.problem and not rec.violations and rec.beats_aws, (seed, rec.timeline())
+    assert_check_passed(q3, policy)
+
+
+def test_q3_hints_name_the_trap():
+    assert "view.history" in q3.hints[-1] and "after the last lease" in q3.hints[-1]
 
 
 # ---- q4: red herring or cause -----------------------------------------------------------------------------------

@@ -131,27 +131,41 @@ def _check_q3(policy) -> None:
         raise Incorrect(f"`policy` should be a function view -> action name, but it is {type(policy).__name__}.")
     for seed in Q3_SEEDS:
         caught: list = []
+        asked: list = []  # (minute, action) for every action name the policy returned
 
-        def wrapped(view, _caught=caught):
+        def wrapped(view, _caught=caught, _asked=asked):
             try:
-                return learner_call(policy, view)
+                action = learner_call(policy, view)
             except (NotAttempted, LearnerError) as exc:
                 _caught.append(exc)
                 raise
+            if issubclass(type(action), str):
+                plain = str.__str__(action)  # a plain str: a subclass's own methods do not run in the check
+                _asked.append((view.now, plain, plain in view.available))
+            return action
 
-        rec = gameday.play(wrapped, seed=seed)
+        # The exercise's own time limit covers the policy here (20 s in all): play adds none of its own.
+        rec = gameday.play(wrapped, seed=seed, turn_limit=None, game_limit=None)
         if caught:
             raise caught[0]
         case = f"seed {seed}; your decisions:\n{rec.timeline()}"
         if rec.problem:
-            raise Incorrect(f"the game stopped: {rec.problem}.", case=f"seed {seed}")
+            raise Incorrect(f"the game {rec.stopped}", case=case)
         if rec.violations:
-            at, what = rec.violations[0]
-            raise Incorrect(f"you broke a guardrail at {_clock(at)}: {what} — {gameday.GUARDRAILS[what]}.",
-                            case=case)
+            (at, what), note = rec.violations[0], (rec.violation_notes or ("",))[0]
+            raise Incorrect(f"you broke a guardrail at {_clock(at)}: {what} — {gameday.GUARDRAILS[what]}."
+                            + (f" Why: {note}." if note else ""), case=case)
         if rec.night.script.at("dns repair") is None:
-            raise Incorrect("the DNS record was never repaired: stop the automation and repair the alias.",
-                            case=case)
+            repairs = [a for a in asked if a[1] == "repair the alias"]
+            if not repairs:
+                why = ("your policy never returned 'repair the alias' (is a `return` missing in front of it, or "
+                       "is the condition that leads to it never true?)")
+            elif not any(ok for _, _, ok in repairs):
+                why = (f"your policy returned 'repair the alias' {len(repairs)} time(s), but never when it was in "
+                       "view.available (dig the record first)")
+            else:
+                why = "stop the automation, then repair the alias"
+            raise Incorrect(f"the DNS record was never repaired: {why}.", case=case)
         if math.isinf(rec.night.end):
             raise Incorrect("the night never ended: something is still broken at 20:00 (never relaxed the "
                             "throttles? DWFM still collapsed?).", case=case)
@@ -271,6 +285,9 @@ q3 = Exercise("q3", "policy", _check_q3, [
     "Look at the decisions AWS took and when: where was time lost? (The first half hour; the DWFM collapse.)",
     "The game's dashboards show when the leases are all held and when Network Manager is normal again; act on "
     "them, and keep every guardrail in gameday.GUARDRAILS.",
+    "Network Manager's backlog starts only after the last lease is held: a low delay before then does not mean "
+    "it has recovered. `view.history['nm_delay']` has every minute so far: relax once the delay has risen "
+    "above 1 min after the last lease and come back below it.",
 ], chapter="06", time_limit=20.0, check_limit=120.0)
 q4 = Exercise("q4", "triage", _check_q4, [
     "Which signal can packet loss NOT explain?",
