@@ -158,16 +158,15 @@ def _rerun(values: dict, leases_for) -> Refit:
 
 
 def _leases():
-    """Return a function: throttled share -> DWFM's LeaseRun for the published night (memoised per share)."""
-    night = cascade.run()
-    acts, avail = night.leases.actions, night.availability
-    dwfm_params = {k: v for k, v in night.leases.params.items() if k not in ("throttled_launches", "horizon")}
+    """Return a function: throttled share -> DWFM's LeaseRun for the published night (memoised per share).
+
+    Each comes from :func:`course_lib.cascade.run` itself, so a rerun's DWFM stage is the replay's.
+    """
     memo: dict = {}
 
     def leases_for(share: float) -> dwfm.LeaseRun:
         if share not in memo:
-            memo[share] = dwfm.simulate(avail, actions=acts, horizon=float(cascade.HORIZON),
-                                        throttled_launches=share, **dwfm_params)
+            memo[share] = cascade.run(throttled_launches=share).leases
         return memo[share]
 
     return leases_for
